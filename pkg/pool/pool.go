@@ -1,0 +1,237 @@
+package pool
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/brinehq/brine/pkg/task"
+	"github.com/brinehq/brine/pkg/wire"
+)
+
+// ErrClosed is returned for work handed to a closed pool.
+var ErrClosed = errors.New("pool: closed")
+
+// Pool runs calls on a fixed number of workers. It is safe for concurrent
+// use; several Runs may share it.
+type Pool struct {
+	opts  Options
+	queue chan *item // new work; senders and thread workers take from it
+	retry chan *item // work to send again after its worker died
+	quit  chan struct{}
+	b     backend
+	ids   atomic.Uint64
+
+	closeOnce sync.Once
+	closeErr  error
+	// gate orders enqueue against Close: once closed is set under the
+	// write lock, no item can enter the queue, so Close can drain it.
+	gate   sync.RWMutex
+	closed bool
+}
+
+// backend is where tasks run: goroutines or processes.
+type backend interface {
+	// funcs returns the sorted names of the functions workers can run.
+	funcs() []string
+	// workers describes the current workers.
+	workers() []WorkerInfo
+	// close stops the workers and waits for everything the backend started.
+	close() error
+}
+
+// WorkerInfo describes a worker and what it did.
+type WorkerInfo struct {
+	ID       int
+	PID      int
+	Tasks    int64 // tasks it completed
+	Restarts int   // how often its slot was respawned
+}
+
+// item is one task on its way through the pool.
+type item struct {
+	id       uint64 // unique in the pool: the wire task id
+	index    int
+	call     task.Call
+	attempts int
+	size     int // encoded size while in flight to a worker
+	run      *runState
+}
+
+// runState is what the items of one Run share.
+type runState struct {
+	ctx  context.Context
+	each func(Result)
+	wg   sync.WaitGroup
+}
+
+func (it *item) complete(r Result) {
+	r.Index, r.Attempts = it.index, it.attempts
+	it.run.each(r)
+	it.run.wg.Done()
+}
+
+func (it *item) cancelled(err error) {
+	it.complete(Result{Err: &TaskError{Kind: wire.KindCancelled, Message: err.Error(), Func: it.call.Func()}})
+}
+
+// New starts a pool. In process mode it spawns the workers and returns once
+// each has completed its handshake; on failure it stops those it started and
+// returns the first error, such as a *wire.VersionError. ctx bounds the
+// start-up only.
+func New(ctx context.Context, opts ...Option) (*Pool, error) {
+	var o Options
+	for _, opt := range opts {
+		opt(&o)
+	}
+	o.fill()
+	p := &Pool{
+		opts:  o,
+		queue: make(chan *item, o.Workers),
+		retry: make(chan *item, o.Workers*maxWindow),
+		quit:  make(chan struct{}),
+	}
+	var err error
+	if o.Mode == Thread {
+		p.b = startThreads(p)
+	} else {
+		p.b, err = startProcesses(ctx, p)
+	}
+	if err != nil {
+		close(p.quit)
+		return nil, err
+	}
+	return p, nil
+}
+
+// Options returns the options the pool runs with, defaults filled in.
+func (p *Pool) Options() Options { return p.opts }
+
+// Workers describes the pool's current workers.
+func (p *Pool) Workers() []WorkerInfo { return p.b.workers() }
+
+// Funcs returns the names of the functions the workers can run.
+func (p *Pool) Funcs() []string { return p.b.funcs() }
+
+// Close stops the workers: processes finish the tasks they hold and exit, or
+// are killed after the grace period. It returns once every goroutine and
+// process the pool started has ended. Close is idempotent.
+func (p *Pool) Close() error {
+	p.closeOnce.Do(func() {
+		close(p.quit)
+		p.gate.Lock()
+		p.closed = true
+		p.gate.Unlock()
+		p.closeErr = p.b.close()
+		for it := p.tryNext(); it != nil; it = p.tryNext() {
+			it.cancelled(ErrClosed)
+		}
+	})
+	return p.closeErr
+}
+
+// check refuses a call that cannot be made, before anything is sent.
+func (p *Pool) check(c task.Call) error {
+	if err := c.Err(); err != nil {
+		return err
+	}
+	known := p.b.funcs()
+	if _, ok := slices.BinarySearch(known, c.Func()); !ok {
+		return fmt.Errorf("pool: unknown function %q: the workers have %s", c.Func(), strings.Join(known, ", "))
+	}
+	return nil
+}
+
+// Run runs n calls, build(i) making the i-th, and passes each result to
+// each, in completion order, from the pool's goroutines: each must be safe
+// for concurrent use and quick. Run blocks until every call has a result.
+// It returns an error without running anything if a call cannot be made (an
+// unknown function, an argument that cannot be bound); otherwise it returns
+// nil, every failure being in its Result. When ctx ends, calls not yet
+// started get a Result of kind wire.KindCancelled and Run returns ctx.Err()
+// once the started ones have their results.
+func (p *Pool) Run(ctx context.Context, n int, build func(i int) task.Call, each func(Result)) error {
+	rs := &runState{ctx: ctx, each: each}
+	lastFunc := ""
+	for i := range n {
+		c := build(i)
+		if c.Func() != lastFunc || c.Err() != nil {
+			if err := p.check(c); err != nil {
+				if i == 0 {
+					return err
+				}
+				// Results already flow; refuse this and the rest as failed.
+				rs.wg.Add(n - i)
+				for j := i; j < n; j++ {
+					(&item{index: j, call: build(j), run: rs}).complete(Result{Err: &TaskError{Kind: wire.KindUnknown, Message: err.Error()}})
+				}
+				break
+			}
+			lastFunc = c.Func()
+		}
+		rs.wg.Add(1)
+		it := &item{id: p.ids.Add(1), index: i, call: c, run: rs}
+		if err := p.enqueue(ctx, it); err != nil {
+			it.cancelled(err)
+			rs.wg.Add(n - i - 1)
+			for j := i + 1; j < n; j++ {
+				(&item{index: j, call: build(j), run: rs}).cancelled(err)
+			}
+			break
+		}
+	}
+	rs.wg.Wait()
+	return ctx.Err()
+}
+
+func (p *Pool) enqueue(ctx context.Context, it *item) error {
+	p.gate.RLock()
+	defer p.gate.RUnlock()
+	if p.closed {
+		return ErrClosed
+	}
+	select {
+	case p.queue <- it:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-p.quit:
+		return ErrClosed
+	}
+}
+
+// next returns the next item for a worker, preferring retries, or nil once
+// stop or halt is closed (a nil channel never is).
+func (p *Pool) next(stop, halt <-chan struct{}) *item {
+	select {
+	case it := <-p.retry:
+		return it
+	default:
+	}
+	select {
+	case it := <-p.retry:
+		return it
+	case it := <-p.queue:
+		return it
+	case <-stop:
+		return nil
+	case <-halt:
+		return nil
+	}
+}
+
+// tryNext returns an item if one is waiting, else nil.
+func (p *Pool) tryNext() *item {
+	select {
+	case it := <-p.retry:
+		return it
+	case it := <-p.queue:
+		return it
+	default:
+		return nil
+	}
+}

@@ -1,0 +1,77 @@
+package pool
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+
+	"github.com/rs/zerolog"
+)
+
+// relay copies a worker's stdout or stderr into the pool's log, line by
+// line, with the worker's id and pid. A line that is a JSON object (the
+// worker's own zerolog output) keeps its level, message and fields.
+func (w *proc) relay(r io.Reader, stream string) {
+	defer w.relays.Done()
+	log := w.b.p.opts.Logger
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 0, 4<<10), 256<<10)
+	for sc.Scan() {
+		line := sc.Bytes()
+		if stream == "stderr" {
+			w.tail.add(string(line))
+		}
+		w.logLine(log, line, stream)
+	}
+	// A line over the limit stops the scanner; keep draining so the worker
+	// never blocks writing to a pipe nobody reads.
+	io.Copy(io.Discard, r)
+}
+
+func (w *proc) logLine(log zerolog.Logger, line []byte, stream string) {
+	var fields map[string]any
+	if len(line) > 0 && line[0] == '{' && json.Unmarshal(line, &fields) == nil {
+		level, err := zerolog.ParseLevel(fmt.Sprint(fields[zerolog.LevelFieldName]))
+		if err != nil || level == zerolog.NoLevel {
+			level = zerolog.InfoLevel
+		}
+		msg, _ := fields[zerolog.MessageFieldName].(string)
+		delete(fields, zerolog.LevelFieldName)
+		delete(fields, zerolog.MessageFieldName)
+		delete(fields, zerolog.TimestampFieldName)
+		log.WithLevel(level).Fields(fields).Int("worker", w.slot.id).Int("pid", w.pid).Msg(msg)
+		return
+	}
+	log.Info().Int("worker", w.slot.id).Int("pid", w.pid).Str("stream", stream).Msg(string(line))
+}
+
+// tailBuffer keeps the last lines a worker wrote to stderr, so that an
+// error about a worker that died can say what it said last.
+type tailBuffer struct {
+	mu    sync.Mutex
+	lines []string
+}
+
+const tailLines = 5
+
+func (t *tailBuffer) add(line string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if len(t.lines) == tailLines {
+		t.lines = append(t.lines[:0], t.lines[1:]...)
+	}
+	t.lines = append(t.lines, line)
+}
+
+// describe returns "; its stderr ended: ..." or "" when it wrote nothing.
+func (t *tailBuffer) describe() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if len(t.lines) == 0 {
+		return ""
+	}
+	return "; its stderr ended: " + strings.Join(t.lines, " | ")
+}

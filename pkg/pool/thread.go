@@ -1,0 +1,140 @@
+package pool
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"runtime/debug"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/brinehq/brine/pkg/task"
+	"github.com/brinehq/brine/pkg/wire"
+)
+
+// threads is the thread backend: one goroutine per worker, each calling
+// functions directly.
+type threads struct {
+	p     *Pool
+	wg    sync.WaitGroup
+	tasks []atomic.Int64
+	gil   *gil
+}
+
+func startThreads(p *Pool) *threads {
+	t := &threads{p: p, tasks: make([]atomic.Int64, p.opts.Workers)}
+	if p.opts.GIL {
+		t.gil = &gil{}
+	}
+	t.wg.Add(p.opts.Workers)
+	for id := range p.opts.Workers {
+		go t.loop(id) // owned by t.wg, awaited in close
+	}
+	return t
+}
+
+func (t *threads) funcs() []string { return task.Default.Names() }
+
+func (t *threads) workers() []WorkerInfo {
+	ws := make([]WorkerInfo, len(t.tasks))
+	for i := range ws {
+		ws[i] = WorkerInfo{ID: i, PID: os.Getpid(), Tasks: t.tasks[i].Load()}
+	}
+	return ws
+}
+
+func (t *threads) close() error {
+	t.wg.Wait()
+	return nil
+}
+
+func (t *threads) loop(id int) {
+	defer t.wg.Done()
+	var buf []byte
+	for {
+		it := t.p.next(t.p.quit, nil)
+		if it == nil {
+			return
+		}
+		if err := it.run.ctx.Err(); err != nil {
+			it.cancelled(err)
+			continue
+		}
+		ctx := it.run.ctx
+		if t.gil != nil {
+			ctx = task.WithReleaser(ctx, t.gil)
+			t.gil.Acquire()
+		}
+		it.attempts++
+		var r Result
+		if t.p.opts.Wire {
+			r, buf = runWire(ctx, it, buf)
+		} else {
+			r = runDirect(ctx, it)
+		}
+		if t.gil != nil {
+			t.gil.Release()
+		}
+		r.Worker, r.PID = id, os.Getpid()
+		if te, ok := r.Err.(*TaskError); ok {
+			te.Worker, te.PID = id, r.PID
+		}
+		t.tasks[id].Add(1)
+		it.complete(r)
+	}
+}
+
+// runDirect calls the function with no serialization, containing a panic as
+// a worker process does.
+func runDirect(ctx context.Context, it *item) (r Result) {
+	start := time.Now()
+	defer func() {
+		r.Compute = time.Since(start)
+		if p := recover(); p != nil {
+			r = Result{Err: &TaskError{Kind: wire.KindPanic, Message: fmt.Sprint(p), Stack: string(debug.Stack()), Func: it.call.Func()}, Compute: time.Since(start)}
+		}
+	}()
+	v, err := it.call.Run(ctx)
+	if err != nil {
+		return Result{Err: &TaskError{Kind: wire.KindError, Message: err.Error(), Func: it.call.Func()}}
+	}
+	return Result{Value: v}
+}
+
+// runWire takes the path a task takes to a worker process, encode and
+// decode included, without leaving the process: the encoded task frame is
+// decoded, invoked through the registry, and its result frame decoded.
+func runWire(ctx context.Context, it *item, buf []byte) (Result, []byte) {
+	frame, err := encodeTask(buf[:0], it)
+	if err != nil {
+		return Result{Err: err}, buf
+	}
+	tasks, err := wire.DecodeTasks(frame[wire.HeaderSize:], nil)
+	if err != nil {
+		return Result{Err: &TaskError{Kind: wire.KindBadArgs, Message: err.Error(), Func: it.call.Func()}}, frame
+	}
+	tk := tasks[0]
+	out, bw := wire.BeginResults(nil)
+	start := time.Now()
+	out = wire.AppendResultHead(out, tk.ID)
+	werr := &wire.Error{Kind: wire.KindUnknown, Message: tk.Func}
+	if e, ok := task.Default.Lookup(tk.Func); ok {
+		out, werr = e.Invoke(ctx, tk.Bound, tk.Args, out)
+	}
+	compute := time.Since(start)
+	out = wire.AppendResultTail(out, werr, uint64(compute))
+	out, _ = bw.End(out, 1)
+	rs, err := wire.DecodeResults(out[wire.HeaderSize:], nil)
+	if err != nil {
+		return Result{Err: &TaskError{Kind: wire.KindEncode, Message: err.Error(), Func: it.call.Func()}}, frame
+	}
+	return resultOf(it, &rs[0], compute), frame
+}
+
+// gil is a global interpreter lock for goroutines: a mutex that
+// task.Blocking releases around blocking work.
+type gil struct{ mu sync.Mutex }
+
+func (g *gil) Acquire() { g.mu.Lock() }
+func (g *gil) Release() { g.mu.Unlock() }

@@ -1,0 +1,122 @@
+package task
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/brinehq/brine/pkg/wire"
+)
+
+// Func is a typed handle to a function registered with one argument of type
+// A (after any bound ones) and a result of type R. Its zero value is not
+// usable; get one from Register or Bind. A Func is safe for concurrent use.
+type Func[A, R any] struct {
+	name  string
+	bound []byte                              // encoded array of bound arguments; nil for none
+	local func(context.Context, A) (R, error) // the Go function, bound arguments applied
+	err   error                               // why Bind could not encode its argument
+}
+
+// Register records fn under name in the Default registry and returns its
+// handle. It panics if name is already registered. Call it from a package
+// variable initialiser or init, so that every binary built from the same
+// code, coordinator and worker alike, has the same functions:
+//
+//	var Resize = task.Register("img.resize", resize)
+func Register[A, R any](name string, fn func(context.Context, A) (R, error)) *Func[A, R] {
+	Default.add(&Entry{name: name, arity: 1, invoke: func(ctx context.Context, args [][]byte, out []byte) ([]byte, error) {
+		var a A
+		if err := Unmarshal(args[0], &a); err != nil {
+			return out, badArg(name, 1, err)
+		}
+		r, err := fn(ctx, a)
+		if err != nil {
+			return out, err
+		}
+		return encodeResult(name, out, r)
+	}})
+	return &Func[A, R]{name: name, local: fn}
+}
+
+func badArg(name string, pos int, err error) error {
+	return &wire.Error{Kind: wire.KindBadArgs, Message: fmt.Sprintf("%s: argument %d: %v", name, pos, err)}
+}
+
+func encodeResult(name string, out []byte, r any) ([]byte, error) {
+	res, err := AppendValue(out, r)
+	if err != nil {
+		return out, &wire.Error{Kind: wire.KindEncode, Message: fmt.Sprintf("%s: result %T: %v", name, r, err)}
+	}
+	return res, nil
+}
+
+// Name returns the name the function is registered under.
+func (f *Func[A, R]) Name() string { return f.name }
+
+// Bound returns the encoded msgpack array of the arguments bound by Bind,
+// or nil.
+func (f *Func[A, R]) Bound() []byte { return f.bound }
+
+// Err returns why the handle cannot be called (Bind could not encode its
+// argument), or nil.
+func (f *Func[A, R]) Err() error { return f.err }
+
+// Call returns one invocation of f with argument a. Nothing is encoded until
+// a pool ships it to a worker.
+func (f *Func[A, R]) Call(a A) Call { return &call[A, R]{f: f, a: a} }
+
+// Decode decodes a result value of f that a worker encoded.
+func (f *Func[A, R]) Decode(raw []byte) (R, error) {
+	var r R
+	err := Unmarshal(raw, &r)
+	if err != nil {
+		err = fmt.Errorf("task: decoding the result of %s: %w", f.name, err)
+	}
+	return r, err
+}
+
+// Func2 is a typed handle to a function registered with two arguments, B and
+// A. Bind fixes B, the way functools.partial fixes a leading argument, and
+// returns a Func of A.
+type Func2[B, A, R any] struct {
+	name  string
+	local func(context.Context, B, A) (R, error)
+}
+
+// Register2 records fn under name in the Default registry, as Register does,
+// for a function of two arguments.
+func Register2[B, A, R any](name string, fn func(context.Context, B, A) (R, error)) *Func2[B, A, R] {
+	Default.add(&Entry{name: name, arity: 2, invoke: func(ctx context.Context, args [][]byte, out []byte) ([]byte, error) {
+		var b B
+		var a A
+		if err := Unmarshal(args[0], &b); err != nil {
+			return out, badArg(name, 1, err)
+		}
+		if err := Unmarshal(args[1], &a); err != nil {
+			return out, badArg(name, 2, err)
+		}
+		r, err := fn(ctx, b, a)
+		if err != nil {
+			return out, err
+		}
+		return encodeResult(name, out, r)
+	}})
+	return &Func2[B, A, R]{name: name, local: fn}
+}
+
+// Name returns the name the function is registered under.
+func (f *Func2[B, A, R]) Name() string { return f.name }
+
+// Bind returns a handle to f with its first argument fixed to b. The
+// descriptor carries b encoded, so no closure crosses the process boundary.
+// If b cannot be encoded (a func, a channel), the returned handle reports it
+// from Err, and a pool refuses its calls before sending anything.
+func Bind[B, A, R any](f *Func2[B, A, R], b B) *Func[A, R] {
+	h := &Func[A, R]{name: f.name, local: func(ctx context.Context, a A) (R, error) { return f.local(ctx, b, a) }}
+	bound, err := AppendValue([]byte{0x91}, &b) // 0x91: an array of one element
+	if err != nil {
+		h.err = fmt.Errorf("task: cannot bind %T to %s: %w (bind only values msgpack can encode; functions travel by name)", b, f.name, err)
+	}
+	h.bound = bound
+	return h
+}

@@ -1,0 +1,221 @@
+package wire
+
+// AppendTasks appends one Tasks frame holding ts to b. On error (the batch
+// would exceed MaxFrame) b is returned unchanged.
+func AppendTasks(b []byte, ts []Task) ([]byte, error) {
+	// Built as a sender using BeginTasks would build it, so that both give
+	// identical frames.
+	b, w := BeginTasks(b)
+	for i := range ts {
+		b = AppendTask(b, &ts[i])
+	}
+	return w.End(b, len(ts))
+}
+
+// AppendTask appends the encoding of one task, an element of a Tasks batch.
+// Together with BeginTasks and BatchWriter.End it lets a sender encode tasks
+// straight into its output buffer without building a []Task first.
+func AppendTask(b []byte, t *Task) []byte {
+	b = appendArrayLen(b, 4)
+	b = appendUint(b, t.ID)
+	b = appendStr(b, t.Func)
+	b = appendRaw(b, t.Bound)
+	return appendRaw(b, t.Args)
+}
+
+// BatchWriter builds one Tasks or Results frame element by element.
+type BatchWriter struct {
+	start, countAt int
+}
+
+// BeginTasks starts a Tasks frame in b; append tasks with AppendTask and
+// finish it with End.
+func BeginTasks(b []byte) ([]byte, BatchWriter) { return beginBatch(b, TypeTasks) }
+
+// BeginResults starts a Results frame in b; append results with AppendResult
+// and finish it with End.
+func BeginResults(b []byte) ([]byte, BatchWriter) { return beginBatch(b, TypeResults) }
+
+func beginBatch(b []byte, t Type) ([]byte, BatchWriter) {
+	b, start := beginFrame(b)
+	b = appendArrayLen(b, 2)
+	b = appendUint(b, uint64(t))
+	// A fixed 5-byte array32 header lets End patch the count in place.
+	w := BatchWriter{start: start, countAt: len(b)}
+	b = append(b, 0xdd, 0, 0, 0, 0)
+	return b, w
+}
+
+// End finishes the frame after exactly n elements were appended to it.
+func (w BatchWriter) End(b []byte, n int) ([]byte, error) {
+	p := b[w.countAt+1:]
+	p[0], p[1], p[2], p[3] = byte(n>>24), byte(n>>16), byte(n>>8), byte(n)
+	return endFrame(b, w.start)
+}
+
+// DecodeTasks decodes a Tasks body, appending to dst. Bound and Args alias
+// body, which the caller must therefore keep unchanged while it uses them.
+func DecodeTasks(body []byte, dst []Task) ([]Task, error) {
+	d, err := open(body, TypeTasks, 2)
+	if err != nil {
+		return dst, err
+	}
+	n, err := d.arrayLen()
+	if err != nil {
+		return dst, err
+	}
+	for range n {
+		var t Task
+		if err := d.task(&t, dst); err != nil {
+			return dst, err
+		}
+		dst = append(dst, t)
+	}
+	return dst, nil
+}
+
+func (d *decoder) task(t *Task, prev []Task) error {
+	n, err := d.arrayLen()
+	if err != nil {
+		return err
+	}
+	if n < 4 {
+		return d.fail("task of fewer than 4 elements")
+	}
+	if t.ID, err = d.uint(); err != nil {
+		return err
+	}
+	name, err := d.strBytes()
+	if err != nil {
+		return err
+	}
+	// Batches mostly repeat one function: reuse its string, do not allocate.
+	if len(prev) > 0 && prev[len(prev)-1].Func == string(name) {
+		t.Func = prev[len(prev)-1].Func
+	} else {
+		t.Func = string(name)
+	}
+	if t.Bound, err = d.optRaw(); err != nil {
+		return err
+	}
+	if t.Args, err = d.optRaw(); err != nil {
+		return err
+	}
+	return d.skipN(n - 4)
+}
+
+// skipN skips n values: fields a newer peer added that this one ignores.
+func (d *decoder) skipN(n int) error {
+	for range n {
+		if err := d.skip(0); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// optRaw reads a raw value, returning nil for msgpack nil.
+func (d *decoder) optRaw() ([]byte, error) {
+	if d.isNil() {
+		return nil, nil
+	}
+	return d.raw()
+}
+
+// AppendResults appends one Results frame holding rs to b.
+func AppendResults(b []byte, rs []Result) ([]byte, error) {
+	b, w := BeginResults(b)
+	for i := range rs {
+		b = AppendResult(b, &rs[i])
+	}
+	return w.End(b, len(rs))
+}
+
+// AppendResult appends the encoding of one result, an element of a Results
+// batch begun with BeginResults.
+func AppendResult(b []byte, r *Result) []byte {
+	b = appendArrayLen(b, 4)
+	b = appendUint(b, r.ID)
+	if r.Err != nil {
+		b = appendNil(b)
+		b = appendArrayLen(b, 3)
+		b = appendStr(b, r.Err.Kind)
+		b = appendStr(b, r.Err.Message)
+		b = appendStr(b, r.Err.Stack)
+	} else {
+		b = appendRaw(b, r.Value)
+		b = appendNil(b)
+	}
+	return appendUint(b, r.Nanos)
+}
+
+// DecodeResults decodes a Results body, appending to dst. Values alias body.
+func DecodeResults(body []byte, dst []Result) ([]Result, error) {
+	d, err := open(body, TypeResults, 2)
+	if err != nil {
+		return dst, err
+	}
+	n, err := d.arrayLen()
+	if err != nil {
+		return dst, err
+	}
+	for range n {
+		var r Result
+		if err := d.result(&r); err != nil {
+			return dst, err
+		}
+		dst = append(dst, r)
+	}
+	return dst, nil
+}
+
+func (d *decoder) result(r *Result) error {
+	n, err := d.arrayLen()
+	if err != nil {
+		return err
+	}
+	if n < 4 {
+		return d.fail("result of fewer than 4 elements")
+	}
+	if r.ID, err = d.uint(); err != nil {
+		return err
+	}
+	if r.Value, err = d.raw(); err != nil {
+		return err
+	}
+	if !d.isNil() {
+		if r.Err, err = d.error(); err != nil {
+			return err
+		}
+		// A failed result has no value (PROTOCOL.md §6); dropping one a
+		// peer sent anyway keeps decode∘encode stable.
+		r.Value = nil
+	}
+	if r.Nanos, err = d.uint(); err != nil {
+		return err
+	}
+	return d.skipN(n - 4)
+}
+
+func (d *decoder) error() (*Error, error) {
+	n, err := d.arrayLen()
+	if err != nil {
+		return nil, err
+	}
+	if n < 2 {
+		return nil, d.fail("error of fewer than 2 elements")
+	}
+	var e Error
+	if e.Kind, err = d.str(); err != nil {
+		return nil, err
+	}
+	if e.Message, err = d.str(); err != nil {
+		return nil, err
+	}
+	if n > 2 {
+		if e.Stack, err = d.str(); err != nil {
+			return nil, err
+		}
+	}
+	return &e, d.skipN(n - 3)
+}

@@ -1,0 +1,101 @@
+package wire
+
+import (
+	"bufio"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+)
+
+// MaxFrame is the largest frame body, in bytes, that a Reader accepts unless
+// told otherwise. It leaves room for a batch of tasks or a few large
+// payloads; a single argument or result larger than this cannot be sent.
+const MaxFrame = 64 << 20
+
+// HeaderSize is the size of the length prefix before every frame body.
+const HeaderSize = 4
+
+// growStep bounds how much a Reader allocates ahead of the bytes it has
+// actually received, so that a peer declaring a large frame and then sending
+// nothing costs little.
+const growStep = 1 << 20
+
+// Reader reads frames from a stream. It is not safe for concurrent use.
+type Reader struct {
+	r   *bufio.Reader
+	max int
+	hdr [HeaderSize]byte
+}
+
+// NewReader returns a Reader of r with a buffer of size bytes (at least 4 KiB)
+// that accepts frames up to max bytes (MaxFrame when max ≤ 0).
+func NewReader(r io.Reader, size, max int) *Reader {
+	if max <= 0 {
+		max = MaxFrame
+	}
+	return &Reader{r: bufio.NewReaderSize(r, max64k(size)), max: max}
+}
+
+func max64k(n int) int { return max(n, 4<<10) }
+
+// Next reads one frame and returns its body in a newly allocated slice that
+// the caller owns. It returns io.EOF when the stream ends cleanly between
+// frames, ErrTruncated when it ends inside one, and ErrFrameTooLarge or
+// ErrEmptyFrame for a bad length, before allocating anything.
+func (r *Reader) Next() ([]byte, error) {
+	if k, err := io.ReadFull(r.r, r.hdr[:]); err != nil {
+		if errors.Is(err, io.ErrUnexpectedEOF) {
+			return nil, fmt.Errorf("%w: %d of %d header bytes", ErrTruncated, k, HeaderSize)
+		}
+		return nil, err
+	}
+	n := binary.BigEndian.Uint32(r.hdr[:])
+	switch {
+	case n == 0:
+		return nil, ErrEmptyFrame
+	case uint64(n) > uint64(r.max):
+		return nil, fmt.Errorf("%w: %d > %d", ErrFrameTooLarge, n, r.max)
+	}
+	return r.body(int(n))
+}
+
+// body reads n bytes, growing the buffer as data arrives rather than
+// trusting the declared length up front.
+func (r *Reader) body(n int) ([]byte, error) {
+	buf := make([]byte, 0, min(n, growStep))
+	for len(buf) < n {
+		if len(buf) == cap(buf) {
+			buf = append(buf, make([]byte, min(n-len(buf), max(len(buf), growStep)))...)[:len(buf)]
+		}
+		end := min(n, cap(buf))
+		k, err := io.ReadFull(r.r, buf[len(buf):end])
+		buf = buf[:len(buf)+k]
+		if err != nil {
+			if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+				return nil, fmt.Errorf("%w: %d of %d body bytes", ErrTruncated, len(buf), n)
+			}
+			return nil, err
+		}
+	}
+	return buf, nil
+}
+
+// beginFrame reserves room for a length prefix and returns the offset of the
+// frame within b.
+func beginFrame(b []byte) ([]byte, int) {
+	return append(b, 0, 0, 0, 0), len(b)
+}
+
+// endFrame writes the length prefix of the frame that starts at start.
+func endFrame(b []byte, start int) ([]byte, error) {
+	n := len(b) - start - HeaderSize
+	if n > MaxFrame {
+		return b[:start], fmt.Errorf("%w: %d > %d", ErrFrameTooLarge, n, MaxFrame)
+	}
+	binary.BigEndian.PutUint32(b[start:], uint32(n))
+	return b, nil
+}
+
+// FrameSize returns the size in bytes of a frame whose body is n bytes long.
+func FrameSize(n int) int { return HeaderSize + n }
