@@ -48,7 +48,14 @@ type Options struct {
 	HandshakeTimeout time.Duration
 	// Grace is how long Close lets workers finish before it kills them;
 	// default 5 s.
-	Grace  time.Duration
+	Grace time.Duration
+	// TaskTimeout, when positive, bounds how long one task may run in a
+	// worker process: an overdue task's worker is killed and replaced, and
+	// the task fails with kind wire.KindTimeout (it is not retried).
+	TaskTimeout time.Duration
+	// MaxTasksPerWorker, when positive, replaces a worker process after it
+	// has completed that many tasks.
+	MaxTasksPerWorker int
 	// Retries is how many more times a task is sent when its worker dies
 	// while holding it; default 0, no retry.
 	Retries int

@@ -1,0 +1,28 @@
+# brine — run `make help` for the targets.
+GO      ?= go
+BIN     := bin
+FUZZTIME ?= 60s
+
+.PHONY: help build run test bench fuzz lint
+
+help: ## list the targets
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-6s %s\n", $$1, $$2}'
+
+build: ## build bin/coordinator and bin/worker
+	$(GO) build -o $(BIN)/ ./cmd/coordinator ./cmd/worker
+
+run: build ## build, then run the default job (primes) on all CPUs in worker processes
+	./$(BIN)/coordinator
+
+test: ## run every test with -race, and the fuzz targets briefly
+	scripts/test.sh
+
+bench: build ## run the benchmarks beside the anchors and print ratios
+	scripts/bench.sh
+
+fuzz: ## fuzz the frame decoders for FUZZTIME each (default 60s)
+	$(GO) test -run='^$$' -fuzz=FuzzDecode -fuzztime=$(FUZZTIME) ./pkg/wire/
+
+lint: ## go vet and gofmt
+	$(GO) vet ./...
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); exit 1; }

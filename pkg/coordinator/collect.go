@@ -1,0 +1,122 @@
+package coordinator
+
+import (
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/brinehq/brine/pkg/pool"
+	"github.com/brinehq/brine/pkg/report"
+)
+
+// collector gathers results as they arrive, from the pool's goroutines.
+// It keeps every result only when a report needs them; otherwise its memory
+// does not grow with the number of tasks.
+type collector struct {
+	results []report.Result // by task index; nil unless kept
+	done    atomic.Int64
+	ok      atomic.Int64
+	failed  atomic.Int64
+	retries atomic.Int64
+
+	mu        sync.Mutex
+	sum       int64 // of integer outputs
+	allInts   bool
+	firstFail *report.Result
+}
+
+func newCollector(n int, keep bool) *collector {
+	c := &collector{allInts: true}
+	if keep {
+		c.results = make([]report.Result, n)
+	}
+	return c
+}
+
+func (c *collector) add(r pool.Result) {
+	rr := report.Result{Task: r.Index, Status: "ok", Worker: r.Worker, PID: r.PID, Attempts: r.Attempts}
+	if r.Err != nil {
+		rr.Status, rr.Error = "error", &report.Error{Message: r.Err.Error()}
+		if te, ok := r.Err.(*pool.TaskError); ok {
+			rr.Status, rr.Error = te.Kind, &report.Error{Kind: te.Kind, Message: te.Message, Stack: te.Stack}
+		}
+		c.failed.Add(1)
+	} else {
+		v, err := r.Decode()
+		if err != nil {
+			rr.Status, rr.Error = "decode", &report.Error{Kind: "decode", Message: err.Error()}
+			c.failed.Add(1)
+		} else {
+			rr.Output = v
+			c.ok.Add(1)
+		}
+	}
+	if r.Attempts > 1 {
+		c.retries.Add(int64(r.Attempts - 1))
+	}
+	c.tally(&rr)
+	if c.results != nil {
+		c.results[r.Index] = rr // each index is written once, by one goroutine
+	}
+	c.done.Add(1)
+}
+
+func (c *collector) tally(r *report.Result) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if r.Status != "ok" {
+		if c.firstFail == nil || r.Task < c.firstFail.Task {
+			cp := *r
+			c.firstFail = &cp
+		}
+		return
+	}
+	if n, ok := asInt(r.Output); ok {
+		c.sum += n
+	} else {
+		c.allInts = false
+	}
+}
+
+func asInt(v any) (int64, bool) {
+	switch x := v.(type) {
+	case int8:
+		return int64(x), true
+	case int16:
+		return int64(x), true
+	case int32:
+		return int64(x), true
+	case int64:
+		return x, true
+	case int:
+		return int64(x), true
+	case uint8:
+		return int64(x), true
+	case uint16:
+		return int64(x), true
+	case uint32:
+		return int64(x), true
+	case uint64:
+		return int64(x), true
+	}
+	return 0, false
+}
+
+// run summarises the collected results as a report run.
+func (c *collector) run(mode string, wall, spawn time.Duration, ws []pool.WorkerInfo) report.Run {
+	r := report.Run{
+		Mode: mode, WorkerCount: len(ws), WallSeconds: wall.Seconds(), SpawnSeconds: spawn.Seconds(),
+		TasksOK: int(c.ok.Load()), TasksFailed: int(c.failed.Load()), Retries: int(c.retries.Load()),
+	}
+	if wall > 0 {
+		r.ThroughputPerSecond = float64(c.done.Load()) / wall.Seconds()
+	}
+	for _, w := range ws {
+		r.Workers = append(r.Workers, report.Worker{ID: w.ID, PID: w.PID, Tasks: w.Tasks})
+		r.WorkerRestarts += w.Restarts
+	}
+	if c.results != nil {
+		r.Digest, _ = report.Digest(c.results)
+	}
+	return r
+}

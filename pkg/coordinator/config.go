@@ -1,0 +1,128 @@
+package coordinator
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/brinehq/brine/pkg/jobs"
+)
+
+// config is the parsed command line of a job run.
+type config struct {
+	workers     int
+	job         *jobs.Job
+	params      jobs.Params
+	modes       []string
+	report      string // "", "-" or a file name
+	workerPath  string
+	logLevel    string
+	batch       int
+	retries     int
+	taskTimeout time.Duration
+	maxTasks    int
+	gil         bool
+	handshake   time.Duration
+	grace       time.Duration
+	noProgress  bool
+	tasksSet    bool
+	sizeSet     bool
+	lastCol     *collector // of the last run, for the summary
+}
+
+const runSynopsis = "coordinator [-workers N] [-job NAME] [-tasks T] [-size S] [-mode MODE] [-report FILE|-] [flags]"
+
+func parseRun(args []string, stderr io.Writer) (*config, error) {
+	c := &config{}
+	fs := newFlagSet("coordinator", runSynopsis, stderr)
+	fs.IntVar(&c.workers, "workers", runtime.NumCPU(), "number of workers")
+	job := fs.String("job", "primes", "job to run: "+strings.Join(jobs.Names(), ", "))
+	fs.IntVar(&c.params.Tasks, "tasks", 0, "number of tasks (default: the job's)")
+	fs.Int64Var(&c.params.Size, "size", 0, "the job's size parameter (default: the job's)")
+	fs.Int64Var(&c.params.Seed, "seed", 1, "seed of the job's inputs")
+	fs.StringVar(&c.params.Fault, "fault", "", "misbehaviour of the fault job: "+strings.Join(jobs.FaultModes, ", "))
+	mode := fs.String("mode", "process", "where tasks run: thread or process")
+	fs.StringVar(&c.report, "report", "", "write the JSON report to this file; - writes only the report to stdout")
+	fs.StringVar(&c.workerPath, "worker", "", "worker binary (default: the worker beside the coordinator)")
+	fs.StringVar(&c.logLevel, "log-level", "info", "log level: debug, info, warn, error")
+	fs.IntVar(&c.batch, "batch", 0, "most tasks per frame; 0 adapts to the tasks' duration")
+	fs.IntVar(&c.retries, "retries", 2, "times a task is sent again when its worker dies")
+	fs.DurationVar(&c.taskTimeout, "task-timeout", 0, "kill a worker whose task runs longer than this (0: no limit)")
+	fs.IntVar(&c.maxTasks, "max-tasks-per-worker", 0, "replace a worker after this many tasks (0: never)")
+	fs.DurationVar(&c.handshake, "handshake-timeout", 10*time.Second, "how long a worker may take to start")
+	fs.DurationVar(&c.grace, "grace", 5*time.Second, "how long workers may finish their tasks at shutdown")
+	fs.BoolVar(&c.noProgress, "no-progress", false, "never show a progress bar")
+	if err := parse(fs, args, false); err != nil {
+		return nil, err
+	}
+	fs.Visit(func(f *flag.Flag) {
+		c.tasksSet = c.tasksSet || f.Name == "tasks"
+		c.sizeSet = c.sizeSet || f.Name == "size"
+	})
+	return c, c.resolve(*job, *mode)
+}
+
+func (c *config) resolve(job, mode string) error {
+	var err error
+	if c.job, err = jobs.Lookup(job); err != nil {
+		return usagef("%v", err)
+	}
+	if !c.tasksSet {
+		c.params.Tasks = c.job.Tasks
+	}
+	if !c.sizeSet {
+		c.params.Size = c.job.Size
+	}
+	switch {
+	case c.workers < 1:
+		return usagef("-workers must be at least 1, not %d", c.workers)
+	case c.params.Tasks < 0:
+		return usagef("-tasks must not be negative")
+	case c.params.Size < 0:
+		return usagef("-size must not be negative")
+	case c.batch < 0:
+		return usagef("-batch must not be negative")
+	case c.retries < 0:
+		return usagef("-retries must not be negative")
+	case c.taskTimeout < 0:
+		return usagef("-task-timeout must not be negative")
+	case c.maxTasks < 0:
+		return usagef("-max-tasks-per-worker must not be negative")
+	}
+	if _, err := c.job.Calls(c.params); err != nil {
+		return usagef("%v", err)
+	}
+	switch mode {
+	case "thread", "process":
+		c.modes = []string{mode}
+	default:
+		return usagef("unknown -mode %q: want thread or process", mode)
+	}
+	return nil
+}
+
+// workerCommand finds the worker binary: -worker, else "worker" beside the
+// coordinator's executable or beside the name it was invoked by.
+func (c *config) workerCommand() (string, error) {
+	if c.workerPath != "" {
+		return c.workerPath, nil
+	}
+	var tried []string
+	if self, err := os.Executable(); err == nil {
+		tried = append(tried, filepath.Join(filepath.Dir(self), "worker"))
+	}
+	if p, err := lookPath(os.Args[0]); err == nil {
+		tried = append(tried, filepath.Join(filepath.Dir(p), "worker"))
+	}
+	for _, p := range tried {
+		if fi, err := os.Stat(p); err == nil && !fi.IsDir() {
+			return p, nil
+		}
+	}
+	return "", fmt.Errorf("no worker binary at %s: build it (make build) or pass -worker PATH", strings.Join(tried, " or "))
+}

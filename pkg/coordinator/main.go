@@ -1,0 +1,91 @@
+package coordinator
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// Exit statuses of Main.
+const (
+	ExitOK     = 0   // every task succeeded
+	ExitFailed = 1   // some task failed, or the run could not complete
+	ExitUsage  = 2   // the command line is wrong
+	ExitSIGINT = 130 // interrupted
+)
+
+// errUsage marks an error that is the user's to fix on the command line.
+var errUsage = errors.New("usage")
+
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string   { return e.msg }
+func (e *usageError) Is(t error) bool { return t == errUsage }
+
+func usagef(format string, a ...any) error { return &usageError{fmt.Sprintf(format, a...)} }
+
+// Main runs the coordinator with args (without the program name), writing
+// results to stdout and diagnostics to stderr, and returns the exit status.
+func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	var err error
+	switch {
+	case len(args) > 0 && args[0] == "demo":
+		err = runDemo(ctx, args[1:], stdout, stderr)
+	default:
+		var failed bool
+		failed, err = runJob(ctx, args, stdout, stderr)
+		if err == nil && failed {
+			return ExitFailed
+		}
+	}
+	switch {
+	case err == nil:
+		return ExitOK
+	case errors.Is(err, flag.ErrHelp):
+		return ExitOK
+	case errors.Is(err, errUsage):
+		fmt.Fprintf(stderr, "coordinator: %v\n", err)
+		return ExitUsage
+	case errors.Is(err, context.Canceled) && ctx.Err() != nil:
+		fmt.Fprintf(stderr, "coordinator: interrupted\n")
+		return ExitSIGINT
+	default:
+		fmt.Fprintf(stderr, "coordinator: %v\n", err)
+		return ExitFailed
+	}
+}
+
+// newFlagSet returns a flag set that reports errors as usage errors instead
+// of exiting, and prints its usage to stderr.
+func newFlagSet(name, synopsis string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "usage: %s\n\nflags:\n", synopsis)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// parse parses args, turning a flag error into a usage error that Main
+// reports once. Positional arguments are refused unless allowed.
+func parse(fs *flag.FlagSet, args []string, positional bool) error {
+	out := fs.Output()
+	fs.SetOutput(io.Discard)
+	err := fs.Parse(args)
+	fs.SetOutput(out)
+	if errors.Is(err, flag.ErrHelp) {
+		fs.Usage()
+		return err
+	}
+	if err != nil {
+		return usagef("%v (see -help)", err)
+	}
+	if !positional && fs.NArg() > 0 {
+		return usagef("unexpected argument %q (see -help)", strings.Join(fs.Args(), " "))
+	}
+	return nil
+}

@@ -1,0 +1,82 @@
+package report
+
+import (
+	"encoding/json"
+	"io"
+	"time"
+)
+
+// Schema is the value of Report.Schema for this version of the format.
+const Schema = "brine.report/v1"
+
+// Report is one invocation of the coordinator.
+type Report struct {
+	Schema  string `json:"schema"`
+	Job     string `json:"job"`
+	Tasks   int    `json:"tasks"`
+	Size    int64  `json:"size"`
+	Seed    int64  `json:"seed"`
+	Workers int    `json:"workers"`
+	// Digest is the SHA-256 of the canonical encoding of Results (see
+	// Digest); equal for every correct run of the same job and parameters.
+	Digest  string   `json:"digest"`
+	Results []Result `json:"results"`
+	Runs    []Run    `json:"runs"`
+	Host    Host     `json:"host"`
+}
+
+// Run is one execution of the job in one mode.
+type Run struct {
+	Mode                string   `json:"mode"`
+	WorkerCount         int      `json:"worker_count"`
+	WallSeconds         float64  `json:"wall_seconds"`
+	SpawnSeconds        float64  `json:"spawn_seconds"`
+	TasksOK             int      `json:"tasks_ok"`
+	TasksFailed         int      `json:"tasks_failed"`
+	ThroughputPerSecond float64  `json:"throughput_per_second"`
+	Digest              string   `json:"digest"`
+	Retries             int      `json:"retries"`
+	WorkerRestarts      int      `json:"worker_restarts"`
+	Workers             []Worker `json:"workers"`
+}
+
+// Worker is what one worker did in a run.
+type Worker struct {
+	ID    int   `json:"id"`
+	PID   int   `json:"pid"`
+	Tasks int64 `json:"tasks"`
+}
+
+// Result is the outcome of one task.
+type Result struct {
+	Task     int    `json:"task"`
+	Status   string `json:"status"` // "ok" or the error kind
+	Output   any    `json:"output"`
+	Worker   int    `json:"worker"`
+	PID      int    `json:"pid"`
+	Attempts int    `json:"attempts"`
+	Error    *Error `json:"error,omitempty"`
+}
+
+// Error describes a failed task.
+type Error struct {
+	Kind    string `json:"kind"`
+	Message string `json:"message"`
+	Stack   string `json:"stack,omitempty"`
+}
+
+// Host records where and when the run happened.
+type Host struct {
+	CPUs      int       `json:"cpus"`
+	GoVersion string    `json:"go_version"`
+	Brine     string    `json:"brine_version"`
+	Hostname  string    `json:"hostname"`
+	Started   time.Time `json:"started"`
+}
+
+// Write writes r as indented JSON.
+func Write(w io.Writer, r *Report) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(r)
+}

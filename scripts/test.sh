@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Runs every test under the race detector, then each fuzz target briefly.
+# Installs the independent msgpack client (Debian's python3-msgpack) that
+# the protocol conformance test drives the worker with, when it is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if ! /usr/bin/python3 -c 'import msgpack' 2>/dev/null; then
+	if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+		echo "installing python3-msgpack for the protocol conformance test"
+		(apt-get install -y -qq python3-msgpack >/dev/null 2>&1 ||
+			{ apt-get update -qq >/dev/null && apt-get install -y -qq python3-msgpack >/dev/null; }) ||
+			echo "warning: could not install python3-msgpack"
+	else
+		echo "warning: python3-msgpack is missing and cannot be installed here"
+	fi
+fi
+
+go build ./...
+go vet ./...
+go test -race -count=1 -timeout 20m ./...
+for target in $(grep -rlE '^func Fuzz' --include='*_test.go' pkg | xargs -n1 dirname | sort -u); do
+	for fn in $(grep -hoE '^func (Fuzz[A-Za-z0-9_]+)' "$target"/*_test.go | awk '{print $2}'); do
+		go test -run='^$' -fuzz="^${fn}\$" -fuzztime=10s "./$target/"
+	done
+done
