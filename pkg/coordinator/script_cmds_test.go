@@ -1,0 +1,122 @@
+package coordinator_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+
+	"github.com/rogpeppe/go-internal/testscript"
+)
+
+// scriptCmds are the checks the scripts under testdata/script use on the
+// reports they produce.
+var scriptCmds = map[string]func(ts *testscript.TestScript, neg bool, args []string){
+	"report":   cmdReport,
+	"sameout":  cmdSameOutputs,
+	"noworker": cmdNoWorker,
+}
+
+type scriptReport struct {
+	Digest  string `json:"digest"`
+	Results []struct {
+		Task   int             `json:"task"`
+		Status string          `json:"status"`
+		Output json.RawMessage `json:"output"`
+		PID    int             `json:"pid"`
+	} `json:"results"`
+	Runs []struct {
+		Mode    string `json:"mode"`
+		Workers []struct {
+			PID int `json:"pid"`
+		} `json:"workers"`
+	} `json:"runs"`
+}
+
+func readReport(ts *testscript.TestScript, name string) *scriptReport {
+	var r scriptReport
+	if err := json.Unmarshal([]byte(ts.ReadFile(name)), &r); err != nil {
+		ts.Fatalf("%s: %v", name, err)
+	}
+	return &r
+}
+
+// report FILE key=value...: checks tasks=N (N results, ids 0..N-1, all ok),
+// sum=S (integer outputs sum to S), pids=P (exactly P distinct result pids).
+func cmdReport(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) < 2 {
+		ts.Fatalf("usage: report FILE key=value...")
+	}
+	r := readReport(ts, args[0])
+	var failures []string
+	for _, kv := range args[1:] {
+		k, v, _ := strings.Cut(kv, "=")
+		want, err := strconv.ParseInt(v, 10, 64)
+		ts.Check(err)
+		var got int64
+		switch k {
+		case "tasks":
+			for i, res := range r.Results {
+				if res.Task != i || res.Status != "ok" {
+					failures = append(failures, fmt.Sprintf("result %d: task %d status %s", i, res.Task, res.Status))
+				}
+			}
+			got = int64(len(r.Results))
+		case "sum":
+			for _, res := range r.Results {
+				n, err := strconv.ParseInt(string(res.Output), 10, 64)
+				ts.Check(err)
+				got += n
+			}
+		case "pids":
+			var pids []int
+			for _, res := range r.Results {
+				if !slices.Contains(pids, res.PID) {
+					pids = append(pids, res.PID)
+				}
+			}
+			got = int64(len(pids))
+		default:
+			ts.Fatalf("report: unknown check %q", k)
+		}
+		if got != want {
+			failures = append(failures, fmt.Sprintf("%s: got %d, want %d", k, got, want))
+		}
+	}
+	if neg != (len(failures) > 0) {
+		ts.Fatalf("report %s: %v", args[0], failures)
+	}
+}
+
+// sameout A B: the two reports have the same outputs and digest.
+func cmdSameOutputs(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: sameout A B")
+	}
+	a, b := readReport(ts, args[0]), readReport(ts, args[1])
+	same := a.Digest == b.Digest && len(a.Results) == len(b.Results)
+	for i := 0; same && i < len(a.Results); i++ {
+		same = string(a.Results[i].Output) == string(b.Results[i].Output)
+	}
+	if neg == same {
+		ts.Fatalf("sameout %s %s: same=%v (digests %s, %s)", args[0], args[1], same, a.Digest, b.Digest)
+	}
+}
+
+// noworker FILE: no process named in the report's runs is alive.
+func cmdNoWorker(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: noworker FILE")
+	}
+	r := readReport(ts, args[0])
+	for _, run := range r.Runs {
+		for _, w := range run.Workers {
+			if w.PID != os.Getpid() && syscall.Kill(w.PID, 0) == nil {
+				ts.Fatalf("worker pid %d of the %s run is still alive", w.PID, run.Mode)
+			}
+		}
+	}
+}
