@@ -106,11 +106,13 @@ func (c *config) resolve(job, mode string) error {
 	return nil
 }
 
-// workerCommand finds the worker binary: -worker, else "worker" beside the
+func (c *config) workerCommand() (string, error) { return findWorker(c.workerPath) }
+
+// findWorker returns path if set, else the "worker" beside the
 // coordinator's executable or beside the name it was invoked by.
-func (c *config) workerCommand() (string, error) {
-	if c.workerPath != "" {
-		return c.workerPath, nil
+func findWorker(path string) (string, error) {
+	if path != "" {
+		return path, nil
 	}
 	var tried []string
 	if self, err := os.Executable(); err == nil {
