@@ -149,7 +149,8 @@ func AppendResult(b []byte, r *Result) []byte {
 	return appendUint(b, r.Nanos)
 }
 
-// DecodeResults decodes a Results body, appending to dst. Values alias body.
+// DecodeResults decodes a Results body, appending to dst. Values alias body;
+// the Value of a failed result is nil.
 func DecodeResults(body []byte, dst []Result) ([]Result, error) {
 	d, err := open(body, TypeResults, 2)
 	if err != nil {
@@ -187,7 +188,7 @@ func (d *decoder) result(r *Result) error {
 		if r.Err, err = d.error(); err != nil {
 			return err
 		}
-		// A failed result has no value (PROTOCOL.md §6); dropping one a
+		// A failed result has no value (PROTOCOL.md §5); dropping one a
 		// peer sent anyway keeps decode∘encode stable.
 		r.Value = nil
 	}

@@ -16,9 +16,9 @@ const MaxFrame = 64 << 20
 // HeaderSize is the size of the length prefix before every frame body.
 const HeaderSize = 4
 
-// growStep bounds how much a Reader allocates ahead of the bytes it has
-// actually received, so that a peer declaring a large frame and then sending
-// nothing costs little.
+// growStep is the most a Reader allocates for a body before any of it has
+// arrived; the buffer then doubles as bytes arrive, so a peer that declares a
+// large frame and sends k bytes makes it hold at most max(2k, growStep).
 const growStep = 1 << 20
 
 // Reader reads frames from a stream. It is not safe for concurrent use.
@@ -66,7 +66,11 @@ func (r *Reader) body(n int) ([]byte, error) {
 	buf := make([]byte, 0, min(n, growStep))
 	for len(buf) < n {
 		if len(buf) == cap(buf) {
-			buf = append(buf, make([]byte, min(n-len(buf), max(len(buf), growStep)))...)[:len(buf)]
+			// Exact doubling: append's own growth would overshoot n and,
+			// under -race, allocate a temporary for make.
+			grown := make([]byte, len(buf), min(n, 2*cap(buf)))
+			copy(grown, buf)
+			buf = grown
 		}
 		end := min(n, cap(buf))
 		k, err := io.ReadFull(r.r, buf[len(buf):end])
