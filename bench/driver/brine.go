@@ -1,0 +1,203 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// The probes of brine itself, through bin/coordinator as users run it.
+
+// coordRun is the part of a coordinator report (-report -) the driver reads.
+type coordRun struct {
+	Mode                string  `json:"mode"`
+	WallSeconds         float64 `json:"wall_seconds"`
+	SpawnSeconds        float64 `json:"spawn_seconds"`
+	ThroughputPerSecond float64 `json:"throughput_per_second"`
+	TasksOK             int     `json:"tasks_ok"`
+	TasksFailed         int     `json:"tasks_failed"`
+}
+
+func (d *driver) coordinator(ctx context.Context, args ...string) (*output, error) {
+	return command(ctx, nil, d.bin("coordinator"), args...)
+}
+
+// reportRun runs the coordinator with -report - and returns runs[0].
+func (d *driver) reportRun(ctx context.Context, args ...string) (coordRun, error) {
+	out, err := d.coordinator(ctx, append(args, "-report", "-")...)
+	if err != nil {
+		return coordRun{}, err
+	}
+	var rep struct {
+		Runs []coordRun `json:"runs"`
+	}
+	if err := json.Unmarshal(out.stdout, &rep); err != nil {
+		return coordRun{}, fmt.Errorf("coordinator report: %w", err)
+	}
+	if len(rep.Runs) == 0 {
+		return coordRun{}, fmt.Errorf("coordinator report has no runs")
+	}
+	r := rep.Runs[0]
+	if r.TasksFailed > 0 {
+		return r, fmt.Errorf("coordinator: %d tasks failed", r.TasksFailed)
+	}
+	return r, nil
+}
+
+// reportable says whether a run's report is small enough to read. A report
+// holds every task's output: 100,000 echoes of 4 KiB make a 560 MB report
+// that takes the coordinator ~50 s and 3.8 GB to write, and keeping the
+// results halves the measured throughput. Larger runs are read from the
+// summary table instead.
+func reportable(tasks, size int) bool { return int64(tasks)*int64(size) <= 1<<20 }
+
+// echoRun runs the echo job and returns the run's wall time and tasks/s.
+func (d *driver) echoRun(ctx context.Context, workers, tasks, size int, extra ...string) (wall time.Duration, perSec float64, err error) {
+	args := append([]string{"-workers", strconv.Itoa(workers), "-job", "echo",
+		"-tasks", strconv.Itoa(tasks), "-size", strconv.Itoa(size)}, extra...)
+	mode := "process"
+	for i, a := range extra {
+		if a == "-mode" && i+1 < len(extra) {
+			mode = extra[i+1]
+		}
+	}
+	if reportable(tasks, size) {
+		r, err := d.reportRun(ctx, args...)
+		if err != nil {
+			return 0, 0, err
+		}
+		if r.TasksOK != tasks {
+			return 0, 0, fmt.Errorf("coordinator: %d of %d tasks ok", r.TasksOK, tasks)
+		}
+		return time.Duration(r.WallSeconds * float64(time.Second)), r.ThroughputPerSecond, nil
+	}
+	out, err := d.coordinator(ctx, args...)
+	if err != nil {
+		return 0, 0, err
+	}
+	return parseSummary(out.stdout, mode)
+}
+
+// parseSummary finds the row of mode in the coordinator's summary table and
+// reads its wall and tasks/s columns, located by the header.
+func parseSummary(stdout []byte, mode string) (wall time.Duration, perSec float64, err error) {
+	col := map[string]int{}
+	for line := range bytes.Lines(stdout) {
+		f := strings.Fields(string(line))
+		if len(f) == 0 {
+			continue
+		}
+		if f[0] == "mode" {
+			for i, name := range f {
+				col[name] = i
+			}
+			continue
+		}
+		iw, okw := col["wall"]
+		it, okt := col["tasks/s"]
+		if !okw || !okt || f[0] != mode || len(f) <= max(iw, it) {
+			continue
+		}
+		if wall, err = time.ParseDuration(f[iw]); err != nil {
+			return 0, 0, fmt.Errorf("coordinator summary: wall %q: %w", f[iw], err)
+		}
+		if perSec, err = strconv.ParseFloat(f[it], 64); err != nil {
+			return 0, 0, fmt.Errorf("coordinator summary: tasks/s %q: %w", f[it], err)
+		}
+		return wall, perSec, nil
+	}
+	return 0, 0, fmt.Errorf("coordinator summary: no %s row under a header with wall and tasks/s", mode)
+}
+
+// throughputProbe measures tasks/s of the echo job.
+func (d *driver) throughputProbe(key string, size int, extra ...string) probe {
+	return probe{name: "brine " + strings.Join(append([]string{"echo", "size", strconv.Itoa(size)}, extra...), " "),
+		keys: []string{key}, timeout: 3 * time.Minute,
+		run: func(ctx context.Context) (map[string]float64, error) {
+			_, perSec, err := d.echoRun(ctx, 2, d.cfg.tasks, size, extra...)
+			return map[string]float64{key: perSec}, err
+		}}
+}
+
+// payloadProbe measures MB/s of echo with large payloads: tasks × size / wall.
+func (d *driver) payloadProbe(key string) probe {
+	return probe{name: "brine echo 1 MiB", keys: []string{key}, timeout: 2 * time.Minute,
+		run: func(ctx context.Context) (map[string]float64, error) {
+			wall, _, err := d.echoRun(ctx, 2, d.cfg.mibTasks, 1<<20)
+			mb := float64(d.cfg.mibTasks) * (1 << 20) / 1e6
+			return map[string]float64{key: mb / wall.Seconds()}, err
+		}}
+}
+
+// spawnProbe measures the time from the start to n workers ready, in ms.
+func (d *driver) spawnProbe(key string, n int) probe {
+	return probe{name: fmt.Sprintf("brine spawn %d", n), keys: []string{key}, timeout: time.Minute,
+		run: func(ctx context.Context) (map[string]float64, error) {
+			r, err := d.reportRun(ctx, "-workers", strconv.Itoa(n), "-job", "echo", "-tasks", "1", "-size", "0")
+			return map[string]float64{key: r.SpawnSeconds * 1e3}, err
+		}}
+}
+
+// rssProbe measures the coordinator's peak RSS over a long streamed run,
+// from the rusage wait4 returns. That is the peak of the coordinator and of
+// the workers it reaped, whichever is larger (getrusage(2), RUSAGE_BOTH);
+// the workers hold one window of tasks, the coordinator more.
+func (d *driver) rssProbe(key string) probe {
+	return probe{name: "brine RSS streamed run", keys: []string{key}, timeout: 4 * time.Minute,
+		run: func(ctx context.Context) (map[string]float64, error) {
+			out, err := d.coordinator(ctx, "-workers", "2", "-job", "echo", "-size", "0",
+				"-tasks", strconv.Itoa(d.cfg.streamTasks))
+			if err != nil {
+				return nil, err
+			}
+			if out.rusage == nil {
+				return nil, fmt.Errorf("no rusage for the coordinator")
+			}
+			return map[string]float64{key: float64(out.rusage.Maxrss) / 1024}, nil // KiB on Linux
+		}}
+}
+
+// barrierProbe runs brine's barrier demo (issue 3) for n workers.
+func (d *driver) barrierProbe(prefix string, n int) probe {
+	keys := barrierKeys(prefix)
+	return probe{name: fmt.Sprintf("brine demo barrier N=%d", n), keys: keys, timeout: time.Minute,
+		run: func(ctx context.Context) (map[string]float64, error) {
+			out, err := d.coordinator(ctx, "demo", "barrier", "-workers", strconv.Itoa(n),
+				"-rounds", strconv.Itoa(d.cfg.rounds), "-report", "-")
+			if err != nil {
+				return nil, err
+			}
+			return parseBarrierReport(out.stdout, keys)
+		}}
+}
+
+// parseBarrierReport reads barrier.latency_us and barrier.skew_us (median
+// and p99) from a barrier demo's report into keys, as barrierKeys orders them.
+func parseBarrierReport(stdout []byte, keys []string) (map[string]float64, error) {
+	type stat struct{ Median, P99 *float64 }
+	var rep struct {
+		Barrier *struct {
+			Latency stat `json:"latency_us"`
+			Skew    stat `json:"skew_us"`
+		} `json:"barrier"`
+	}
+	if err := json.Unmarshal(stdout, &rep); err != nil {
+		return nil, fmt.Errorf("barrier report: %w", err)
+	}
+	b := rep.Barrier
+	if b == nil || b.Latency.Median == nil || b.Latency.P99 == nil || b.Skew.Median == nil || b.Skew.P99 == nil {
+		return nil, fmt.Errorf("barrier report lacks barrier.latency_us/skew_us median and p99")
+	}
+	return map[string]float64{keys[0]: *b.Latency.Median, keys[1]: *b.Latency.P99,
+		keys[2]: *b.Skew.Median, keys[3]: *b.Skew.P99}, nil
+}
+
+// barrierKeys are a barrier measurement's figures: latency median and p99,
+// skew median and p99, in µs.
+func barrierKeys(prefix string) []string {
+	return []string{prefix + ".lat_med", prefix + ".lat_p99", prefix + ".skew_med", prefix + ".skew_p99"}
+}

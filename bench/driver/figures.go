@@ -1,0 +1,160 @@
+package main
+
+import (
+	"fmt"
+)
+
+// What is measured, in which order, and how each figure is judged.
+
+var payloads = []struct {
+	size int
+	kind string // pool_bench.py's name for the shape
+	name string
+}{{0, "trivial", "0 B"}, {4096, "payload", "4 KiB"}}
+
+func echoKey(size int, variant string) string { return fmt.Sprintf("brine.echo%d.%s", size, variant) }
+func poolKey(kind, name string) string        { return "py." + kind + "." + name }
+
+// probes lists one repetition's measurements. Each brine measurement sits
+// beside its anchors, so drift within a repetition hits both alike.
+func (d *driver) probes() []probe {
+	c := d.cfg
+	var ps []probe
+	for _, p := range payloads {
+		ps = append(ps,
+			d.throughputProbe(echoKey(p.size, "b1"), p.size, "-batch", "1"),
+			d.poolProbe(poolKey(p.kind, "pool_cs1"), p.kind, "pool", "map_cs1", c.cs1Tasks(p.size)),
+			d.throughputProbe(echoKey(p.size, "auto"), p.size),
+			d.poolProbe(poolKey(p.kind, "pool_default"), p.kind, "pool", "map_default", c.tasks),
+			d.throughputProbe(echoKey(p.size, "thread"), p.size, "-mode", "thread"),
+			d.poolProbe(poolKey(p.kind, "threadpool"), p.kind, "threadpool", "map_default", c.tasks),
+			d.poolProbe(poolKey(p.kind, "ppe"), p.kind, "ppe", "map_cs1", c.ppeTasks),
+		)
+	}
+	ps = append(ps,
+		d.rttProbe("raw.rtt.blocking", true),
+		d.roundTripProbe("brine.rtt"),
+		d.rttProbe("raw.rtt.poll", false),
+		d.pipeThroughputProbe("raw.pipe.poll", false),
+		d.payloadProbe("brine.mib"),
+		d.pipeThroughputProbe("raw.pipe.blocking", true),
+		d.rawSpawnProbe("raw.spawn.2", 2),
+		d.spawnProbe("brine.spawn.2", 2),
+		d.firstProbe("py.first"),
+		d.rawSpawnProbe("raw.spawn.8", 8),
+		d.spawnProbe("brine.spawn.8", 8),
+		d.rssProbe("brine.rss"),
+	)
+	for _, n := range c.barrierN {
+		ps = append(ps,
+			d.futexProbe(fmt.Sprintf("raw.futex.%d", n), n),
+			d.barrierProbe(fmt.Sprintf("brine.barrier.%d", n), n),
+			d.wakeProbe(fmt.Sprintf("py.condition.%d", n), "condition", n),
+			d.wakeProbe(fmt.Sprintf("py.barrier.%d", n), "barrier", n),
+		)
+	}
+	return ps
+}
+
+// cs1Tasks is the task count of Pool.map chunksize 1 for a payload size.
+func (c config) cs1Tasks(size int) int {
+	if size > 0 {
+		return c.cs1Payload
+	}
+	return c.tasks
+}
+
+// sections lays out the table; targets are issue 8's and issue 3's.
+func (c config) sections() []section {
+	var out []section
+	for _, p := range payloads {
+		var sec section
+		sec.title = fmt.Sprintf("echo %s, %s tasks, 2 workers: tasks/s (coordinator CLI; Python: pool_bench.py %s)",
+			p.name, thousands(c.tasks), p.kind)
+		cs1 := "Pool.map chunksize=1"
+		if n := c.cs1Tasks(p.size); n != c.tasks {
+			cs1 += fmt.Sprintf(" (%s tasks)", thousands(n))
+		}
+		b1 := figure{name: p.name + " per-task frames (-batch 1)", key: echoKey(p.size, "b1"), unit: perSecond,
+			anchorName: cs1, anchor: poolKey(p.kind, "pool_cs1")}
+		auto := figure{name: p.name + " automatic batching", key: echoKey(p.size, "auto"), unit: perSecond,
+			anchorName: "Pool.map default chunksize", anchor: poolKey(p.kind, "pool_default")}
+		if p.size == 0 {
+			b1.target = target{ratioAtLeast, 40, "≥ 40×"}
+			auto.target = target{ratioAtLeast, 3, "≥ 3×"}
+		}
+		sec.figures = []figure{b1,
+			{name: p.name + " per-task frames (-batch 1)", key: echoKey(p.size, "b1"), unit: perSecond,
+				anchorName: fmt.Sprintf("ProcessPoolExecutor.map cs=1 (%s tasks)", thousands(c.ppeTasks)),
+				anchor:     poolKey(p.kind, "ppe")},
+			auto,
+			{name: p.name + " thread mode", key: echoKey(p.size, "thread"), unit: perSecond,
+				anchorName: "ThreadPool.map", anchor: poolKey(p.kind, "threadpool")},
+		}
+		out = append(out, sec)
+	}
+	out = append(out,
+		section{"Round trip and payloads (raw anchors: bin/rawpipe, 2 processes)", []figure{
+			{name: "one task's round trip, unloaded pool of 1", key: "brine.rtt", unit: micros,
+				anchorName: "raw pipe RTT 64 B, blocking", anchor: "raw.rtt.blocking",
+				target: target{ratioAtMost, 1.5, "≤ 1.5×"}},
+			{name: "one task's round trip, unloaded pool of 1", key: "brine.rtt", unit: micros,
+				anchorName: "raw pipe RTT 64 B, Go poller", anchor: "raw.rtt.poll"},
+			{name: fmt.Sprintf("echo 1 MiB × %d, 2 workers", c.mibTasks), key: "brine.mib", unit: mbps,
+				anchorName: "raw pipe 64 KiB writes, Go poller", anchor: "raw.pipe.poll",
+				target: target{ratioAtLeast, 0.7, "≥ 0.7× (70 %)"}},
+			{name: fmt.Sprintf("echo 1 MiB × %d, 2 workers", c.mibTasks), key: "brine.mib", unit: mbps,
+				anchorName: "raw pipe 64 KiB writes, blocking", anchor: "raw.pipe.blocking"},
+		}},
+		section{"Start-up and memory", []figure{
+			{name: "2 workers ready", key: "brine.spawn.2", unit: millis,
+				anchorName: "rawpipe spawn -n 2", anchor: "raw.spawn.2"},
+			{name: "2 workers ready", key: "brine.spawn.2", unit: millis,
+				anchorName: "Python Pool(2) + first result", anchor: "py.first"},
+			{name: "8 workers ready", key: "brine.spawn.8", unit: millis,
+				anchorName: "rawpipe spawn -n 8", anchor: "raw.spawn.8",
+				target: target{valueAtMost, 20, "≤ 20 ms"}},
+			{name: fmt.Sprintf("coordinator peak RSS, %s tasks streamed", thousands(c.streamTasks)),
+				key: "brine.rss", unit: mib, target: target{valueAtMost, 64, "≤ 64 MiB"}},
+		}},
+	)
+	for _, n := range c.barrierN {
+		out = append(out, barrierSection(c, n))
+	}
+	return out
+}
+
+func barrierSection(c config, n int) section {
+	b, f := fmt.Sprintf("brine.barrier.%d", n), fmt.Sprintf("raw.futex.%d", n)
+	cond, bar := fmt.Sprintf("py.condition.%d", n), fmt.Sprintf("py.barrier.%d", n)
+	lat := figure{name: fmt.Sprintf("N=%d release latency, median", n), key: b + ".lat_med", unit: micros,
+		anchorName: "raw futex wake-all", anchor: f + ".lat_med"}
+	latCond := figure{name: fmt.Sprintf("N=%d release latency, median", n), key: b + ".lat_med", unit: micros,
+		anchorName: "mp.Condition.notify_all", anchor: cond + ".lat_med"}
+	if n == 2 {
+		lat.target = target{ratioAtMost, 1.5, "≤ 1.5×"}
+		latCond.target = target{ratioAtMost, 0.5, "≤ 0.5×"}
+	}
+	return section{fmt.Sprintf("Barrier, N = %d processes, %d rounds (coordinator demo barrier; barrier_bench.py)", n, c.rounds),
+		[]figure{lat, latCond,
+			{name: fmt.Sprintf("N=%d release latency, median", n), key: b + ".lat_med", unit: micros,
+				anchorName: "mp.Barrier", anchor: bar + ".lat_med"},
+			{name: fmt.Sprintf("N=%d release latency, p99", n), key: b + ".lat_p99", unit: micros,
+				anchorName: "raw futex wake-all", anchor: f + ".lat_p99"},
+			{name: fmt.Sprintf("N=%d skew, median", n), key: b + ".skew_med", unit: micros,
+				anchorName: "raw futex wake-all", anchor: f + ".skew_med"},
+			{name: fmt.Sprintf("N=%d skew, median", n), key: b + ".skew_med", unit: micros,
+				anchorName: "mp.Condition.notify_all", anchor: cond + ".skew_med"},
+			{name: fmt.Sprintf("N=%d skew, p99", n), key: b + ".skew_p99", unit: micros,
+				anchorName: "raw futex wake-all", anchor: f + ".skew_p99"},
+		}}
+}
+
+// thousands writes n with commas: 100,000.
+func thousands(n int) string {
+	s := fmt.Sprint(n)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}

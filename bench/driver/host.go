@@ -1,0 +1,161 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// host is where and when the figures were taken.
+type host struct {
+	started  time.Time
+	cpu      string
+	cpus     int
+	kernel   string
+	goVer    string
+	pyVer    string
+	python   string
+	reps     []repInfo
+	finished time.Time
+}
+
+func describeHost(ctx context.Context, c config) *host {
+	h := &host{started: time.Now(), cpu: cpuModel(), cpus: runtime.NumCPU(), goVer: runtime.Version(),
+		python: c.python, pyVer: "unknown"}
+	if b, err := os.ReadFile("/proc/sys/kernel/osrelease"); err == nil {
+		h.kernel = strings.TrimSpace(string(b))
+	}
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if out, err := command(ctx, nil, c.python, "-c", "import sys; print(sys.version.split()[0])"); err == nil {
+		h.pyVer = strings.TrimSpace(string(out.stdout))
+	}
+	return h
+}
+
+func (h *host) finish(reps []repInfo) { h.reps, h.finished = reps, time.Now() }
+
+func (h *host) summary() string {
+	return fmt.Sprintf("%s × %d CPUs, Linux %s, Go %s, Python %s (%s)",
+		h.cpu, h.cpus, h.kernel, strings.TrimPrefix(h.goVer, "go"), h.pyVer, h.python)
+}
+
+// cpuModel is /proc/cpuinfo's first "model name".
+func cpuModel() string {
+	b, err := os.ReadFile("/proc/cpuinfo")
+	if err != nil {
+		return "unknown CPU"
+	}
+	for line := range bytes.Lines(b) {
+		if k, v, ok := strings.Cut(string(line), ":"); ok && strings.TrimSpace(k) == "model name" {
+			return strings.TrimSpace(v)
+		}
+	}
+	return "unknown CPU"
+}
+
+// cpuPressure is /proc/pressure/cpu's "some avg10": the share of the last
+// 10 s in which some runnable task waited for a CPU. -1 if unreadable.
+func cpuPressure() float64 {
+	b, err := os.ReadFile("/proc/pressure/cpu")
+	if err != nil {
+		return -1
+	}
+	for _, f := range strings.Fields(string(b)) {
+		if v, ok := strings.CutPrefix(f, "avg10="); ok {
+			if x, err := strconv.ParseFloat(v, 64); err == nil {
+				return x
+			}
+		}
+	}
+	return -1
+}
+
+func psi(v float64) string {
+	if v < 0 {
+		return "n/a"
+	}
+	return fmt.Sprintf("%.1f %%", v)
+}
+
+// writeReport writes the header, the tables and the verdicts, as plain
+// text or as Markdown.
+func writeReport(w io.Writer, c config, h *host, s *samples, markdown bool) error {
+	sections := c.sections()
+	heading, item := "", "  "
+	if markdown {
+		heading, item = "## ", "- "
+		fmt.Fprintf(w, "# brine benchmark results\n\nWritten by `make bench` (scripts/bench.sh, bench/driver); "+
+			"regenerate it rather than editing it. Figures drift 20–60 %% between runs on these machines: "+
+			"compare ratios taken in the same run, never absolute figures across runs.\n\n")
+	}
+	fmt.Fprintf(w, "%sRun of %s, took %v\n\n", heading, h.started.Format("2006-01-02 15:04 MST"),
+		h.finished.Sub(h.started).Round(time.Second))
+	fmt.Fprintf(w, "%smachine: %s × %d CPUs, Linux %s\n", item, h.cpu, h.cpus, h.kernel)
+	fmt.Fprintf(w, "%sGo %s; Python %s (%s)\n", item, strings.TrimPrefix(h.goVer, "go"), h.pyVer, h.python)
+	mode := ""
+	if c.quick {
+		mode = " (quick smoke test: small counts, not comparable with issue 8's targets)"
+	}
+	fmt.Fprintf(w, "%s%d of %d repetitions, interleaved%s\n", item, len(h.reps), c.reps, mode)
+	for i, r := range h.reps {
+		fmt.Fprintf(w, "%srep %d: %v, CPU pressure (/proc/pressure/cpu some avg10) %s at start → %s at end, %d measurements, %d failed\n",
+			item, i+1, r.took.Round(time.Second), psi(r.psiStart), psi(r.psiEnd), r.measured, r.failures)
+	}
+	fmt.Fprintf(w, "\n%sratio = brine median / anchor median; ratio range = min–max of the per-repetition ratios "+
+		"(both sides measured back to back); targets are judged on the medians.\n", item)
+	if markdown {
+		writeMarkdown(w, sections, s)
+		fmt.Fprintf(w, "\n## Targets\n\n")
+	} else {
+		fmt.Fprintln(w)
+		if err := writeText(w, sections, s); err != nil {
+			return err
+		}
+		fmt.Fprintf(w, "\ntargets:\n")
+	}
+	for _, l := range targetSummary(sections, s) {
+		fmt.Fprintf(w, "%s%s\n", item, l)
+	}
+	if markdown {
+		fmt.Fprintf(w, "\n## How the figures are taken\n\n%s", methods(c))
+	}
+	return nil
+}
+
+// methods says how each figure is taken, for RESULTS.md.
+func methods(c config) string {
+	return fmt.Sprintf(`- brine throughput: `+"`bin/coordinator -workers 2 -job echo -tasks %[1]d -size S [-batch 1] [-mode thread]`"+
+		`; runs[0].throughput_per_second of `+"`-report -`"+` for payload 0. A report holds every task's output, so for
+  4 KiB and 1 MiB payloads (a 560 MB report at 4 KiB) the wall and tasks/s columns of the summary table are read instead.
+- Python: scripts/pool_anchor.py runs single (executor, mode) pairs of pool_bench.py (inc / echo4k, a warmed pool of 2);
+  Pool.map and ThreadPool.map with %[2]s tasks (Pool.map's default chunksize depends on it), except Pool.map chunksize=1
+  with 4 KiB payloads: %[11]s tasks (each task is its own chunk, so the rate does not depend on the count, and 100,000 take
+  ~25 s); ProcessPoolExecutor.map (chunksize 1) with %[3]s.
+- Round trip: in the driver, pool.New(WithWorkers(1), WithCommand(bin/worker)), %[4]d sequential one-call Runs of
+  echo with an empty payload, median; anchor `+"`rawpipe rtt -size 64 -n %[5]d [-blocking]`"+`.
+- 1 MiB payload: %[6]d echo tasks × 1 MiB / the run's wall time (each byte also travels back); anchor `+"`rawpipe throughput -bytes %[7]s`"+` (one way).
+- Spawn: runs[0].spawn_seconds of `+"`coordinator -workers N -job echo -tasks 1 -size 0 -report -`"+`; anchors
+  `+"`rawpipe spawn -n N -reps %[8]d`"+` (median) and `+"`pool_first.py inproc`"+` (median of Pool(2) + first result).
+- RSS: ru_maxrss of `+"`coordinator -workers 2 -job echo -size 0 -tasks %[9]d`"+` from wait4: the larger of the
+  coordinator's peak and its reaped workers' peaks.
+- Barriers: `+"`coordinator demo barrier -workers N -rounds %[10]d -report -`"+`, `+"`rawpipe futex -n N -rounds %[10]d`"+`,
+  `+"`barrier_bench.py condition|barrier N %[10]d 1`"+`; latency = last wake − release, skew = last − first wake.
+`, c.tasks, thousands(c.tasks), thousands(c.ppeTasks), c.roundTrips, c.rttN, c.mibTasks, c.pipeBytes,
+		c.spawnReps, c.streamTasks, c.rounds, thousands(c.cs1Payload))
+}
+
+// writeResults writes the Markdown report to c.out.
+func writeResults(c config, h *host, s *samples) error {
+	var b bytes.Buffer
+	if err := writeReport(&b, c, h, s, true); err != nil {
+		return err
+	}
+	return os.WriteFile(c.out, b.Bytes(), 0o644)
+}
