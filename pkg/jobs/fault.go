@@ -12,8 +12,8 @@ import (
 // FaultSpec selects the misbehaviour of Fault and the tasks that show it.
 type FaultSpec struct {
 	_msgpack struct{} `msgpack:",as_array"`
-	Mode     string // one of FaultModes
-	Every    int64  // task i misbehaves when i%Every == 0; 0 or 1: every task
+	Mode     string   // one of FaultModes
+	Every    int64    // task i misbehaves when i%Every == 0; 0 or 1: every task
 }
 
 // FaultModes are the misbehaviours Fault can show, for demonstrations and

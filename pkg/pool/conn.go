@@ -2,8 +2,7 @@ package pool
 
 import (
 	"errors"
-	"fmt"
-	"io"
+	"os"
 	"time"
 
 	"github.com/brinehq/brine/pkg/wire"
@@ -22,6 +21,9 @@ const (
 // flightTarget at the measured task duration, so that short tasks stream
 // and long ones are not hoarded by one worker.
 func (w *proc) window() int64 {
+	if n := w.b.p.opts.Prefetch; n > 0 {
+		return int64(min(n, maxWindow))
+	}
 	avg := w.avg.Load()
 	if avg <= 0 {
 		return minWindow
@@ -29,55 +31,131 @@ func (w *proc) window() int64 {
 	return min(max(int64(flightTarget)/avg, minWindow), maxWindow)
 }
 
-// waitRoom blocks until the worker may take another task. It returns false
-// when the worker or the pool is stopping.
+// waitRoom blocks until the worker may take another task: it holds fewer
+// than its window, and no suspect (see retryOrFail). It returns false when
+// the worker or the pool is stopping.
 func (w *proc) waitRoom() bool {
-	for w.n.Load() >= w.window() || w.bytes.Load() >= maxFlightBytes {
-		select {
-		case <-w.wake:
-		case <-w.stop:
-			return false
-		case <-w.b.p.quit:
+	for w.n.Load() >= w.window() || (w.solo && w.n.Load() > 0) {
+		if !w.waitResult() {
 			return false
 		}
 	}
 	return true
 }
 
-// send feeds the worker until it or the pool stops.
+// waitResult waits for a result, and returns false instead when the worker
+// or the pool is stopping.
+func (w *proc) waitResult() bool {
+	select {
+	case <-w.wake:
+		return true
+	case <-w.stop:
+		return false
+	case <-w.b.p.quit:
+		return false
+	}
+}
+
+// send feeds the worker until it or the pool stops, or until it has sent
+// Options.MaxTasksPerWorker tasks; it then closes the worker's input, so the
+// worker finishes what it holds and exits.
 func (w *proc) send() {
+	defer w.closeInput()
 	var buf []byte
+	var carry *item // a suspect met while filling a batch: it goes next, alone
+	defer func() {
+		if carry != nil {
+			w.b.p.retry <- carry // never blocks: it is not in flight
+		}
+	}()
 	batch := make([]*item, 0, maxWindow)
+	limit := w.b.p.opts.MaxTasksPerWorker
 	for w.waitRoom() {
-		it := w.b.p.next(w.b.p.quit, w.stop)
-		if it == nil {
+		var ok bool
+		if batch, carry, ok = w.nextBatch(batch[:0], carry, limit); !ok {
 			return
 		}
-		batch = append(batch[:0], it)
-		for room := w.window() - w.n.Load() - 1; room > 0; room-- {
-			more := w.b.p.tryNext()
-			if more == nil {
-				break
+		buf = w.encodeCounted(buf[:0], batch)
+		if len(buf) > 0 {
+			if _, err := w.in.Write(buf); err != nil {
+				w.inputFailed(err)
+				return
 			}
-			batch = append(batch, more)
 		}
-		buf = w.encode(buf[:0], batch)
-		if len(buf) == 0 {
-			continue
-		}
-		if _, err := w.in.Write(buf); err != nil {
-			// Its input is gone: the worker is dead or broken. The receiver
-			// sees it end and salvages what it held.
-			w.kill()
+		if limit > 0 && w.sent >= limit {
+			w.retire()
 			return
 		}
 	}
+}
+
+// nextBatch takes the tasks to send next: carry or the next waiting task,
+// then as many more as the worker has room for, up to a suspect, which is
+// returned as the next carry. A suspect goes alone, once the worker is
+// idle. ok is false when the worker or the pool is stopping.
+func (w *proc) nextBatch(batch []*item, carry *item, limit int) (_ []*item, _ *item, ok bool) {
+	it := carry
+	if it == nil {
+		if it = w.b.p.next(w.b.p.quit, w.stop); it == nil {
+			return batch, nil, false
+		}
+	}
+	w.solo = it.alone
+	if it.alone {
+		for w.n.Load() > 0 {
+			if !w.waitResult() {
+				return batch, it, false
+			}
+		}
+		return append(batch, it), nil, true
+	}
+	batch = append(batch, it)
+	room := w.window() - w.n.Load() - 1
+	if limit > 0 {
+		room = min(room, int64(limit-w.sent-1))
+	}
+	for ; room > 0; room-- {
+		more := w.b.p.tryNext()
+		if more == nil {
+			break
+		}
+		if more.alone {
+			return batch, more, true
+		}
+		batch = append(batch, more)
+	}
+	return batch, nil, true
+}
+
+// inputFailed handles a failed write of tasks. Either the pool closed the
+// input (closing or recycling: the worker finishes what it holds), or the
+// worker died, which the receiver sees, or it lives on without reading its
+// input, and is killed.
+func (w *proc) inputFailed(err error) {
+	if errors.Is(err, os.ErrClosed) {
+		return
+	}
+	if !w.exitsWithin(lingerMax) {
+		w.killFor("it closed its input (fd 3)", false)
+	}
+}
+
+// retire stops feeding the worker and has its supervisor start the
+// replacement while it drains.
+func (w *proc) retire() {
+	w.retired.Store(true)
+	if !w.b.closing() {
+		w.slot.countRestart()
+	}
+	w.closeInput()
+	w.slot.events <- procEvent{w: w, retired: true}
 }
 
 // encode appends the frames for batch to buf and registers its tasks as in
 // flight. Tasks that cannot go (cancelled, unencodable) are completed here.
 func (w *proc) encode(buf []byte, batch []*item) []byte {
 	per := w.b.p.opts.Batch
+	now := time.Now()
 	var bw wire.BatchWriter
 	n, frameStart := 0, 0
 	for _, it := range batch {
@@ -100,7 +178,7 @@ func (w *proc) encode(buf []byte, batch []*item) []byte {
 		}
 		it.attempts++
 		it.size = len(buf) - at
-		w.track(it)
+		w.track(it, now)
 		n++
 		if n == per || len(buf)-frameStart >= maxFrameBytes {
 			buf, _ = bw.End(buf, n) // within MaxFrame: maxFrameBytes plus one task
@@ -113,87 +191,15 @@ func (w *proc) encode(buf []byte, batch []*item) []byte {
 	return buf
 }
 
-func (w *proc) track(it *item) {
+func (w *proc) track(it *item, now time.Time) {
+	it.sent = now
+	w.sent++
 	w.mu.Lock()
 	w.inflight[it.id] = it
+	if w.b.p.opts.TaskTimeout > 0 {
+		w.order = append(w.order, it)
+	}
 	w.mu.Unlock()
 	w.n.Add(1)
 	w.bytes.Add(int64(it.size))
-}
-
-// receive reads results until the worker's output ends, and returns nil for
-// a clean end or the protocol error that makes the worker untrustworthy.
-func (w *proc) receive() error {
-	r := wire.NewReader(w.out, 256<<10, 0)
-	var rs []wire.Result
-	var its []*item
-	for {
-		body, err := r.Next()
-		if errors.Is(err, io.EOF) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		typ, err := wire.PeekType(body)
-		if err != nil {
-			return err
-		}
-		if typ != wire.TypeResults {
-			return fmt.Errorf("%w: a worker sends only results after its hello, got %s", wire.ErrMalformed, typ)
-		}
-		if rs, err = wire.DecodeResults(body, rs[:0]); err != nil {
-			return err
-		}
-		if its, err = w.claim(rs, its[:0]); err != nil {
-			return err
-		}
-		for i, it := range its {
-			w.finish(it, &rs[i])
-		}
-	}
-}
-
-// claim takes the tasks that rs answers out of the in-flight set. A result
-// for a task the worker does not hold is a protocol error; the set is then
-// left as it was, for salvage.
-func (w *proc) claim(rs []wire.Result, its []*item) ([]*item, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	var size int64
-	for i := range rs {
-		it := w.inflight[rs[i].ID]
-		if it == nil {
-			for _, back := range its {
-				w.inflight[back.id] = back
-			}
-			return its[:0], fmt.Errorf("%w: result for task %d, which the worker does not hold", wire.ErrMalformed, rs[i].ID)
-		}
-		delete(w.inflight, it.id)
-		its = append(its, it)
-		size += int64(it.size)
-	}
-	w.n.Add(-int64(len(its)))
-	w.bytes.Add(-size)
-	select {
-	case w.wake <- struct{}{}:
-	default:
-	}
-	return its, nil
-}
-
-func (w *proc) finish(it *item, r *wire.Result) {
-	nanos := int64(min(r.Nanos, uint64(time.Hour)))
-	if avg := w.avg.Load(); avg == 0 {
-		w.avg.Store(max(nanos, 1))
-	} else {
-		w.avg.Store(max(avg+(nanos-avg)/8, 1))
-	}
-	res := resultOf(it, r, time.Duration(nanos))
-	res.Worker, res.PID = w.slot.id, w.pid
-	if te, ok := res.Err.(*TaskError); ok {
-		te.Worker, te.PID = w.slot.id, w.pid
-	}
-	w.slot.tasks.Add(1)
-	it.complete(res)
 }

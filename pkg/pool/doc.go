@@ -11,4 +11,16 @@
 // does not grow with the number of tasks. The window adapts to the measured
 // duration of tasks: short tasks travel many to a frame, long ones one at a
 // time so that no worker hoards them.
+//
+// In process mode the pool loses no task. A worker that dies (a crash,
+// os.Exit, a kill, the OOM killer) or breaks the protocol is noticed when
+// its output ends, and replaced, with a backoff when replacements die
+// before doing anything; the tasks it held are sent to other workers up to
+// Options.Retries times, each alone so that the one that kills workers is
+// told apart, and then fail with a *TaskError whose Cause is the worker's
+// *WorkerExitError. Options.TaskTimeout kills the worker of an overdue
+// task; Options.MaxTasksPerWorker recycles workers. When a Run's context
+// ends, its running tasks get Options.Grace to finish before their workers
+// are killed (KillOn ends the wait early). No worker outlives the pool, or
+// the coordinator process: see docs/SECURITY.md.
 package pool

@@ -11,8 +11,13 @@ import (
 )
 
 // TestMain makes the test binary its own worker: the pool re-executes it
-// with worker.EnvMarker set (go-plugin's helper-process pattern).
+// with worker.EnvMarker set (go-plugin's helper-process pattern). With
+// envMisbehave also set, the worker misbehaves as it says (see misbehave);
+// with envRole=coordinator, the binary is the coordinator command.
 func TestMain(m *testing.M) {
+	if mode := os.Getenv(envMisbehave); mode != "" && worker.IsWorker() {
+		os.Exit(misbehave(mode))
+	}
 	if worker.IsWorker() {
 		os.Exit(worker.Main())
 	}

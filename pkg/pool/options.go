@@ -37,6 +37,11 @@ type Options struct {
 	// Batch is the most tasks sent to a worker in one frame; 0 adapts it
 	// to the tasks' duration, 1 sends each task in its own frame.
 	Batch int
+	// Prefetch, when positive, is the most tasks a worker process holds at
+	// once, the one it runs included; 0 adapts it to the tasks' duration
+	// (at least 2, so a worker never waits for its next task). 1 suits
+	// tasks that block on each other, which must each have a worker.
+	Prefetch int
 	// GIL runs thread-mode tasks one at a time behind one lock, released
 	// while a task blocks (task.Blocking), as CPython's GIL is.
 	GIL bool
@@ -46,18 +51,26 @@ type Options struct {
 	// HandshakeTimeout bounds how long a new worker may take to say Hello;
 	// default 10 s.
 	HandshakeTimeout time.Duration
-	// Grace is how long Close lets workers finish before it kills them;
-	// default 5 s.
+	// Grace is how long Close, and a Run whose context has ended, let
+	// workers finish the tasks they hold before killing them; default 5 s.
 	Grace time.Duration
 	// TaskTimeout, when positive, bounds how long one task may run in a
-	// worker process: an overdue task's worker is killed and replaced, and
-	// the task fails with kind wire.KindTimeout (it is not retried).
+	// worker process: an overdue task's worker is killed and replaced, the
+	// task fails with kind wire.KindTimeout (it is not retried), and the
+	// other tasks that worker held are sent again without counting against
+	// Retries. Thread mode ignores it: a goroutine cannot be killed.
 	TaskTimeout time.Duration
-	// MaxTasksPerWorker, when positive, replaces a worker process after it
-	// has completed that many tasks.
+	// MaxTasksPerWorker, when positive, replaces a worker process once it
+	// has been sent that many tasks: it gets no more, finishes those and
+	// exits, while its replacement starts. Thread mode ignores it.
 	MaxTasksPerWorker int
-	// Retries is how many more times a task is sent when its worker dies
-	// while holding it; default 0, no retry.
+	// Retries is how many more times a task is sent after workers holding
+	// it died (crashed, were killed from outside, broke the protocol);
+	// then it fails with kind wire.KindWorkerDied. After a death, each task
+	// the worker held is sent again to a worker holding nothing else, even
+	// past Retries, until it has been alone in a worker that died: so the
+	// task that kills workers fails and the ones beside it do not. Default
+	// 0: one death, alone, fails a task.
 	Retries int
 	Logger  zerolog.Logger // default: discards
 	// LogLevel is passed to worker processes: "debug", "info", "warn"...;
@@ -90,6 +103,20 @@ func WithWire(on bool) Option { return func(o *Options) { o.Wire = on } }
 
 // WithRetries sets how many more times a task is sent when its worker dies.
 func WithRetries(n int) Option { return func(o *Options) { o.Retries = n } }
+
+// WithTaskTimeout sets how long one task may run in a worker process.
+func WithTaskTimeout(d time.Duration) Option { return func(o *Options) { o.TaskTimeout = d } }
+
+// WithMaxTasksPerWorker sets how many tasks a worker process runs before it
+// is replaced.
+func WithMaxTasksPerWorker(n int) Option { return func(o *Options) { o.MaxTasksPerWorker = n } }
+
+// WithGrace sets how long workers may finish their tasks at Close or when a
+// Run's context ends.
+func WithGrace(d time.Duration) Option { return func(o *Options) { o.Grace = d } }
+
+// WithEnv adds "KEY=value" entries to the workers' environment.
+func WithEnv(env ...string) Option { return func(o *Options) { o.Env = append(o.Env, env...) } }
 
 // WithLogger sets the logger for the pool and for relayed worker logs.
 func WithLogger(l zerolog.Logger) Option { return func(o *Options) { o.Logger = l } }

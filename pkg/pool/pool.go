@@ -8,7 +8,9 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
+	"github.com/brinehq/brine/pkg/cond"
 	"github.com/brinehq/brine/pkg/task"
 	"github.com/brinehq/brine/pkg/wire"
 )
@@ -25,6 +27,11 @@ type Pool struct {
 	quit  chan struct{}
 	b     backend
 	ids   atomic.Uint64
+	stats stats // serialization counters, see Stats
+	// objs are the conds and barriers the workers share: in process mode
+	// those of region, which every worker maps; in thread mode local ones.
+	objs   cond.Objects
+	region *cond.Region
 
 	closeOnce sync.Once
 	closeErr  error
@@ -42,14 +49,22 @@ type backend interface {
 	workers() []WorkerInfo
 	// close stops the workers and waits for everything the backend started.
 	close() error
+	// abort kills the workers running tasks of rs, whose context has
+	// ended, so that those tasks are salvaged as cancelled.
+	abort(rs *runState)
 }
 
 // WorkerInfo describes a worker and what it did.
 type WorkerInfo struct {
-	ID       int
-	PID      int
-	Tasks    int64 // tasks it completed
-	Restarts int   // how often its slot was respawned
+	ID    int
+	PID   int
+	Tasks int64 // tasks it completed
+	// Restarts is how often the slot's process was replaced: after it
+	// died or was killed (a crash, a task timeout, a protocol violation)
+	// or was recycled (Options.MaxTasksPerWorker). A replacement counts
+	// as it begins, by the time the tasks its predecessor held have their
+	// results.
+	Restarts int
 }
 
 // item is one task on its way through the pool.
@@ -57,8 +72,11 @@ type item struct {
 	id       uint64 // unique in the pool: the wire task id
 	index    int
 	call     task.Call
-	attempts int
-	size     int // encoded size while in flight to a worker
+	attempts int       // times sent to a worker
+	faults   int       // deaths of a worker holding it that it may have caused; see retryOrFail
+	alone    bool      // a suspect: send it to a worker that holds nothing else
+	size     int       // encoded size while in flight to a worker
+	sent     time.Time // when it was last sent, for TaskTimeout
 	run      *runState
 }
 
@@ -91,18 +109,29 @@ func New(ctx context.Context, opts ...Option) (*Pool, error) {
 	o.fill()
 	p := &Pool{
 		opts:  o,
-		queue: make(chan *item, o.Workers),
-		retry: make(chan *item, o.Workers*maxWindow),
+		queue: make(chan *item, o.Workers*256),
+		// A slot holds at most two processes (one draining, see retire),
+		// each with at most maxWindow tasks in flight and one a sender
+		// holds back (carry): salvage never blocks on retry.
+		retry: make(chan *item, 2*o.Workers*(maxWindow+1)),
 		quit:  make(chan struct{}),
 	}
 	var err error
 	if o.Mode == Thread {
+		p.objs = &cond.LocalObjects{}
 		p.b = startThreads(p)
 	} else {
+		if p.region, err = cond.NewRegion(); err != nil {
+			return nil, fmt.Errorf("pool: shared conds and barriers: %w", err)
+		}
+		p.objs = p.region.Objects()
 		p.b, err = startProcesses(ctx, p)
 	}
 	if err != nil {
 		close(p.quit)
+		if p.region != nil {
+			p.region.Close()
+		}
 		return nil, err
 	}
 	return p, nil
@@ -113,6 +142,14 @@ func (p *Pool) Options() Options { return p.opts }
 
 // Workers describes the pool's current workers.
 func (p *Pool) Workers() []WorkerInfo { return p.b.workers() }
+
+// Objects returns the named conds and barriers that the pool's workers
+// share, for the coordinator's side of a synchronisation: task code gets
+// the same objects from cond.FromContext(ctx). In process mode they live in
+// shared memory that every worker maps, and a worker that dies breaks the
+// barriers it had joined (cond.PartyDiedError); in thread mode they are
+// in-process.
+func (p *Pool) Objects() cond.Objects { return p.objs }
 
 // Funcs returns the names of the functions the workers can run.
 func (p *Pool) Funcs() []string { return p.b.funcs() }
@@ -129,6 +166,9 @@ func (p *Pool) Close() error {
 		p.closeErr = p.b.close()
 		for it := p.tryNext(); it != nil; it = p.tryNext() {
 			it.cancelled(ErrClosed)
+		}
+		if p.region != nil {
+			p.region.Close()
 		}
 	})
 	return p.closeErr
@@ -152,8 +192,10 @@ func (p *Pool) check(c task.Call) error {
 // It returns an error without running anything if a call cannot be made (an
 // unknown function, an argument that cannot be bound); otherwise it returns
 // nil, every failure being in its Result. When ctx ends, calls not yet
-// started get a Result of kind wire.KindCancelled and Run returns ctx.Err()
-// once the started ones have their results.
+// started get a Result of kind wire.KindCancelled; those running may finish
+// within Options.Grace, after which (or at once, see KillOn) the worker
+// processes still running them are killed and they too are cancelled. Run
+// then returns ctx.Err().
 func (p *Pool) Run(ctx context.Context, n int, build func(i int) task.Call, each func(Result)) error {
 	rs := &runState{ctx: ctx, each: each}
 	lastFunc := ""
@@ -184,7 +226,7 @@ func (p *Pool) Run(ctx context.Context, n int, build func(i int) task.Call, each
 			break
 		}
 	}
-	rs.wg.Wait()
+	p.await(rs)
 	return ctx.Err()
 }
 

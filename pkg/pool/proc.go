@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"os/exec"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -16,31 +15,57 @@ import (
 	"github.com/brinehq/brine/pkg/wire"
 )
 
-// proc is one worker process and the two goroutines that talk to it.
+// proc is one worker process and the goroutines that talk to it.
 type proc struct {
-	b     *processes
-	slot  *slot
-	cmd   *exec.Cmd
-	pid   int
-	hello wire.Hello
-	in    *os.File // our end of the worker's fd 3
-	out   *os.File // our end of the worker's fd 4
+	b       *processes
+	slot    *slot
+	cmd     *exec.Cmd
+	pid     int
+	hello   wire.Hello
+	in      *os.File // our end of the worker's fd 3
+	out     *os.File // our end of the worker's fd 4
+	oomSeen int64    // the cgroup's OOM kill count when it started
 
-	relays sync.WaitGroup // stdout and stderr relays
-	tail   *tailBuffer    // the last lines of its stderr, for error messages
+	relays     sync.WaitGroup // stdout and stderr relays
+	relaysLeft atomic.Int32
+	relaysDone chan struct{} // closed when both relays have ended
+	tail       *tailBuffer   // the last lines of its stderr, for error messages
 
 	mu       sync.Mutex
 	inflight map[uint64]*item
-	n        atomic.Int64 // len(inflight), read without the lock
-	bytes    atomic.Int64 // encoded size of the tasks in flight
-	avg      atomic.Int64 // moving average of task compute time, ns
-	wake     chan struct{}
-	stop     chan struct{} // closed when the worker is being torn down
-	stopOnce sync.Once
-	inOnce   sync.Once
+	order    []*item   // in flight in the order sent, with TaskTimeout: see head
+	lastDone time.Time // when a result last arrived, with TaskTimeout
+	expired  *item     // the task whose timeout killed the worker
+
+	n         atomic.Int64 // len(inflight), read without the lock
+	bytes     atomic.Int64 // encoded size of the tasks in flight
+	avg       atomic.Int64 // moving average of task compute time, ns
+	completed atomic.Int64 // tasks it answered
+	sent      int          // tasks sent to it; the sender's own
+	solo      bool         // it was last sent a suspect, alone; the sender's own
+	retired   atomic.Bool  // it took its last task (MaxTasksPerWorker)
+	wake      chan struct{}
+	stop      chan struct{} // closed when it is to take no more tasks
+	done      chan struct{} // closed when its output has ended
+	stopOnce  sync.Once
+	inOnce    sync.Once
+
+	sigMu     sync.Mutex
+	exited    bool   // it has exited: its pid may be reaped and reused, never signal it
+	reason    string // why the pool killed it; "" when it did not
+	blameless bool   // the reason is no fault of the tasks it held
+}
+
+func newProc(b *processes, s *slot) *proc {
+	w := &proc{b: b, slot: s, tail: &tailBuffer{}, relaysDone: make(chan struct{}),
+		inflight: make(map[uint64]*item), wake: make(chan struct{}, 1),
+		stop: make(chan struct{}), done: make(chan struct{})}
+	w.relaysLeft.Store(2)
+	return w
 }
 
 // spawn starts a worker process for slot s and completes its handshake.
+// On failure nothing it started is left behind.
 func (b *processes) spawn(ctx context.Context, s *slot) (*proc, error) {
 	inR, inW, err := os.Pipe()
 	if err != nil {
@@ -48,15 +73,15 @@ func (b *processes) spawn(ctx context.Context, s *slot) (*proc, error) {
 	}
 	outR, outW, err := os.Pipe()
 	if err != nil {
-		inR.Close()
-		inW.Close()
+		closeAll(inR, inW)
 		return nil, fmt.Errorf("pool: %w", err)
 	}
 	cmd := exec.Command(b.cmd[0], b.cmd[1:]...)
 	cmd.Env = b.env()
-	cmd.ExtraFiles = []*os.File{inR, outW} // fds 3 and 4 in the worker
+	cmd.ExtraFiles = []*os.File{inR, outW, b.p.region.File()} // fds 3, 4 and 5 in the worker
 	// Its own process group keeps a terminal's Ctrl-C for the coordinator to
-	// handle; Pdeathsig ends the worker if the coordinator dies.
+	// handle, and lets a kill reach what its tasks started; Pdeathsig ends
+	// it if the coordinator dies (the worker also watches fd 4 for that).
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	stdout, err1 := cmd.StdoutPipe()
 	stderr, err2 := cmd.StderrPipe()
@@ -64,21 +89,22 @@ func (b *processes) spawn(ctx context.Context, s *slot) (*proc, error) {
 		closeAll(inR, inW, outR, outW)
 		return nil, fmt.Errorf("pool: %w", err)
 	}
+	w := newProc(b, s)
+	w.oomSeen = b.oom.count()
 	err = cmd.Start()
 	closeAll(inR, outW) // the child has its copies
 	if err != nil {
 		closeAll(inW, outR)
-		return nil, fmt.Errorf("pool: starting worker %s: %w", b.cmd[0], err)
+		return nil, fmt.Errorf("pool: starting worker %s: %w; check -worker or Options.Command", b.cmd[0], err)
 	}
-	w := &proc{b: b, slot: s, cmd: cmd, pid: cmd.Process.Pid, in: inW, out: outR, tail: &tailBuffer{},
-		inflight: make(map[uint64]*item), wake: make(chan struct{}, 1), stop: make(chan struct{})}
+	w.cmd, w.pid, w.in, w.out = cmd, cmd.Process.Pid, inW, outR
 	w.relays.Add(2)
-	go w.relay(stdout, "stdout") // owned by w.relays, awaited in wait
+	go w.relay(stdout, "stdout") // owned by w.relays, awaited in reap
 	go w.relay(stderr, "stderr")
 	if err := w.handshake(ctx); err != nil {
-		w.kill()
-		status := w.wait()
-		return nil, fmt.Errorf("pool: worker %d (pid %d, %s): %w%s", s.id, w.pid, status, err, w.tail.describe())
+		w.killFor("its handshake failed", true)
+		exit := w.reap()
+		return nil, fmt.Errorf("pool: worker %d (pid %d, %s): %w%s", s.id, w.pid, exit.Status, err, w.tail.describe())
 	}
 	return w, nil
 }
@@ -89,27 +115,36 @@ func closeAll(fs ...*os.File) {
 	}
 }
 
-// handshake reads the worker's Hello within the handshake timeout and
-// answers it (docs/PROTOCOL.md §3).
+// handshake reads the worker's Hello within the handshake timeout, or until
+// ctx ends, and answers it (docs/PROTOCOL.md §3).
 func (w *proc) handshake(ctx context.Context) error {
-	deadline := time.Now().Add(w.b.p.opts.HandshakeTimeout)
-	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
-		deadline = d
-	}
-	w.out.SetReadDeadline(deadline)
-	defer w.out.SetReadDeadline(time.Time{})
+	limit := w.b.p.opts.HandshakeTimeout
+	w.out.SetReadDeadline(time.Now().Add(limit))
+	interrupted := make(chan struct{})
+	stop := context.AfterFunc(ctx, func() {
+		defer close(interrupted)
+		w.out.SetReadDeadline(time.Now())
+	})
+	defer func() {
+		if !stop() {
+			<-interrupted // so that it cannot set a deadline after the reset
+		}
+		w.out.SetReadDeadline(time.Time{})
+	}()
 	body, err := wire.NewReader(w.out, 4<<10, 1<<20).Next()
-	if err != nil {
-		if errors.Is(err, os.ErrDeadlineExceeded) {
-			return fmt.Errorf("no hello within %v: is %s a brine worker?", w.b.p.opts.HandshakeTimeout, w.b.cmd[0])
-		}
-		if errors.Is(err, io.EOF) {
-			return fmt.Errorf("exited before its hello: is %s a brine worker?", w.b.cmd[0])
-		}
-		return fmt.Errorf("bad hello: %w", err)
+	switch {
+	case err == nil:
+	case ctx.Err() != nil:
+		return fmt.Errorf("interrupted before its hello: %w", ctx.Err())
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		return fmt.Errorf("no hello within %v (HandshakeTimeout): is %s a brine worker that calls worker.Main?", limit, w.b.cmd[0])
+	case errors.Is(err, io.EOF):
+		return fmt.Errorf("exited before its hello: is %s a brine worker that calls worker.Main?", w.b.cmd[0])
+	default:
+		return fmt.Errorf("bad hello: %w: is %s a brine worker?", err, w.b.cmd[0])
 	}
 	if w.hello, err = wire.DecodeHello(body); err != nil {
-		return fmt.Errorf("bad hello: %w", err)
+		return fmt.Errorf("bad hello: %w: is %s a brine worker?", err, w.b.cmd[0])
 	}
 	if w.hello.Version != wire.Version {
 		return &wire.VersionError{Worker: w.hello.Version, Coordinator: wire.Version}
@@ -121,24 +156,24 @@ func (w *proc) handshake(ctx context.Context) error {
 	return nil
 }
 
-// serve runs the sender and the receiver until the worker ends, then reaps
-// it and returns how it ended.
-func (w *proc) serve() error {
-	var sender sync.WaitGroup
-	sender.Go(w.send)
-	rerr := w.receive()
-	if rerr != nil {
-		w.b.p.opts.Logger.Error().Int("worker", w.slot.id).Int("pid", w.pid).Err(rerr).Msg("killing worker")
+// serve runs the sender, the receiver and, with a task timeout, the
+// watchdog until the worker's output ends; then it reaps the worker and
+// returns how it ended.
+func (w *proc) serve() *WorkerExitError {
+	var g sync.WaitGroup
+	g.Go(w.send)
+	if w.b.p.opts.TaskTimeout > 0 {
+		g.Go(w.watch)
 	}
-	w.kill() // a worker that ended its output is done or broken
+	if err := w.receive(w.out); err != nil {
+		w.b.p.opts.Logger.Error().Int("worker", w.slot.id).Int("pid", w.pid).Err(err).Msg("killing worker")
+		w.killFor(fmt.Sprintf("it broke the protocol (%v)", err), false)
+	}
 	w.halt()
-	sender.Wait()
-	status := w.wait()
-	err := &WorkerExitError{Worker: w.slot.id, PID: w.pid, Status: status}
-	if rerr != nil {
-		return fmt.Errorf("%w after %v", err, rerr)
-	}
-	return err
+	close(w.done)
+	exit := w.reap() // after which a sender blocked on its input fails
+	g.Wait()
+	return exit
 }
 
 func (w *proc) halt() { w.stopOnce.Do(func() { close(w.stop) }) }
@@ -149,32 +184,46 @@ func (w *proc) closeInput() {
 	w.inOnce.Do(func() { w.in.Close() })
 }
 
-func (w *proc) signal(sig syscall.Signal) {
-	// The worker leads its own group; signal the group to reach anything
-	// its tasks started too.
+// signalFor sends sig to the worker's process group, which reaches what its
+// tasks started too, unless the worker has exited. The first reason given
+// is the one its exit reports.
+func (w *proc) signalFor(sig syscall.Signal, reason string, blameless bool) {
+	w.sigMu.Lock()
+	defer w.sigMu.Unlock()
+	if w.exited || w.pid <= 0 { // kill(-0) would signal our own group
+		return
+	}
+	if w.reason == "" {
+		w.reason, w.blameless = reason, blameless
+	}
 	syscall.Kill(-w.pid, sig)
 }
 
-func (w *proc) kill() { w.signal(syscall.SIGKILL) }
-
-// wait reaps the process after its output relays have drained, as
-// exec.Cmd.Wait requires, and returns its exit status in words.
-func (w *proc) wait() string {
-	w.relays.Wait()
-	w.cmd.Wait()
-	w.inOnce.Do(func() { w.in.Close() })
-	w.out.Close()
-	return exitStatus(w.cmd.ProcessState)
+func (w *proc) killFor(reason string, blameless bool) {
+	w.signalFor(syscall.SIGKILL, reason, blameless)
 }
 
-func exitStatus(ps *os.ProcessState) string {
-	if ps == nil {
-		return "not started"
+// verdict returns the task whose timeout killed the worker, if one did, and
+// whether its death is no fault of the tasks it held.
+func (w *proc) verdict() (expired *item, blameless bool) {
+	w.mu.Lock()
+	expired = w.expired
+	w.mu.Unlock()
+	w.sigMu.Lock()
+	defer w.sigMu.Unlock()
+	return expired, w.blameless
+}
+
+// holds reports whether the worker holds a task of rs.
+func (w *proc) holds(rs *runState) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for _, it := range w.inflight {
+		if it.run == rs {
+			return true
+		}
 	}
-	if ws, ok := ps.Sys().(syscall.WaitStatus); ok && ws.Signaled() && ws.Signal() == syscall.SIGKILL {
-		return "signal: killed"
-	}
-	return strings.TrimSpace(ps.String())
+	return false
 }
 
 // takeInflight removes and returns every task the worker holds.
@@ -186,6 +235,8 @@ func (w *proc) takeInflight() []*item {
 		its = append(its, it)
 		delete(w.inflight, id)
 	}
+	clear(w.order)
+	w.order = w.order[:0]
 	w.n.Store(0)
 	w.bytes.Store(0)
 	return its

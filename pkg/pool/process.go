@@ -2,10 +2,10 @@ package pool
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"slices"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -15,22 +15,38 @@ import (
 )
 
 // processes is the process backend: one slot per worker, each supervised
-// by a goroutine that respawns its process when it dies.
+// by a goroutine that replaces its process when it dies or is recycled.
 type processes struct {
 	p     *Pool
 	cmd   []string
 	names []string // functions of the first worker; every worker must match
 	slots []*slot
-	wg    sync.WaitGroup // supervisors
+	// ctx ends when the pool closes, aborting the spawns in progress.
+	ctx     context.Context
+	cancel  context.CancelFunc
+	oom     oomCounter
+	serving atomic.Int32   // processes being served, in all slots
+	wg      sync.WaitGroup // supervisors
 }
 
 // slot is a worker's place in the pool, which outlives its processes.
 type slot struct {
-	id       int
+	id     int
+	events chan procEvent // from the slot's processes to its supervisor
+
 	mu       sync.Mutex
-	cur      *proc
+	cur      *proc   // the process fed new tasks
+	procs    []*proc // its processes not yet reaped: cur, and one draining at most
 	restarts int
 	tasks    atomic.Int64
+}
+
+// procEvent tells a supervisor that w took its last task (retired) or
+// ended, and how.
+type procEvent struct {
+	w       *proc
+	retired bool
+	exit    *WorkerExitError
 }
 
 func startProcesses(ctx context.Context, p *Pool) (*processes, error) {
@@ -42,41 +58,46 @@ func startProcesses(ctx context.Context, p *Pool) (*processes, error) {
 		}
 		cmd = []string{self}
 	}
-	b := &processes{p: p, cmd: cmd, slots: make([]*slot, p.opts.Workers)}
+	b := &processes{p: p, cmd: cmd, slots: make([]*slot, p.opts.Workers), oom: findOOMCounter()}
+	b.ctx, b.cancel = context.WithCancel(context.Background())
 	procs := make([]*proc, len(b.slots))
 	errs := make([]error, len(b.slots))
 	var wg sync.WaitGroup
 	for i := range b.slots {
-		b.slots[i] = &slot{id: i}
+		b.slots[i] = &slot{id: i, events: make(chan procEvent, 2)}
 		wg.Go(func() { procs[i], errs[i] = b.spawn(ctx, b.slots[i]) })
 	}
 	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
+	err := firstErr(errs)
+	if err == nil {
+		err = sameFuncs(procs)
+	}
+	if err != nil {
 		for _, w := range procs {
 			if w != nil {
-				w.kill()
-				w.wait()
+				w.killFor("the pool failed to start", true)
+				w.reap()
 			}
 		}
-		return nil, firstErr(errs)
+		b.cancel()
+		return nil, err
 	}
 	b.names = procs[0].hello.Funcs
-	for i, w := range procs {
-		if !slices.Equal(w.hello.Funcs, b.names) {
-			err := fmt.Errorf("pool: workers 0 and %d have different functions: build them from the same code", i)
-			for _, w := range procs {
-				w.kill()
-				w.wait()
-			}
-			return nil, err
-		}
-	}
 	for i, s := range b.slots {
-		s.cur = procs[i]
 		b.wg.Add(1)
 		go b.supervise(s, procs[i]) // owned by b.wg, awaited in close
 	}
 	return b, nil
+}
+
+// sameFuncs checks that the workers have the same functions.
+func sameFuncs(procs []*proc) error {
+	for i, w := range procs {
+		if !slices.Equal(w.hello.Funcs, procs[0].hello.Funcs) {
+			return fmt.Errorf("pool: workers 0 and %d have different functions: build them from the same code", i)
+		}
+	}
+	return nil
 }
 
 func firstErr(errs []error) error {
@@ -103,61 +124,47 @@ func (b *processes) workers() []WorkerInfo {
 	return ws
 }
 
-// supervise serves w and, while the pool is open, replaces it when it dies.
-func (b *processes) supervise(s *slot, w *proc) {
-	defer b.wg.Done()
-	fails := 0
-	for {
-		started := time.Now()
-		exit := w.serve()
-		b.salvage(w, exit)
-		if b.closing() {
-			return
-		}
-		b.p.opts.Logger.Warn().Int("worker", s.id).Int("pid", w.pid).Err(exit).Msg("worker died; starting another")
-		// Back off when workers die young, so a crash loop does not spin.
-		if time.Since(started) < time.Second {
-			fails++
-		} else {
-			fails = 0
-		}
-		for {
-			if !b.sleep(backoff(fails)) {
-				return
-			}
-			next, err := b.spawn(context.Background(), s)
-			if err == nil {
-				w = next
-				break
-			}
-			fails++
-			b.p.opts.Logger.Error().Int("worker", s.id).Err(err).Msg("respawning worker")
-		}
+// add makes w the slot's current process. A process added once the pool
+// is closing has its input closed at once, as close did to the others:
+// Close closes quit before close takes the slots' locks, so under the lock
+// either close will see w or w sees quit closed.
+func (s *slot) add(w *proc) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.cur = w
+	s.procs = append(s.procs, w)
+	if w.b.closing() {
+		w.closeInput()
+	}
+}
+
+// remove forgets w, which has ended, and counts a restart if it is to be
+// replaced. Restarts are counted as the replacement begins, so that they
+// are known as soon as the results of the tasks w held.
+func (s *slot) remove(w *proc, replaced bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.procs = slices.DeleteFunc(s.procs, func(x *proc) bool { return x == w })
+	if replaced && !w.b.closing() {
+		s.restarts++
+	}
+}
+
+// countRestart counts a replacement of the slot's process as it begins.
+func (s *slot) countRestart() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.restarts++
+}
+
+// eachProc calls f on every process of every slot, under the slot's lock.
+func (b *processes) eachProc(f func(w *proc)) {
+	for _, s := range b.slots {
 		s.mu.Lock()
-		s.cur, s.restarts = w, s.restarts+1
+		for _, w := range s.procs {
+			f(w)
+		}
 		s.mu.Unlock()
-	}
-}
-
-func backoff(fails int) time.Duration {
-	if fails == 0 {
-		return 0
-	}
-	return min(time.Duration(1<<min(fails, 10))*5*time.Millisecond, 2*time.Second)
-}
-
-// sleep waits d unless the pool closes first, and reports whether it did not.
-func (b *processes) sleep(d time.Duration) bool {
-	if d <= 0 {
-		return !b.closing()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-b.p.quit:
-		return false
 	}
 }
 
@@ -170,65 +177,52 @@ func (b *processes) closing() bool {
 	}
 }
 
-// salvage gives the tasks a dead worker held another chance, or fails them.
-func (b *processes) salvage(w *proc, exit error) {
-	for _, it := range w.takeInflight() {
-		switch {
-		case it.run.ctx.Err() != nil:
-			it.cancelled(it.run.ctx.Err())
-		case b.closing():
-			it.cancelled(ErrClosed)
-		case it.attempts <= b.p.opts.Retries:
-			b.p.retry <- it // never blocks: retry holds every task that can be in flight
-		default:
-			it.complete(Result{Worker: w.slot.id, PID: w.pid, Err: &TaskError{
-				Kind: "worker_died", Message: exit.Error(), Func: it.call.Func(), Worker: w.slot.id, PID: w.pid}})
+// abort kills the processes running tasks of rs; salvage then reports
+// those tasks cancelled and retries the others they held.
+func (b *processes) abort(rs *runState) {
+	b.eachProc(func(w *proc) {
+		if w.holds(rs) {
+			w.killFor("its run was cancelled and the grace period ended", true)
 		}
-	}
+	})
 }
 
 // close lets workers finish the tasks they hold within the grace period,
-// then terminates what is left, and waits for every supervisor.
+// then terminates what is left, and waits for every supervisor. Close has
+// closed p.quit already, so no process starts or is fed from now on.
 func (b *processes) close() error {
-	for _, s := range b.slots {
-		s.mu.Lock()
-		if s.cur != nil {
-			s.cur.closeInput()
-		}
-		s.mu.Unlock()
-	}
+	b.cancel()
+	b.eachProc(func(w *proc) { w.closeInput() })
 	done := make(chan struct{})
 	go func() { b.wg.Wait(); close(done) }() // ends when the supervisors do, which close awaits
-	for _, sig := range []syscall.Signal{0, syscall.SIGTERM, syscall.SIGKILL} {
-		if sig != 0 {
-			b.signalAll(sig)
+	stages := []struct {
+		sig  syscall.Signal
+		wait time.Duration
+	}{{0, b.p.opts.Grace}, {syscall.SIGTERM, time.Second}, {syscall.SIGKILL, 0}}
+	for _, st := range stages {
+		if st.sig != 0 {
+			b.eachProc(func(w *proc) {
+				w.signalFor(st.sig, "the pool closed and it did not finish within the grace period", true)
+			})
 		}
-		wait := b.p.opts.Grace
-		if sig == syscall.SIGTERM {
-			wait = time.Second
+		if st.wait == 0 {
+			break
 		}
+		t := time.NewTimer(st.wait)
 		select {
 		case <-done:
+			t.Stop()
 			return nil
-		case <-time.After(wait):
+		case <-t.C:
 		}
 	}
 	<-done
 	return nil
 }
 
-func (b *processes) signalAll(sig syscall.Signal) {
-	for _, s := range b.slots {
-		s.mu.Lock()
-		if s.cur != nil {
-			s.cur.signal(sig)
-		}
-		s.mu.Unlock()
-	}
-}
-
-// envFor returns the environment of a worker process.
+// env returns the environment of a worker process.
 func (b *processes) env() []string {
-	env := append(os.Environ(), worker.EnvMarker+"=1", worker.EnvLogLevel+"="+b.p.opts.LogLevel)
+	env := append(os.Environ(), worker.EnvMarker+"=1", worker.EnvLogLevel+"="+b.p.opts.LogLevel,
+		worker.EnvCondFD+"="+strconv.Itoa(worker.CondFD))
 	return append(env, b.p.opts.Env...)
 }

@@ -2,7 +2,9 @@ package pool
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -11,24 +13,42 @@ import (
 	"github.com/rs/zerolog"
 )
 
+// maxLogLine is the longest line relayed from a worker; the rest of a
+// longer line is dropped.
+const maxLogLine = 256 << 10
+
 // relay copies a worker's stdout or stderr into the pool's log, line by
 // line, with the worker's id and pid. A line that is a JSON object (the
-// worker's own zerolog output) keeps its level, message and fields.
+// worker's own zerolog output) keeps its level, message and fields. It
+// reads to the end of the stream, so the worker never blocks writing.
 func (w *proc) relay(r io.Reader, stream string) {
 	defer w.relays.Done()
-	log := w.b.p.opts.Logger
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 0, 4<<10), 256<<10)
-	for sc.Scan() {
-		line := sc.Bytes()
-		if stream == "stderr" {
-			w.tail.add(string(line))
+	defer func() {
+		if w.relaysLeft.Add(-1) == 0 {
+			close(w.relaysDone)
 		}
-		w.logLine(log, line, stream)
+	}()
+	log := w.b.p.opts.Logger
+	br := bufio.NewReaderSize(r, 4<<10)
+	var line []byte
+	for {
+		chunk, err := br.ReadSlice('\n')
+		line = append(line, chunk[:min(len(chunk), maxLogLine-len(line))]...)
+		if errors.Is(err, bufio.ErrBufferFull) {
+			continue
+		}
+		if len(line) > 0 {
+			text := bytes.TrimRight(line, "\r\n")
+			if stream == "stderr" {
+				w.tail.add(string(text))
+			}
+			w.logLine(log, text, stream)
+		}
+		line = line[:0]
+		if err != nil {
+			return
+		}
 	}
-	// A line over the limit stops the scanner; keep draining so the worker
-	// never blocks writing to a pipe nobody reads.
-	io.Copy(io.Discard, r)
 }
 
 func (w *proc) logLine(log zerolog.Logger, line []byte, stream string) {

@@ -9,9 +9,13 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/brinehq/brine/pkg/cond"
 	"github.com/brinehq/brine/pkg/task"
 	"github.com/brinehq/brine/pkg/wire"
 )
+
+// selfPID is this process's id, read once: Getpid is a system call.
+var selfPID = os.Getpid()
 
 // threads is the thread backend: one goroutine per worker, each calling
 // functions directly.
@@ -39,7 +43,7 @@ func (t *threads) funcs() []string { return task.Default.Names() }
 func (t *threads) workers() []WorkerInfo {
 	ws := make([]WorkerInfo, len(t.tasks))
 	for i := range ws {
-		ws[i] = WorkerInfo{ID: i, PID: os.Getpid(), Tasks: t.tasks[i].Load()}
+		ws[i] = WorkerInfo{ID: i, PID: selfPID, Tasks: t.tasks[i].Load()}
 	}
 	return ws
 }
@@ -48,6 +52,10 @@ func (t *threads) close() error {
 	t.wg.Wait()
 	return nil
 }
+
+// abort can do nothing in thread mode: a goroutine cannot be killed. The
+// tasks of rs see their context cancelled and end when they heed it.
+func (t *threads) abort(*runState) {}
 
 func (t *threads) loop(id int) {
 	defer t.wg.Done()
@@ -61,7 +69,7 @@ func (t *threads) loop(id int) {
 			it.cancelled(err)
 			continue
 		}
-		ctx := it.run.ctx
+		ctx := cond.NewContext(it.run.ctx, t.p.objs)
 		if t.gil != nil {
 			ctx = task.WithReleaser(ctx, t.gil)
 			t.gil.Acquire()
@@ -69,14 +77,14 @@ func (t *threads) loop(id int) {
 		it.attempts++
 		var r Result
 		if t.p.opts.Wire {
-			r, buf = runWire(ctx, it, buf)
+			r, buf = runWire(ctx, it, buf, &t.p.stats)
 		} else {
 			r = runDirect(ctx, it)
 		}
 		if t.gil != nil {
 			t.gil.Release()
 		}
-		r.Worker, r.PID = id, os.Getpid()
+		r.Worker, r.PID = id, selfPID
 		if te, ok := r.Err.(*TaskError); ok {
 			te.Worker, te.PID = id, r.PID
 		}
@@ -104,28 +112,39 @@ func runDirect(ctx context.Context, it *item) (r Result) {
 
 // runWire takes the path a task takes to a worker process, encode and
 // decode included, without leaving the process: the encoded task frame is
-// decoded, invoked through the registry, and its result frame decoded.
-func runWire(ctx context.Context, it *item, buf []byte) (Result, []byte) {
+// decoded, invoked through the registry, and its result frame decoded. The
+// framing on both sides is counted in st; the function's own decoding of its
+// arguments and encoding of its result is in its compute time, as it is in a
+// worker process.
+func runWire(ctx context.Context, it *item, buf []byte, st *stats) (Result, []byte) {
+	start := time.Now()
 	frame, err := encodeTask(buf[:0], it)
 	if err != nil {
 		return Result{Err: err}, buf
 	}
+	encoded := time.Now()
+	st.encoded(len(frame), encoded.Sub(start))
 	tasks, err := wire.DecodeTasks(frame[wire.HeaderSize:], nil)
 	if err != nil {
 		return Result{Err: &TaskError{Kind: wire.KindBadArgs, Message: err.Error(), Func: it.call.Func()}}, frame
 	}
 	tk := tasks[0]
 	out, bw := wire.BeginResults(nil)
-	start := time.Now()
+	invoked := time.Now()
+	st.decoded(0, invoked.Sub(encoded))
 	out = wire.AppendResultHead(out, tk.ID)
 	werr := &wire.Error{Kind: wire.KindUnknown, Message: tk.Func}
 	if e, ok := task.Default.Lookup(tk.Func); ok {
 		out, werr = e.Invoke(ctx, tk.Bound, tk.Args, out)
 	}
-	compute := time.Since(start)
+	returned := time.Now()
+	compute := returned.Sub(invoked)
 	out = wire.AppendResultTail(out, werr, uint64(compute))
 	out, _ = bw.End(out, 1)
+	framed := time.Now()
+	st.encoded(0, framed.Sub(returned))
 	rs, err := wire.DecodeResults(out[wire.HeaderSize:], nil)
+	st.decoded(len(out), time.Since(framed))
 	if err != nil {
 		return Result{Err: &TaskError{Kind: wire.KindEncode, Message: err.Error(), Func: it.call.Func()}}, frame
 	}

@@ -8,7 +8,9 @@
 // Register2 record a typed function and return a typed handle (*Func,
 // *Func2); Bind fixes the first argument of a Func2; Func.Call makes a Call,
 // one invocation that a pool can run in-process (no serialization) or ship to
-// a worker process as a wire.Task.
+// a worker process as a wire.Task. Most programs never make a Call: they pass
+// the handle to pool.Map, pool.Stream or pool.Submit, which check the types
+// at compile time and the encodability of the arguments before sending.
 //
 // Registration happens at package initialisation, in every binary that may
 // serve as a worker, so that names resolve to the same functions on both

@@ -18,11 +18,26 @@ type Func[A, R any] struct {
 }
 
 // Register records fn under name in the Default registry and returns its
-// handle. It panics if name is already registered. Call it from a package
-// variable initialiser or init, so that every binary built from the same
-// code, coordinator and worker alike, has the same functions:
+// handle, which is what callers pass to a pool (pool.Map, pool.Submit,
+// pool.Stream) so that the compiler checks argument and result types.
+//
+// Call it from a package variable initialiser, so that every binary built
+// from the same code, coordinator and worker alike, has the same functions
+// under the same names:
 //
 //	var Resize = task.Register("img.resize", resize)
+//
+// A function registered later, from main or a test, is unknown to self-exec
+// workers, which become workers before main runs; a process pool refuses its
+// calls before sending anything.
+//
+// It panics if name is empty or already registered: qualify names with the
+// package ("img.resize") so that two packages cannot collide.
+//
+// In process mode A and R cross the process boundary as msgpack: they must
+// hold no func or channel (a pool refuses such an argument before sending
+// it), and only exported struct fields travel; unexported ones arrive as
+// their zero value. Thread mode passes values as they are.
 func Register[A, R any](name string, fn func(context.Context, A) (R, error)) *Func[A, R] {
 	Default.add(&Entry{name: name, arity: 1, invoke: func(ctx context.Context, args [][]byte, out []byte) ([]byte, error) {
 		var a A
@@ -61,11 +76,15 @@ func (f *Func[A, R]) Bound() []byte { return f.bound }
 // argument), or nil.
 func (f *Func[A, R]) Err() error { return f.err }
 
-// Call returns one invocation of f with argument a. Nothing is encoded until
-// a pool ships it to a worker.
+// Call returns one invocation of f with argument a, for (*pool.Pool).Run.
+// Nothing is encoded until a pool ships it to a worker; pool.Map, Stream and
+// Submit encode the argument up front instead, so that one msgpack cannot
+// encode fails before anything is sent.
 func (f *Func[A, R]) Call(a A) Call { return &call[A, R]{f: f, a: a} }
 
-// Decode decodes a result value of f that a worker encoded.
+// Decode decodes a result value of f that a worker encoded (pool.Result.Raw).
+// On failure, such as a result from a worker built from other code, it
+// returns an error naming the function.
 func (f *Func[A, R]) Decode(raw []byte) (R, error) {
 	var r R
 	err := Unmarshal(raw, &r)
@@ -77,14 +96,16 @@ func (f *Func[A, R]) Decode(raw []byte) (R, error) {
 
 // Func2 is a typed handle to a function registered with two arguments, B and
 // A. Bind fixes B, the way functools.partial fixes a leading argument, and
-// returns a Func of A.
+// returns a Func of A, which is what pool.Map and pool.Submit take; Call
+// makes one invocation with both arguments. Its zero value is not usable;
+// get one from Register2. A Func2 is safe for concurrent use.
 type Func2[B, A, R any] struct {
 	name  string
 	local func(context.Context, B, A) (R, error)
 }
 
 // Register2 records fn under name in the Default registry, as Register does,
-// for a function of two arguments.
+// for a function of two arguments; the first is the one Bind fixes.
 func Register2[B, A, R any](name string, fn func(context.Context, B, A) (R, error)) *Func2[B, A, R] {
 	Default.add(&Entry{name: name, arity: 2, invoke: func(ctx context.Context, args [][]byte, out []byte) ([]byte, error) {
 		var b B
@@ -106,6 +127,16 @@ func Register2[B, A, R any](name string, fn func(context.Context, B, A) (R, erro
 
 // Name returns the name the function is registered under.
 func (f *Func2[B, A, R]) Name() string { return f.name }
+
+// Call returns one invocation of f with arguments b and a, for a run whose
+// first argument varies from call to call; it is Bind(f, b).Call(a), so b is
+// encoded now and an unencodable b makes a pool refuse the call.
+func (f *Func2[B, A, R]) Call(b B, a A) Call { return Bind(f, b).Call(a) }
+
+// Decode decodes a result value of f that a worker encoded.
+func (f *Func2[B, A, R]) Decode(raw []byte) (R, error) {
+	return (&Func[A, R]{name: f.name}).Decode(raw)
+}
 
 // Bind returns a handle to f with its first argument fixed to b. The
 // descriptor carries b encoded, so no closure crosses the process boundary.

@@ -16,4 +16,8 @@
 // Workers read frames on fd 3 and write frames on fd 4 (docs/PROTOCOL.md), so
 // a task that prints to stdout or stderr cannot corrupt the protocol: those
 // streams are relayed to the coordinator's log.
+//
+// A worker answers every task it received before it exits at the end of
+// its input, and exits at once, even in the middle of a task, when its
+// coordinator dies (Main watches fd 4 for that).
 package worker

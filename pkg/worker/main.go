@@ -21,12 +21,17 @@ const (
 	EnvMarker = "BRINE_WORKER"
 	// EnvLogLevel carries the coordinator's -log-level.
 	EnvLogLevel = "BRINE_LOG_LEVEL"
+	// EnvCondFD names the descriptor of the shared conds and barriers
+	// (pkg/cond), when the coordinator passes them.
+	EnvCondFD = "BRINE_COND_FD"
 )
 
 // File descriptors of the protocol streams in a worker process.
 const (
 	InFD  = 3 // frames from the coordinator
 	OutFD = 4 // frames to the coordinator
+	// CondFD is the shared memory of the run's conds and barriers.
+	CondFD = 5
 )
 
 // Exit statuses of Main.
@@ -56,11 +61,18 @@ func Main() int {
 		log.Error().Msg("protocol descriptors 3 and 4 are not open")
 		return ExitUsage
 	}
-	// SIGTERM cancels running tasks; the coordinator sends it only when a
-	// task is overdue or the run is being torn down.
+	go watchCoordinator(log) // ends with the process
+	// SIGTERM cancels running tasks; the coordinator sends it only when the
+	// pool closes and the worker has not finished within the grace period.
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
 	defer stop()
-	err := Serve(ctx, in, out, task.Default, log)
+	ctx, closeObjs, err := withSharedObjects(ctx)
+	if err != nil {
+		log.Error().Err(err).Msg("opening the shared conds and barriers")
+		return ExitFailure
+	}
+	defer closeObjs()
+	err = Serve(ctx, in, out, task.Default, log)
 	var verr *wire.VersionError
 	switch {
 	case err == nil:

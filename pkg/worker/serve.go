@@ -7,20 +7,13 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/rs/zerolog"
 
 	"github.com/brinehq/brine/pkg/task"
 	"github.com/brinehq/brine/pkg/wire"
-)
-
-// flushAfter is how much result data, or how long a single task, makes the
-// worker write its results at once instead of batching them with those of
-// the tasks queued behind it.
-const (
-	flushBytes = 256 << 10
-	flushTime  = 200 * time.Microsecond
 )
 
 // Serve runs the worker protocol: it sends a Hello naming the functions of
@@ -30,16 +23,25 @@ const (
 // a *wire.VersionError if the coordinator speaks another protocol version;
 // and any other error when the streams fail or a frame is malformed.
 // Cancelling ctx cancels running tasks; Serve still answers them.
+//
+// Tasks run one at a time in the order received, and each result is sent
+// within about a millisecond of its task's end even while the next task runs:
+// the coordinator relies on both to time tasks out (docs/PROTOCOL.md).
 func Serve(ctx context.Context, in io.Reader, out io.Writer, reg *task.Registry, log zerolog.Logger) error {
 	w := bufio.NewWriterSize(out, 64<<10)
 	r := wire.NewReader(in, 64<<10, 0)
 	if err := handshake(r, w, reg); err != nil {
 		return err
 	}
-	s := &server{reg: reg, w: w, log: log, batches: make(chan []wire.Task, 4)}
+	s := &server{reg: reg, w: w, log: log, batches: make(chan []wire.Task, 4), kick: make(chan struct{}, 1)}
 	readErr := make(chan error, 1)
 	go func() { readErr <- s.read(r) }() // ends when in ends; Serve waits for it below
+	quit := make(chan struct{})
+	var flusher sync.WaitGroup
+	flusher.Go(func() { s.flushStale(quit) })
 	err := s.run(ctx)
+	close(quit)
+	flusher.Wait()
 	if err != nil {
 		// run stopped early: unblock read (closing in) and drain what it sends.
 		if c, ok := in.(io.Closer); ok {
@@ -78,10 +80,18 @@ func handshake(r *wire.Reader, w *bufio.Writer, reg *task.Registry) error {
 
 type server struct {
 	reg     *task.Registry
-	w       *bufio.Writer
 	log     zerolog.Logger
 	batches chan []wire.Task // closed by read at the end of input
-	buf     []byte           // the Results frame being built
+	one     []byte           // the result of the task just run; run's own
+	kick    chan struct{}    // a Results frame got its first result
+
+	mu    sync.Mutex // guards what follows, shared with flushStale
+	w     *bufio.Writer
+	buf   []byte // the Results frame being built
+	bw    wire.BatchWriter
+	n     int   // results in buf
+	err   error // the first write error
+	armed bool  // flushStale's timer runs
 }
 
 // read decodes frames into batches until the input ends or says Shutdown.
@@ -120,74 +130,53 @@ func (s *server) run(ctx context.Context) error {
 		name string
 		e    *task.Entry
 	}
-	var bw wire.BatchWriter
-	n := 0
 	for ts := range s.batches {
 		for i := range ts {
 			t := &ts[i]
-			if n == 0 {
-				s.buf, bw = wire.BeginResults(s.buf[:0])
-			}
 			if last.e == nil || last.name != t.Func {
 				last.e, _ = s.reg.Lookup(t.Func)
 				last.name = t.Func
 			}
 			took := s.invoke(ctx, last.e, t)
-			n++
-			if len(s.buf) >= flushBytes || took >= flushTime || (i == len(ts)-1 && len(s.batches) == 0) {
-				if err := s.flush(bw, n); err != nil {
-					return err
-				}
-				n = 0
+			// Results of short tasks travel together, until the batch ends
+			// or nothing more is queued; a long task's goes at once.
+			now := took >= flushTime || (i == len(ts)-1 && len(s.batches) == 0)
+			if err := s.add(now); err != nil {
+				return err
 			}
 		}
 	}
-	if n > 0 {
-		return s.flush(bw, n)
-	}
-	return nil
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.flush()
 }
 
 // maxResult bounds one encoded result so that a Results frame, which holds
 // up to flushBytes before it is sent, never exceeds wire.MaxFrame.
 const maxResult = wire.MaxFrame - flushBytes - 1024
 
-// invoke runs t, appends its result element to s.buf and returns how long it took.
+// invoke runs t, encodes its result element into s.one and returns how
+// long it took.
 func (s *server) invoke(ctx context.Context, e *task.Entry, t *wire.Task) time.Duration {
 	start := time.Now()
-	head := len(s.buf)
-	s.buf = wire.AppendResultHead(s.buf, t.ID)
-	valueAt := len(s.buf)
+	s.one = wire.AppendResultHead(s.one[:0], t.ID)
+	valueAt := len(s.one)
 	var werr *wire.Error
 	if e == nil {
 		werr = &wire.Error{Kind: wire.KindUnknown,
 			Message: fmt.Sprintf("no function %q in worker %d; it has: %v", t.Func, os.Getpid(), s.reg.Names())}
 	} else {
-		s.buf, werr = e.Invoke(ctx, t.Bound, t.Args, s.buf)
+		s.one, werr = e.Invoke(ctx, t.Bound, t.Args, s.one)
 	}
-	if werr == nil && len(s.buf)-head > maxResult {
+	if werr == nil && len(s.one) > maxResult {
 		werr = &wire.Error{Kind: wire.KindEncode,
-			Message: fmt.Sprintf("%s: result of %d bytes exceeds the limit of %d", t.Func, len(s.buf)-valueAt, maxResult)}
-		s.buf = s.buf[:valueAt]
+			Message: fmt.Sprintf("%s: result of %d bytes exceeds the limit of %d", t.Func, len(s.one)-valueAt, maxResult)}
+		s.one = s.one[:valueAt]
 	}
 	if werr != nil {
 		s.log.Debug().Str("func", t.Func).Uint64("task", t.ID).Str("kind", werr.Kind).Msg(werr.Message)
 	}
 	took := time.Since(start)
-	s.buf = wire.AppendResultTail(s.buf, werr, uint64(took))
+	s.one = wire.AppendResultTail(s.one, werr, uint64(took))
 	return took
-}
-
-func (s *server) flush(bw wire.BatchWriter, n int) error {
-	frame, err := bw.End(s.buf, n)
-	if err != nil {
-		return fmt.Errorf("worker: %w", err)
-	}
-	if _, err := s.w.Write(frame); err != nil {
-		return fmt.Errorf("worker: writing results: %w", err)
-	}
-	if err := s.w.Flush(); err != nil {
-		return fmt.Errorf("worker: writing results: %w", err)
-	}
-	return nil
 }

@@ -1,0 +1,76 @@
+package pool
+
+import (
+	"fmt"
+	"time"
+)
+
+// watch enforces Options.TaskTimeout with one timer per worker: it sleeps
+// until the deadline of the task the worker is running and, if that task
+// is still running then, kills the worker. salvage reports the task as
+// timed out and sends the others the worker held elsewhere.
+func (w *proc) watch() {
+	limit := w.b.p.opts.TaskTimeout
+	t := time.NewTimer(limit)
+	defer t.Stop()
+	for {
+		select {
+		case <-w.done:
+			return
+		case <-t.C:
+			left := w.checkDeadline(limit)
+			if left <= 0 {
+				return
+			}
+			// A deadline only moves later as results arrive or tasks are
+			// sent to an idle worker, so waking at this one never misses one.
+			t.Reset(left)
+		}
+	}
+}
+
+// checkDeadline kills the worker if its running task is overdue and
+// returns 0, or returns how long until that task's deadline.
+func (w *proc) checkDeadline(limit time.Duration) time.Duration {
+	w.mu.Lock()
+	it, start := w.head()
+	if it == nil {
+		w.mu.Unlock()
+		return limit
+	}
+	if left := time.Until(start.Add(limit)); left > 0 {
+		w.mu.Unlock()
+		return left
+	}
+	w.expired = it
+	w.mu.Unlock()
+	w.killFor(fmt.Sprintf("task %d (%s) ran longer than the task timeout of %v", it.id, it.call.Func(), limit), true)
+	return 0
+}
+
+// head returns the task the worker is running and when it started, as far
+// as the coordinator can tell. A worker runs its tasks one at a time in the
+// order it receives them (docs/PROTOCOL.md), so the oldest task in flight
+// is the one running, and it started no earlier than it was sent nor than
+// the last result arrived. As long as the worker sends each result soon
+// after its task ends (brine's worker does within a millisecond), the
+// estimate errs late, never early: no task is timed out before it has run
+// for the full timeout. w.mu must be held.
+func (w *proc) head() (*item, time.Time) {
+	for len(w.order) > 0 {
+		it := w.order[0]
+		if w.inflight[it.id] == it {
+			return it, later(it.sent, w.lastDone)
+		}
+		w.order[0] = nil
+		w.order = w.order[1:]
+	}
+	return nil, time.Time{}
+}
+
+func later(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}

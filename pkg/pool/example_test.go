@@ -1,0 +1,112 @@
+package pool_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log"
+	"slices"
+	"strings"
+
+	"github.com/brinehq/brine/pkg/pool"
+	"github.com/brinehq/brine/pkg/task"
+)
+
+// Functions travel to workers by name: register them in package variables,
+// so that a worker, which runs the same binary, has them too.
+var (
+	double = task.Register("example.double", func(_ context.Context, x int) (int, error) {
+		return 2 * x, nil
+	})
+	parse = task.Register("example.parse", func(_ context.Context, s string) (int, error) {
+		var n int
+		_, err := fmt.Sscan(s, &n)
+		return n, err
+	})
+)
+
+// The test binary is its own worker (see TestMain), so the pools of these
+// examples run their tasks in processes, as a program that calls
+// worker.Main under worker.IsWorker does.
+
+func ExampleNew() {
+	ctx := context.Background()
+	p, err := pool.New(ctx, pool.WithWorkers(2)) // processes running this very executable
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer p.Close()
+	fmt.Println(len(p.Workers()), "workers in", p.Options().Mode, "mode")
+	// Output: 2 workers in process mode
+}
+
+func ExampleMap() {
+	ctx := context.Background()
+	p, err := pool.New(ctx, pool.WithWorkers(2))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer p.Close()
+	doubled, err := pool.Map(ctx, p, double, []int{1, 2, 3, 4})
+	fmt.Println(doubled, err)
+	// Output: [2 4 6 8] <nil>
+}
+
+// A task's error arrives as a *TaskError that says which function failed,
+// how, and in which worker process.
+func ExampleMap_taskError() {
+	ctx := context.Background()
+	p, err := pool.New(ctx, pool.WithWorkers(2))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer p.Close()
+	_, err = pool.Map(ctx, p, parse, []string{"1", "two", "3"})
+	var te *pool.TaskError
+	if errors.As(err, &te) {
+		fmt.Println(te.Func, te.Kind, te.PID > 0)
+		fmt.Println(te.Message)
+	}
+	// Output:
+	// example.parse error true
+	// expected integer
+}
+
+func ExampleSubmit() {
+	ctx := context.Background()
+	p, err := pool.New(ctx, pool.WithWorkers(2))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer p.Close()
+	f := pool.Submit(ctx, p, double, 21)
+	// ... do something else meanwhile ...
+	v, err := f.Wait(ctx)
+	fmt.Println(v, err)
+	// Output: 42 <nil>
+}
+
+// Stream yields results as they complete; Index says which argument each
+// belongs to. Here in thread mode: goroutines, no serialization.
+func ExampleStream() {
+	ctx := context.Background()
+	p, err := pool.New(ctx, pool.WithWorkers(2), pool.WithMode(pool.Thread))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer p.Close()
+	words := strings.Fields("one two three four")
+	lines := make([]string, len(words))
+	for r, err := range pool.Stream(ctx, p, double, slices.Values([]int{1, 2, 3, 4})) {
+		if err != nil {
+			log.Fatal(err)
+		}
+		lines[r.Index] = fmt.Sprint(words[r.Index], " doubled is ", r.Value)
+	}
+	fmt.Println(strings.Join(lines, "\n"))
+	// Output:
+	// one doubled is 2
+	// two doubled is 4
+	// three doubled is 6
+	// four doubled is 8
+}

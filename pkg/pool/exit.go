@@ -1,0 +1,117 @@
+package pool
+
+import (
+	"errors"
+	"os"
+	"strings"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// lingerMax is how long a worker may live on after it closed its output or
+// stopped reading its input before the pool kills it.
+const lingerMax = 200 * time.Millisecond
+
+// reap waits for the worker to exit, killing it if it lingers without its
+// output, kills what its tasks left in its process group, collects its
+// stdout and stderr, and returns how it ended.
+func (w *proc) reap() *WorkerExitError {
+	if !w.exitsWithin(lingerMax) {
+		w.killFor("it closed its output but did not exit", false)
+		waitExit(w.pid, 0)
+	}
+	w.sigMu.Lock()
+	// The worker is a zombie until cmd.Wait below, so its pid, which is
+	// also its group's id, cannot have been reused yet.
+	syscall.Kill(-w.pid, syscall.SIGKILL)
+	w.exited = true
+	w.sigMu.Unlock()
+	select {
+	case <-w.relaysDone:
+	case <-time.After(time.Second):
+		// A process that left the group holds its stdout or stderr;
+		// cmd.Wait closes our ends, which ends the relays.
+	}
+	w.cmd.Wait()
+	w.relays.Wait()
+	w.inOnce.Do(func() { w.in.Close() })
+	w.out.Close()
+	exit := w.exitError()
+	// Break the barriers it had joined and free a lock it held, so that the
+	// workers waiting on them learn who died instead of waiting forever.
+	if err := w.b.p.region.ProcessDied(w.pid, exit.Status); err != nil {
+		w.b.p.opts.Logger.Warn().Int("pid", w.pid).Err(err).Msg("releasing the shared objects of a dead worker")
+	}
+	return exit
+}
+
+// exitsWithin polls for the worker's exit for up to d, without reaping it,
+// and reports whether it has exited.
+func (w *proc) exitsWithin(d time.Duration) bool {
+	deadline := time.Now().Add(d)
+	for pause := 100 * time.Microsecond; ; pause = min(2*pause, 20*time.Millisecond) {
+		if w.hasExited() {
+			return true
+		}
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(pause)
+	}
+}
+
+func (w *proc) hasExited() bool {
+	w.sigMu.Lock()
+	defer w.sigMu.Unlock()
+	return w.exited || waitExit(w.pid, unix.WNOHANG)
+}
+
+// waitExit waits for process pid to exit, or with WNOHANG only looks,
+// leaving it unreaped (WNOWAIT) for cmd.Wait, and reports whether it has.
+func waitExit(pid, options int) bool {
+	for {
+		var info unix.Siginfo
+		err := unix.Waitid(unix.P_PID, pid, &info, unix.WEXITED|unix.WNOWAIT|options, nil)
+		if errors.Is(err, unix.EINTR) {
+			continue
+		}
+		// ECHILD: not our child any more, so it has certainly ended.
+		return err != nil || info.Signo != 0
+	}
+}
+
+// exitError describes how the reaped worker ended and, when it was killed,
+// by whom.
+func (w *proc) exitError() *WorkerExitError {
+	e := &WorkerExitError{Worker: w.slot.id, PID: w.pid, Code: -1, Status: exitStatus(w.cmd.ProcessState)}
+	if ws, ok := w.cmd.ProcessState.Sys().(syscall.WaitStatus); ok {
+		switch {
+		case ws.Exited():
+			e.Code = ws.ExitStatus()
+		case ws.Signaled():
+			e.Signal = ws.Signal()
+		}
+	}
+	w.sigMu.Lock()
+	reason := w.reason
+	w.sigMu.Unlock()
+	switch {
+	case reason != "":
+		e.Reason = "killed by brine: " + reason
+	case e.Signal == syscall.SIGKILL:
+		e.Reason = w.b.oom.explain(w.oomSeen)
+	}
+	return e
+}
+
+func exitStatus(ps *os.ProcessState) string {
+	if ps == nil {
+		return "not started"
+	}
+	if ws, ok := ps.Sys().(syscall.WaitStatus); ok && ws.Signaled() && ws.Signal() == syscall.SIGKILL {
+		return "signal: killed"
+	}
+	return strings.TrimSpace(ps.String())
+}

@@ -1,0 +1,54 @@
+package pool
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+)
+
+// A SIGKILL the pool did not send is explained by the cgroup's OOM kill
+// count: risen, unchanged, or unknown.
+func TestOOMExplain(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "memory.events")
+	write := func(n string) {
+		if err := os.WriteFile(path, []byte("low 0\nhigh 0\nmax 2\noom 1\noom_kill "+n+"\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("3")
+	c := oomCounter{path: path}
+	before := c.count()
+	if before != 3 {
+		t.Fatalf("count %d, want 3", before)
+	}
+	if got := c.explain(before); !strings.Contains(got, "not by the OOM killer") {
+		t.Errorf("unchanged count: %q", got)
+	}
+	write("4")
+	if got := c.explain(before); !strings.Contains(got, "suspected out of memory") || !strings.Contains(got, path) {
+		t.Errorf("risen count: %q", got)
+	}
+	var none oomCounter
+	if got := none.explain(none.count()); got != "killed by SIGKILL, not by brine: out of memory?" {
+		t.Errorf("no counter: %q", got)
+	}
+}
+
+func TestWorkerExitErrorText(t *testing.T) {
+	for _, tc := range []struct {
+		e    WorkerExitError
+		want string
+	}{
+		{WorkerExitError{Worker: 1, PID: 42, Status: "exit status 3", Code: 3}, "worker 1 (pid 42) died: exit status 3"},
+		{WorkerExitError{Worker: 0, PID: 7, Status: "exit status 0", Code: 0}, "worker 0 (pid 7) exited: exit status 0"},
+		{WorkerExitError{Worker: 2, PID: 9, Status: "signal: killed", Code: -1, Signal: syscall.SIGKILL,
+			Reason: "killed by brine: task 5 (sleep) ran longer than the task timeout of 1s"},
+			"worker 2 (pid 9) died: signal: killed (killed by brine: task 5 (sleep) ran longer than the task timeout of 1s)"},
+	} {
+		if got := tc.e.Error(); got != tc.want {
+			t.Errorf("got %q, want %q", got, tc.want)
+		}
+	}
+}

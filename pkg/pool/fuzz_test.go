@@ -1,0 +1,71 @@
+package pool
+
+import (
+	"bytes"
+	"context"
+	"sync"
+	"testing"
+	"time"
+)
+
+// FuzzReceive feeds arbitrary bytes, as a worker would send them after its
+// handshake, to the code that reads a worker's output, with four tasks in
+// flight (ids 1 to 4), then salvages what is left as if the worker had
+// died. Whatever arrives, nothing panics and each task is either completed
+// exactly once or queued exactly once to be sent again.
+func FuzzReceive(f *testing.F) {
+	f.Fuzz(func(t *testing.T, stream []byte) {
+		w, rs, its := fuzzProc()
+		var completed sync.Map // index → times completed
+		rs.each = func(r Result) {
+			n, _ := completed.LoadOrStore(r.Index, new(int))
+			*n.(*int)++
+		}
+		err := w.receive(bytes.NewReader(stream))
+		w.mu.Lock()
+		w.head() // the timeout's view of the worker stays consistent
+		w.mu.Unlock()
+		w.b.salvage(w, &WorkerExitError{Status: "signal: killed", Code: -1})
+		requeued := map[*item]int{}
+		for len(w.b.p.retry) > 0 {
+			requeued[<-w.b.p.retry]++
+		}
+		for _, it := range its {
+			n, done := completed.Load(it.index)
+			switch {
+			case done && requeued[it] > 0:
+				t.Fatalf("task %d both completed and requeued", it.id)
+			case done && *n.(*int) != 1:
+				t.Fatalf("task %d completed %d times", it.id, *n.(*int))
+			case !done && requeued[it] != 1:
+				t.Fatalf("task %d requeued %d times, not completed (receive: %v)", it.id, requeued[it], err)
+			}
+		}
+	})
+}
+
+// fuzzProc returns a proc, not backed by a process, holding four tasks.
+func fuzzProc() (*proc, *runState, []*item) {
+	p := &Pool{opts: Options{Workers: 1, TaskTimeout: time.Second, Retries: 1},
+		quit: make(chan struct{}), retry: make(chan *item, 8)}
+	b := &processes{p: p}
+	w := newProc(b, &slot{})
+	rs := &runState{ctx: context.Background()}
+	var its []*item
+	for i := range 4 {
+		it := &item{id: uint64(i + 1), index: i, run: rs, call: fuzzCall{}, size: 10}
+		rs.wg.Add(1)
+		w.track(it, time.Now())
+		its = append(its, it)
+	}
+	return w, rs, its
+}
+
+// fuzzCall stands for the calls of the tasks in flight.
+type fuzzCall struct{}
+
+func (fuzzCall) Func() string                        { return "fuzz" }
+func (fuzzCall) Bound() []byte                       { return nil }
+func (fuzzCall) AppendArgs(b []byte) ([]byte, error) { return b, nil }
+func (fuzzCall) Run(context.Context) (any, error)    { return nil, nil }
+func (fuzzCall) Err() error                          { return nil }

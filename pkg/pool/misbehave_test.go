@@ -1,0 +1,93 @@
+package pool_test
+
+import (
+	"encoding/binary"
+	"errors"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/brinehq/brine/pkg/task"
+	"github.com/brinehq/brine/pkg/wire"
+	"github.com/brinehq/brine/pkg/worker"
+)
+
+// Environment of misbehaving test workers.
+const (
+	// envMisbehave names what a worker does wrong (see misbehave).
+	envMisbehave = "BRINE_TEST_MISBEHAVE"
+	// envMarker is a file path: of the workers of a pool, only the first
+	// to create it misbehaves, once, and writes its pid there; the others,
+	// and every replacement, are good workers.
+	envMarker = "BRINE_TEST_MARKER"
+)
+
+// misbehave runs a worker that breaks the protocol as mode says, and
+// returns its exit status. Modes "hello-*" break the handshake, in every
+// worker; the others break the protocol after it, in one worker (envMarker).
+func misbehave(mode string) int {
+	if !strings.HasPrefix(mode, "hello-") && !firstToMisbehave() {
+		return worker.Main()
+	}
+	// Only now: an *os.File that is dropped closes its descriptor when
+	// collected, under worker.Main's feet.
+	in, out := os.NewFile(worker.InFD, "in"), os.NewFile(worker.OutFD, "out")
+	switch mode {
+	case "hello-garbage": // a frame that is no Hello
+		out.Write([]byte{0, 0, 0, 5, 0xc1, 0xc1, 0xc1, 0xc1, 0xc1})
+		time.Sleep(time.Hour)
+	case "hello-huge": // a length no Hello may have
+		out.Write([]byte{0xff, 0xff, 0xff, 0xff})
+		time.Sleep(time.Hour)
+	case "hello-exit":
+		return 7
+	case "hello-silent":
+		time.Sleep(time.Hour)
+	}
+	hello, _ := wire.AppendHello(nil, wire.Hello{Version: wire.Version, PID: os.Getpid(), Funcs: task.Default.Names()})
+	out.Write(hello)
+	r := wire.NewReader(in, 4<<10, 0)
+	if _, err := r.Next(); err != nil { // the Welcome
+		return 1
+	}
+	if mode == "stall" { // never read again: the coordinator's writes fill the pipe
+		time.Sleep(time.Hour)
+	}
+	r.Next() // the first Tasks frame
+	out.Write(badOutput(mode))
+	if mode == "truncated" {
+		return 0
+	}
+	time.Sleep(time.Hour) // the coordinator must kill it
+	return 1
+}
+
+// badOutput is what a misbehaving worker sends instead of its results.
+func badOutput(mode string) []byte {
+	switch mode {
+	case "garbage": // a well-framed body that is not msgpack
+		return []byte{0, 0, 0, 3, 0xc1, 0xc1, 0xc1}
+	case "oversize": // a frame longer than any reader accepts
+		return binary.BigEndian.AppendUint32(nil, wire.MaxFrame+1)
+	case "truncated": // a frame cut short by the worker's exit
+		return []byte{0, 0, 0, 100, 0x92, 4}
+	case "foreign": // a result for a task it was never sent
+		b, _ := wire.AppendResults(nil, []wire.Result{{ID: 1 << 60, Value: []byte{0xc0}}})
+		return b
+	case "type": // a second Hello where results belong
+		b, _ := wire.AppendHello(nil, wire.Hello{Version: wire.Version})
+		return b
+	}
+	panic("unknown misbehaviour " + mode)
+}
+
+func firstToMisbehave() bool {
+	f, err := os.OpenFile(os.Getenv(envMarker), os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+	if errors.Is(err, os.ErrExist) || err != nil {
+		return false
+	}
+	defer f.Close()
+	f.WriteString(strconv.Itoa(os.Getpid()))
+	return true
+}

@@ -1,0 +1,95 @@
+package pool
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/brinehq/brine/pkg/wire"
+)
+
+// receive reads results from src, the worker's output, until it ends, and
+// returns nil for a clean end or the protocol error that makes the worker
+// untrustworthy: a malformed or oversized frame, a frame cut short, a
+// message other than Results, a result for a task the worker does not
+// hold. Every result it accepts completes its task exactly once; the tasks
+// it has not answered stay in flight, for salvage.
+func (w *proc) receive(src io.Reader) error {
+	r := wire.NewReader(src, 256<<10, 0)
+	var rs []wire.Result
+	var its []*item
+	for {
+		body, err := r.Next()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		typ, err := wire.PeekType(body)
+		if err != nil {
+			return err
+		}
+		if typ != wire.TypeResults {
+			return fmt.Errorf("%w: a worker sends only results after its hello, got %s", wire.ErrMalformed, typ)
+		}
+		if rs, err = w.decodeCounted(body, rs[:0]); err != nil {
+			return err
+		}
+		if its, err = w.claim(rs, its[:0]); err != nil {
+			return err
+		}
+		for i, it := range its {
+			w.finish(it, &rs[i])
+		}
+	}
+}
+
+// claim takes the tasks that rs answers out of the in-flight set. A result
+// for a task the worker does not hold (or answers twice) is a protocol
+// error; the set is then left as it was, for salvage.
+func (w *proc) claim(rs []wire.Result, its []*item) ([]*item, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	var size int64
+	for i := range rs {
+		it := w.inflight[rs[i].ID]
+		if it == nil {
+			for _, back := range its {
+				w.inflight[back.id] = back
+			}
+			return its[:0], fmt.Errorf("%w: result for task %d, which the worker does not hold", wire.ErrMalformed, rs[i].ID)
+		}
+		delete(w.inflight, it.id)
+		its = append(its, it)
+		size += int64(it.size)
+	}
+	if w.b.p.opts.TaskTimeout > 0 && len(its) > 0 {
+		w.lastDone = time.Now()
+	}
+	w.n.Add(-int64(len(its)))
+	w.bytes.Add(-size)
+	select {
+	case w.wake <- struct{}{}:
+	default:
+	}
+	return its, nil
+}
+
+func (w *proc) finish(it *item, r *wire.Result) {
+	nanos := int64(min(r.Nanos, uint64(time.Hour)))
+	if avg := w.avg.Load(); avg == 0 {
+		w.avg.Store(max(nanos, 1))
+	} else {
+		w.avg.Store(max(avg+(nanos-avg)/8, 1))
+	}
+	res := resultOf(it, r, time.Duration(nanos))
+	res.Worker, res.PID = w.slot.id, w.pid
+	if te, ok := res.Err.(*TaskError); ok {
+		te.Worker, te.PID = w.slot.id, w.pid
+	}
+	w.slot.tasks.Add(1)
+	w.completed.Add(1)
+	it.complete(res)
+}

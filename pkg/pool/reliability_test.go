@@ -1,0 +1,196 @@
+package pool_test
+
+import (
+	"context"
+	"errors"
+	"math/rand/v2"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/brinehq/brine/pkg/jobs"
+	"github.com/brinehq/brine/pkg/pool"
+	"github.com/brinehq/brine/pkg/task"
+	"github.com/brinehq/brine/pkg/wire"
+)
+
+// startPool starts a process pool for t and closes it at the end of t.
+// Its workers skip the race detector's one-second sleep at exit.
+func startPool(t *testing.T, opts ...pool.Option) *pool.Pool {
+	t.Helper()
+	p, err := pool.New(context.Background(), append([]pool.Option{pool.WithEnv(quickExit)}, opts...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { p.Close() })
+	return p
+}
+
+// bounded returns a context that ends the test's Run, rather than hang it,
+// if the pool loses a task.
+func bounded(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// A worker SIGKILLed every 100 ms loses nothing: every task runs to
+// completion exactly once, and the pool replaces every worker killed.
+func TestRandomKills(t *testing.T) {
+	const n = 300
+	p := startPool(t, pool.WithWorkers(3), pool.WithRetries(5))
+	sleep := task.Bind(jobs.Sleep, 5)
+	rs := newResults(t)
+	done := make(chan error, 1)
+	go func() { done <- p.Run(bounded(t), n, func(i int) task.Call { return sleep.Call(int64(i)) }, rs.add) }()
+	killed := map[int]bool{}
+	began := time.Now()
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	for running := true; running; {
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatal(err)
+			}
+			running = false
+		case <-tick.C:
+			ws := p.Workers()
+			pid := ws[rand.IntN(len(ws))].PID
+			// A worker killed before may not have finished dying: its
+			// memory can take a while to free, and only then is it reaped.
+			if !killed[pid] && liveChild(pid) && syscall.Kill(pid, syscall.SIGKILL) == nil {
+				killed[pid] = true
+			}
+		}
+	}
+	rs.checkAll(n)
+	for i, r := range rs.byIdx {
+		if r.Err != nil {
+			t.Errorf("task %d: %v", i, r.Err)
+		}
+	}
+	kills := len(killed)
+	t.Logf("run done after %v", time.Since(began))
+	if got := waitRestarts(p, kills); got < kills {
+		t.Errorf("%d restarts for %d kills", got, kills)
+	}
+	t.Logf("%d kills, %d restarts after %v", kills, restarts(p), time.Since(began))
+	if kills == 0 {
+		t.Error("no worker was killed: the run ended too soon to test anything")
+	}
+	p.Close()
+	t.Logf("closed after %v", time.Since(began))
+	checkNoChildren(t)
+}
+
+// A task that hangs is reported as timed out; its worker is replaced and
+// the tasks around it complete.
+func TestTaskTimeout(t *testing.T) {
+	const n = 20
+	p := startPool(t, pool.WithWorkers(2), pool.WithTaskTimeout(200*time.Millisecond))
+	hang := task.Bind(jobs.Fault, jobs.FaultSpec{Mode: "hang", Every: 5}) // tasks 0, 5, 10, 15 hang
+	rs := newResults(t)
+	if err := p.Run(bounded(t), n, func(i int) task.Call { return hang.Call(int64(i)) }, rs.add); err != nil {
+		t.Fatal(err)
+	}
+	rs.checkAll(n)
+	for i, r := range rs.byIdx {
+		var te *pool.TaskError
+		switch {
+		case i%5 != 0 && r.Err != nil:
+			t.Errorf("task %d: %v", i, r.Err)
+		case i%5 != 0:
+			if v, _ := r.Decode(); v != int64(i) && v != int8(i) {
+				t.Errorf("task %d returned %v", i, v)
+			}
+		case !errors.As(r.Err, &te) || te.Kind != wire.KindTimeout:
+			t.Errorf("task %d: want a timeout, got %v", i, r.Err)
+		case r.Attempts != 1:
+			t.Errorf("task %d timed out after %d attempts: a timeout is not retried", i, r.Attempts)
+		}
+	}
+	var exit *pool.WorkerExitError
+	if r := rs.byIdx[5]; !errors.As(r.Err, &exit) || exit.PID != r.PID || !strings.Contains(exit.Reason, "timeout") {
+		t.Errorf("task 5: want the exit of its worker, killed for the timeout; got %#v", exit)
+	}
+	if got := waitRestarts(p, 4); got < 4 {
+		t.Errorf("%d restarts for 4 timeouts", got)
+	}
+	p.Close()
+	checkNoChildren(t)
+}
+
+// A task that kills its worker is retried, alone, Retries times and then
+// fails with the worker's exit status; the tasks sent with it succeed.
+func TestCrashRetriedThenFails(t *testing.T) {
+	const n = 20
+	p := startPool(t, pool.WithWorkers(2), pool.WithRetries(2))
+	exit := task.Bind(jobs.Fault, jobs.FaultSpec{Mode: "exit", Every: 10}) // tasks 0 and 10 exit(3)
+	rs := newResults(t)
+	if err := p.Run(bounded(t), n, func(i int) task.Call { return exit.Call(int64(i)) }, rs.add); err != nil {
+		t.Fatal(err)
+	}
+	rs.checkAll(n)
+	for i, r := range rs.byIdx {
+		var we *pool.WorkerExitError
+		var te *pool.TaskError
+		switch {
+		case i%10 != 0 && r.Err != nil:
+			t.Errorf("task %d, sent with a crashing one: %v", i, r.Err)
+		case i%10 != 0:
+		case !errors.As(r.Err, &te) || te.Kind != wire.KindWorkerDied:
+			t.Errorf("task %d: want kind %s, got %v", i, wire.KindWorkerDied, r.Err)
+		case r.Attempts != 3:
+			t.Errorf("task %d: %d attempts, want 1 + 2 retries", i, r.Attempts)
+		case !errors.As(r.Err, &we) || we.Code != 3 || we.PID != r.PID || !strings.Contains(te.Message, "exit status 3"):
+			t.Errorf("task %d: want the exit status 3 of pid %d, got %v", i, r.PID, r.Err)
+		}
+	}
+	if got := waitRestarts(p, 6); got < 6 {
+		t.Errorf("%d restarts for 6 deaths", got)
+	}
+}
+
+// MaxTasksPerWorker replaces each worker after that many tasks, losing none.
+func TestRecycle(t *testing.T) {
+	const n, max = 100, 10
+	var log syncBuffer
+	p := startPool(t, pool.WithWorkers(2), pool.WithMaxTasksPerWorker(max),
+		pool.WithLogger(zerolog.New(&log).Level(zerolog.WarnLevel)))
+	primes := task.Bind(jobs.Primes, 1000)
+	rs := newResults(t)
+	if err := p.Run(bounded(t), n, func(i int) task.Call { return primes.Call(int64(i)) }, rs.add); err != nil {
+		t.Fatal(err)
+	}
+	rs.checkAll(n)
+	perPID := map[int]int{}
+	for i, r := range rs.byIdx {
+		if r.Err != nil {
+			t.Errorf("task %d: %v", i, r.Err)
+		}
+		perPID[r.PID]++
+	}
+	for pid, k := range perPID {
+		if k > max {
+			t.Errorf("pid %d ran %d tasks, more than %d", pid, k, max)
+		}
+	}
+	if len(perPID) < n/max {
+		t.Errorf("%d distinct workers ran %d tasks, %d at most each", len(perPID), n, max)
+	}
+	if got := restarts(p); got < n/max-2 {
+		t.Errorf("%d restarts, want at least %d", got, n/max-2)
+	}
+	if strings.Contains(log.String(), "replacing worker") {
+		t.Errorf("a recycled worker was replaced as if it had died:\n%s", log.String())
+	}
+	p.Close()
+	checkNoChildren(t)
+}
+
+// quickExit spares race-enabled workers their sleep at exit.
+const quickExit = "GORACE=atexit_sleep_ms=0"

@@ -1,0 +1,68 @@
+package pool
+
+import (
+	"sync/atomic"
+	"time"
+
+	"github.com/brinehq/brine/pkg/wire"
+)
+
+// Stats is what a pool has serialized since New, and the time this process
+// spent doing it. Thread mode without Wire serializes nothing, so its Stats
+// are zero.
+//
+// In process mode the counts are the coordinator's side: task frames it
+// encoded and result frames it decoded. The workers' decoding of tasks is
+// not seen, and their encoding of results is part of each task's
+// Result.Compute, as it is in thread mode with Wire. With Wire, where the
+// "worker" is this process, Encode and Decode count both sides' framing.
+type Stats struct {
+	TaskBytes   int64         // bytes of the task frames sent to workers, headers included
+	ResultBytes int64         // bytes of the result frames received from workers, headers included
+	Encode      time.Duration // time spent encoding frames
+	Decode      time.Duration // time spent decoding frames
+}
+
+// Stats returns the pool's serialization counters. It is safe to call at
+// any time; the counters of a running pool keep growing.
+func (p *Pool) Stats() Stats {
+	return Stats{
+		TaskBytes:   p.stats.taskBytes.Load(),
+		ResultBytes: p.stats.resultBytes.Load(),
+		Encode:      time.Duration(p.stats.encodeNanos.Load()),
+		Decode:      time.Duration(p.stats.decodeNanos.Load()),
+	}
+}
+
+// stats are the counters behind Stats, updated by the backends.
+type stats struct {
+	taskBytes, resultBytes   atomic.Int64
+	encodeNanos, decodeNanos atomic.Int64
+}
+
+func (s *stats) encoded(taskBytes int, took time.Duration) {
+	s.taskBytes.Add(int64(taskBytes))
+	s.encodeNanos.Add(int64(took))
+}
+
+func (s *stats) decoded(resultBytes int, took time.Duration) {
+	s.resultBytes.Add(int64(resultBytes))
+	s.decodeNanos.Add(int64(took))
+}
+
+// encodeCounted is encode, counted in the pool's Stats.
+func (w *proc) encodeCounted(buf []byte, batch []*item) []byte {
+	start := time.Now()
+	out := w.encode(buf, batch)
+	w.b.p.stats.encoded(len(out)-len(buf), time.Since(start))
+	return out
+}
+
+// decodeCounted is wire.DecodeResults on a frame body, counted in the
+// pool's Stats.
+func (w *proc) decodeCounted(body []byte, rs []wire.Result) ([]wire.Result, error) {
+	start := time.Now()
+	rs, err := wire.DecodeResults(body, rs)
+	w.b.p.stats.decoded(wire.HeaderSize+len(body), time.Since(start))
+	return rs, err
+}

@@ -1,0 +1,72 @@
+package task_test
+
+import (
+	"context"
+	"fmt"
+	"log"
+	"strings"
+
+	"github.com/brinehq/brine/pkg/pool"
+	"github.com/brinehq/brine/pkg/task"
+)
+
+// Register functions in package variables: every binary built from this
+// code, coordinator and worker alike, then has them under the same names.
+var (
+	upper = task.Register("example.upper", func(_ context.Context, s string) (string, error) {
+		return strings.ToUpper(s), nil
+	})
+	power = task.Register2("example.power", func(_ context.Context, exp, base int) (int, error) {
+		r := 1
+		for range exp {
+			r *= base
+		}
+		return r, nil
+	})
+)
+
+// A registered function's handle is what a pool takes; its argument and
+// result types are checked by the compiler.
+func ExampleRegister() {
+	ctx := context.Background()
+	p, err := pool.New(ctx, pool.WithWorkers(2)) // worker processes: this test binary (see TestMain)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer p.Close()
+	out, err := pool.Map(ctx, p, upper, []string{"brine", "runs", "go"})
+	fmt.Println(out, err)
+	// Output: [BRINE RUNS GO] <nil>
+}
+
+// Bind fixes the first argument, as functools.partial does: the worker gets
+// it encoded in the task's descriptor, not as a closure.
+func ExampleBind() {
+	ctx := context.Background()
+	p, err := pool.New(ctx, pool.WithWorkers(2))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer p.Close()
+	square := task.Bind(power, 2)
+	out, err := pool.Map(ctx, p, square, []int{1, 2, 3, 4})
+	fmt.Println(out, err)
+	// Output: [1 4 9 16] <nil>
+}
+
+// Func2.Call makes one call with both arguments, for a run in which the first
+// one varies; (*pool.Pool).Run takes such calls.
+func ExampleFunc2_Call() {
+	ctx := context.Background()
+	p, err := pool.New(ctx, pool.WithWorkers(2), pool.WithMode(pool.Thread))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer p.Close()
+	out := make([]int, 4)
+	err = p.Run(ctx, len(out), func(i int) task.Call { return power.Call(i, 3) }, func(r pool.Result) {
+		out[r.Index] = r.Value.(int) // thread mode: the value itself; Raw and Decode in process mode
+	})
+	fmt.Println(out, err)
+	// Output: [1 3 9 27] <nil>
+}

@@ -1,0 +1,87 @@
+package worker
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/brinehq/brine/pkg/wire"
+)
+
+// When the worker writes results (see server.add).
+const (
+	// flushBytes of pending results are written at once.
+	flushBytes = 256 << 10
+	// flushTime: a task that ran this long has its result written at once
+	// instead of batched with those of the tasks queued behind it.
+	flushTime = 200 * time.Microsecond
+	// staleAfter: a result waits no longer than this for others to join it,
+	// so that a long task does not hold back the results of the short ones
+	// before it. The coordinator infers from their arrival when the long
+	// one started, to time it out.
+	staleAfter = time.Millisecond
+)
+
+// add appends the result in s.one to the pending frame and writes the frame
+// now, when it is full, or, by flushStale, once it is staleAfter old.
+func (s *server) add(now bool) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	first := s.n == 0
+	if first {
+		s.buf, s.bw = wire.BeginResults(s.buf[:0])
+	}
+	s.buf = append(s.buf, s.one...)
+	s.n++
+	if now || len(s.buf) >= flushBytes {
+		return s.flush()
+	}
+	if first && !s.armed {
+		// At most one wake-up of flushStale per staleAfter, however many
+		// frames go out meanwhile: it flushes whatever is pending then.
+		s.armed = true
+		s.kick <- struct{}{} // never blocks: one kick per arming, which flushStale takes
+	}
+	return s.err
+}
+
+// flush writes the pending frame, if any. s.mu must be held.
+func (s *server) flush() error {
+	if s.n == 0 || s.err != nil {
+		return s.err
+	}
+	frame, err := s.bw.End(s.buf, s.n)
+	s.n = 0
+	if err != nil {
+		s.err = fmt.Errorf("worker: %w", err)
+		return s.err
+	}
+	if _, err := s.w.Write(frame); err != nil {
+		s.err = fmt.Errorf("worker: writing results: %w", err)
+		return s.err
+	}
+	if err := s.w.Flush(); err != nil {
+		s.err = fmt.Errorf("worker: writing results: %w", err)
+	}
+	return s.err
+}
+
+// flushStale writes the pending frame, if any, staleAfter after it is
+// armed by a frame's first result; it returns when quit is closed.
+func (s *server) flushStale(quit <-chan struct{}) {
+	t := time.NewTimer(staleAfter)
+	t.Stop()
+	defer t.Stop()
+	for {
+		select {
+		case <-quit:
+			return
+		case <-s.kick:
+			t.Reset(staleAfter)
+		case <-t.C:
+			s.mu.Lock()
+			s.armed = false
+			s.flush() // an error is kept for run, which returns it
+			s.mu.Unlock()
+		}
+	}
+}
