@@ -19,7 +19,7 @@ func Digest(results []Result) (string, error) {
 	var line bytes.Buffer
 	for _, r := range results {
 		line.Reset()
-		canon, err := canonical(r.Output)
+		canon, err := Canonical(r.Output)
 		if err != nil {
 			return "", fmt.Errorf("report: task %d: %w", r.Task, err)
 		}
@@ -30,10 +30,12 @@ func Digest(results []Result) (string, error) {
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
-// canonical encodes v as JSON, decodes it with number literals preserved
-// and encodes it again, which sorts object keys and removes insignificant
-// space whatever v's Go type was.
-func canonical(v any) ([]byte, error) {
+// Canonical returns the canonical JSON encoding of an output, the one Digest
+// hashes: v encoded as JSON, decoded with number literals preserved and
+// encoded again, which sorts object keys and removes insignificant space
+// whatever v's Go type was. Two outputs are equal when their canonical
+// encodings are.
+func Canonical(v any) ([]byte, error) {
 	raw, err := json.Marshal(v)
 	if err != nil {
 		return nil, err

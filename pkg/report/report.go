@@ -9,23 +9,40 @@ import (
 // Schema is the value of Report.Schema for this version of the format.
 const Schema = "brine.report/v1"
 
-// Report is one invocation of the coordinator.
+// Report is one invocation of the coordinator, in the format that
+// docs/REPORT.md documents and docs/report.schema.json defines.
+//
+// Schema through Results are deterministic: every correct run of the same
+// job with the same parameters has the same values, whatever its mode,
+// worker count or scheduling (Workers is the count asked for, not a
+// measurement). Runs, Host and Comparison vary; so do the worker, pid,
+// attempts and error message of each result. Normalize zeroes what varies.
 type Report struct {
 	Schema  string `json:"schema"`
 	Job     string `json:"job"`
 	Tasks   int    `json:"tasks"`
 	Size    int64  `json:"size"`
 	Seed    int64  `json:"seed"`
+	Fault   string `json:"fault,omitempty"` // the fault job's -fault
 	Workers int    `json:"workers"`
 	// Digest is the SHA-256 of the canonical encoding of Results (see
 	// Digest); equal for every correct run of the same job and parameters.
-	Digest  string   `json:"digest"`
+	Digest string `json:"digest"`
+	// Results holds one result per task, ordered by task id: the first
+	// run's. The other runs are summarised by their digests.
 	Results []Result `json:"results"`
 	Runs    []Run    `json:"runs"`
 	Host    Host     `json:"host"`
+
+	Comparison *Comparison `json:"comparison,omitempty"` // the runs side by side: see Compare
+	// Barrier holds the release records of a barrier demonstration
+	// (coordinator demo barrier); nil for other reports.
+	Barrier *Barrier `json:"barrier,omitempty"`
 }
 
-// Run is one execution of the job in one mode.
+// Run is one execution of the job in one mode at one worker count. Its
+// Digest equals the report's for a correct run; everything else in it is
+// measured and varies.
 type Run struct {
 	Mode                string   `json:"mode"`
 	WorkerCount         int      `json:"worker_count"`
@@ -38,6 +55,7 @@ type Run struct {
 	Retries             int      `json:"retries"`
 	WorkerRestarts      int      `json:"worker_restarts"`
 	Workers             []Worker `json:"workers"`
+	*Cost                        // speedup, bytes, peak RSS...: see Cost
 }
 
 // Worker is what one worker did in a run.
@@ -65,7 +83,8 @@ type Error struct {
 	Stack   string `json:"stack,omitempty"`
 }
 
-// Host records where and when the run happened.
+// Host records where and when the run happened: the facts a grader needs
+// to judge timings (CPUs), and to say which build produced the report.
 type Host struct {
 	CPUs      int       `json:"cpus"`
 	GoVersion string    `json:"go_version"`

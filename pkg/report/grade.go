@@ -1,0 +1,264 @@
+package report
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Check is the outcome of one grading check.
+type Check struct {
+	Name    string // stable and short: "digest", "tasks-present", ...
+	Pass    bool
+	Detail  string // one line: what was found
+	Elapsed time.Duration
+}
+
+// String formats c as the grader prints it: "PASS name: detail".
+func (c Check) String() string {
+	verdict := "FAIL"
+	if c.Pass {
+		verdict = "PASS"
+	}
+	return verdict + " " + c.Name + ": " + c.Detail
+}
+
+// Grading is the outcome of grading one report.
+type Grading struct {
+	Report    string  // the report's name, for messages and CI titles
+	Checks    []Check // in the order they ran
+	Elapsed   time.Duration
+	Malformed bool    // an input was unreadable: the checks stopped early
+	Parsed    *Report // the report, when it could be decoded
+}
+
+// Passed reports whether every check passed.
+func (g *Grading) Passed() bool {
+	for _, c := range g.Checks {
+		if !c.Pass {
+			return false
+		}
+	}
+	return !g.Malformed
+}
+
+// Grade decodes the report in data, named name in messages, and checks it:
+// that it is JSON ("json") and a valid brine.report/v1 report ("schema");
+// that every task 0..tasks-1 has a result ("tasks-present"), exactly one
+// ("tasks-once"), in task order ("results-order"), and none failed
+// ("tasks-ok"); that the digest is the one its results hash to ("digest")
+// and every run's digest equals it ("run-digests"); that every run
+// accounts for all tasks ("run-counts"); with exp, that the results are the
+// expected ones ("expect"); and for built-in jobs that the outputs are the
+// known answers, recomputed here ("known-answer"). When the report cannot
+// be decoded, Grade stops after the failed check and sets Malformed. exp
+// may be nil.
+func Grade(name string, data []byte, exp *Expected) *Grading {
+	start := time.Now()
+	g := &Grading{Report: name}
+	defer func() { g.Elapsed = time.Since(start) }()
+	var doc any
+	ok := g.run("json", func() (bool, string) {
+		var err error
+		if doc, err = ParseJSON(data); err != nil {
+			return false, fmt.Sprintf("%s: %v", name, err)
+		}
+		return true, fmt.Sprintf("%s is one JSON document of %d bytes", name, len(data))
+	})
+	ok = ok && g.run("schema", func() (bool, string) {
+		err := Validate(doc)
+		if err == nil {
+			g.Parsed, err = decodeValid(data)
+		}
+		if err != nil {
+			return false, fmt.Sprintf("%s: %v", name, err)
+		}
+		return true, fmt.Sprintf("%s, valid against docs/report.schema.json", Schema)
+	})
+	if !ok {
+		g.Malformed = true
+		return g
+	}
+	g.gradeReport(g.Parsed, exp)
+	return g
+}
+
+func (g *Grading) gradeReport(r *Report, exp *Expected) {
+	ids := slices.Sorted(func(yield func(int) bool) {
+		for _, res := range r.Results {
+			if !yield(res.Task) {
+				return
+			}
+		}
+	})
+	g.run("tasks-present", func() (bool, string) { return checkPresent(r.Tasks, ids) })
+	g.run("tasks-once", func() (bool, string) { return checkOnce(r.Tasks, ids) })
+	g.run("results-order", func() (bool, string) { return checkOrder(r.Results) })
+	g.run("tasks-ok", func() (bool, string) { return checkOK(r.Results) })
+	g.run("digest", func() (bool, string) { return checkDigest(r) })
+	g.run("run-digests", func() (bool, string) { return checkRunDigests(r) })
+	g.run("run-counts", func() (bool, string) { return checkRunCounts(r) })
+	if exp != nil {
+		g.run("expect", func() (bool, string) { return exp.check(r) })
+	}
+	if answer := knownAnswer(r); answer != nil {
+		g.run("known-answer", answer)
+	}
+}
+
+// run runs one check, records it and returns whether it passed.
+func (g *Grading) run(name string, check func() (bool, string)) bool {
+	start := time.Now()
+	pass, detail := check()
+	g.Checks = append(g.Checks, Check{Name: name, Pass: pass, Detail: detail, Elapsed: time.Since(start)})
+	return pass
+}
+
+// maxListed is how many task ids, ranges or failures a detail names.
+const maxListed = 10
+
+func checkPresent(tasks int, sorted []int) (bool, string) {
+	var missing []string
+	n, next := 0, 0 // missing count; the lowest id not yet accounted for
+	gap := func(lo, hi int) {
+		n += hi - lo + 1
+		switch {
+		case len(missing) == maxListed:
+			missing = append(missing, "...")
+		case len(missing) > maxListed:
+		case lo == hi:
+			missing = append(missing, fmt.Sprint(lo))
+		default:
+			missing = append(missing, fmt.Sprintf("%d-%d", lo, hi))
+		}
+	}
+	for _, id := range sorted {
+		if id >= tasks {
+			break
+		}
+		if id > next {
+			gap(next, id-1)
+		}
+		next = max(next, id+1)
+	}
+	if next < tasks {
+		gap(next, tasks-1)
+	}
+	if n > 0 {
+		return false, fmt.Sprintf("%d of %d tasks have no result: %s", n, tasks, strings.Join(missing, ", "))
+	}
+	if tasks == 0 {
+		return true, "the job has no tasks"
+	}
+	return true, fmt.Sprintf("all %d tasks (0-%d) have a result", tasks, tasks-1)
+}
+
+func checkOnce(tasks int, sorted []int) (bool, string) {
+	var problems []string
+	add := func(format string, a ...any) {
+		if len(problems) < maxListed {
+			problems = append(problems, fmt.Sprintf(format, a...))
+		} else if len(problems) == maxListed {
+			problems = append(problems, "...")
+		}
+	}
+	for i := 0; i < len(sorted); {
+		j := i
+		for j < len(sorted) && sorted[j] == sorted[i] {
+			j++
+		}
+		switch id := sorted[i]; {
+		case id >= tasks:
+			add("task %d is beyond the job's %d tasks (0-%d)", id, tasks, tasks-1)
+		case j-i > 1:
+			add("task %d has %d results", id, j-i)
+		}
+		i = j
+	}
+	if len(problems) > 0 {
+		return false, strings.Join(problems, "; ")
+	}
+	return true, fmt.Sprintf("%d results, one per task", len(sorted))
+}
+
+func checkOrder(results []Result) (bool, string) {
+	for i := 1; i < len(results); i++ {
+		if results[i].Task < results[i-1].Task {
+			return false, fmt.Sprintf("result %d (task %d) comes after result %d (task %d): results must be ordered by task id",
+				i, results[i].Task, i-1, results[i-1].Task)
+		}
+	}
+	return true, "results are ordered by task id"
+}
+
+func checkOK(results []Result) (bool, string) {
+	var failed []string
+	n := 0
+	for _, r := range results {
+		if r.Status == "ok" {
+			continue
+		}
+		n++
+		if len(failed) < maxListed {
+			failed = append(failed, fmt.Sprintf("%d (%s)", r.Task, r.Status))
+		} else if len(failed) == maxListed {
+			failed = append(failed, "...")
+		}
+	}
+	if n > 0 {
+		return false, fmt.Sprintf("%d of %d tasks failed: %s", n, len(results), strings.Join(failed, ", "))
+	}
+	return true, fmt.Sprintf("all %d results have status ok", len(results))
+}
+
+func checkDigest(r *Report) (bool, string) {
+	got, err := Digest(r.Results)
+	if err != nil {
+		return false, err.Error()
+	}
+	if got != r.Digest {
+		return false, fmt.Sprintf("the report says %s, but its results hash to %s", r.Digest, got)
+	}
+	return true, fmt.Sprintf("%s is the digest of the results", got)
+}
+
+func checkRunDigests(r *Report) (bool, string) {
+	var differ, names []string
+	for i, run := range r.Runs {
+		names = append(names, run.Mode)
+		if run.Digest != r.Digest {
+			differ = append(differ, fmt.Sprintf("run %d (%s, %d workers) has digest %s", i, run.Mode, run.WorkerCount, run.Digest))
+		}
+	}
+	if len(differ) > 0 {
+		return false, fmt.Sprintf("%s; the report's is %s: the runs computed different results", strings.Join(differ, "; "), r.Digest)
+	}
+	if len(r.Runs) == 1 {
+		return true, fmt.Sprintf("the run (%s) has the report's digest", names[0])
+	}
+	return true, fmt.Sprintf("all %d runs (%s) have the report's digest", len(r.Runs), strings.Join(names, ", "))
+}
+
+func checkRunCounts(r *Report) (bool, string) {
+	var short []string
+	for i, run := range r.Runs {
+		if run.TasksOK+run.TasksFailed != r.Tasks {
+			short = append(short, fmt.Sprintf("run %d (%s): %d ok + %d failed, not %d tasks",
+				i, run.Mode, run.TasksOK, run.TasksFailed, r.Tasks))
+		}
+	}
+	if len(short) > 0 {
+		return false, strings.Join(short, "; ")
+	}
+	return true, fmt.Sprintf("every run accounts for all %d tasks", r.Tasks)
+}
+
+// quote renders a canonical output for a message, shortened.
+func quote(canon []byte) string {
+	const max = 48
+	if len(canon) > max {
+		return string(canon[:max]) + "..."
+	}
+	return string(canon)
+}
