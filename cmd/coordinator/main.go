@@ -1,19 +1,23 @@
 // Command coordinator runs brine jobs on worker processes or goroutines.
 // Run it with -help for its flags; the README shows typical sessions.
+//
+// The first SIGINT or SIGTERM stops the run: running tasks may finish
+// within -grace, the report is written with the rest marked cancelled, and
+// the exit status is 130 (143 after SIGTERM). A second one kills the
+// workers at once; a third ends the coordinator on the spot.
 package main
 
 import (
 	"context"
 	"os"
-	"os/signal"
-	"syscall"
 
 	"github.com/brinehq/brine/pkg/coordinator"
 	_ "github.com/brinehq/brine/pkg/jobs" // the built-in jobs, for thread mode
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	os.Exit(coordinator.Main(ctx, os.Args[1:], os.Stdout, os.Stderr))
+	ctx, signals := coordinator.NotifyContext(context.Background(), os.Stderr)
+	code := coordinator.Main(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	signals.Stop()
+	os.Exit(signals.ExitCode(code))
 }

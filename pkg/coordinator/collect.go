@@ -18,6 +18,8 @@ type collector struct {
 	ok      atomic.Int64
 	failed  atomic.Int64
 	retries atomic.Int64
+	compute atomic.Int64 // nanoseconds the tasks' functions ran
+	decode  atomic.Int64 // nanoseconds spent decoding result values
 
 	mu        sync.Mutex
 	sum       int64 // of integer outputs
@@ -42,7 +44,11 @@ func (c *collector) add(r pool.Result) {
 		}
 		c.failed.Add(1)
 	} else {
+		start := time.Now()
 		v, err := r.Decode()
+		if r.Raw != nil {
+			c.decode.Add(int64(time.Since(start)))
+		}
 		if err != nil {
 			rr.Status, rr.Error = "decode", &report.Error{Kind: "decode", Message: err.Error()}
 			c.failed.Add(1)
@@ -51,6 +57,7 @@ func (c *collector) add(r pool.Result) {
 			c.ok.Add(1)
 		}
 	}
+	c.compute.Add(int64(r.Compute))
 	if r.Attempts > 1 {
 		c.retries.Add(int64(r.Attempts - 1))
 	}
@@ -102,16 +109,32 @@ func asInt(v any) (int64, bool) {
 	return 0, false
 }
 
+// measure is what a run measured besides its results.
+type measure struct {
+	wall, spawn time.Duration
+	workers     []pool.WorkerInfo
+	serialized  pool.Stats
+	rss         peakRSS
+}
+
 // run summarises the collected results as a report run.
-func (c *collector) run(mode string, wall, spawn time.Duration, ws []pool.WorkerInfo) report.Run {
+func (c *collector) run(mode string, m measure) report.Run {
 	r := report.Run{
-		Mode: mode, WorkerCount: len(ws), WallSeconds: wall.Seconds(), SpawnSeconds: spawn.Seconds(),
+		Mode: mode, WorkerCount: len(m.workers), WallSeconds: m.wall.Seconds(), SpawnSeconds: m.spawn.Seconds(),
 		TasksOK: int(c.ok.Load()), TasksFailed: int(c.failed.Load()), Retries: int(c.retries.Load()),
+		Cost: &report.Cost{
+			ComputeSeconds: time.Duration(c.compute.Load()).Seconds(),
+			BytesToWorkers: m.serialized.TaskBytes, BytesFromWorkers: m.serialized.ResultBytes,
+			EncodeSeconds:           m.serialized.Encode.Seconds(),
+			DecodeSeconds:           (m.serialized.Decode + time.Duration(c.decode.Load())).Seconds(),
+			CoordinatorPeakRSSBytes: m.rss.coordinator,
+			WorkerPeakRSSBytes:      m.rss.worker, WorkersPeakRSSBytes: m.rss.workers,
+		},
 	}
-	if wall > 0 {
-		r.ThroughputPerSecond = float64(c.done.Load()) / wall.Seconds()
+	if m.wall > 0 {
+		r.ThroughputPerSecond = float64(c.done.Load()) / m.wall.Seconds()
 	}
-	for _, w := range ws {
+	for _, w := range m.workers {
 		r.Workers = append(r.Workers, report.Worker{ID: w.ID, PID: w.PID, Tasks: w.Tasks})
 		r.WorkerRestarts += w.Restarts
 	}

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 
@@ -18,8 +19,10 @@ type config struct {
 	workers     int
 	job         *jobs.Job
 	params      jobs.Params
-	modes       []string
-	report      string // "", "-" or a file name
+	modes       []string // in runModes order
+	sweep       []int    // worker counts of -sweep; nil runs at workers
+	plot        string   // -plot: where to draw speedup against workers
+	report      string   // "", "-" or a file name
 	workerPath  string
 	logLevel    string
 	batch       int
@@ -32,10 +35,13 @@ type config struct {
 	noProgress  bool
 	tasksSet    bool
 	sizeSet     bool
+	keep        bool       // keep every result: for the report, or to compare runs
 	lastCol     *collector // of the last run, for the summary
 }
 
-const runSynopsis = "coordinator [-workers N] [-job NAME] [-tasks T] [-size S] [-mode MODE] [-report FILE|-] [flags]"
+const runSynopsis = "coordinator [-workers N|-sweep N,N...] [-job NAME] [-tasks T] [-size S] [-mode MODE] [-gil] [-report FILE|-] [-plot FILE] [flags]\n" +
+	"       coordinator demo serialize|closure|condition|barrier|shared [flags]\n" +
+	"       coordinator grade [-expect FILE] [-junit FILE] [-gradescope FILE] REPORT.json"
 
 func parseRun(args []string, stderr io.Writer) (*config, error) {
 	c := &config{}
@@ -46,7 +52,10 @@ func parseRun(args []string, stderr io.Writer) (*config, error) {
 	fs.Int64Var(&c.params.Size, "size", 0, "the job's size parameter (default: the job's)")
 	fs.Int64Var(&c.params.Seed, "seed", 1, "seed of the job's inputs")
 	fs.StringVar(&c.params.Fault, "fault", "", "misbehaviour of the fault job: "+strings.Join(jobs.FaultModes, ", "))
-	mode := fs.String("mode", "process", "where tasks run: thread or process")
+	mode := fs.String("mode", "process", modeHelp)
+	fs.BoolVar(&c.gil, "gil", false, "add a thread-gil run: thread mode with one global lock, released while a task sleeps or waits (as CPython's GIL)")
+	sweep := fs.String("sweep", "", "run the modes at each of these worker counts, e.g. 1,2,4,8 (replaces -workers)")
+	fs.StringVar(&c.plot, "plot", "", "draw speedup against workers per mode into this .svg, .png or .pdf file")
 	fs.StringVar(&c.report, "report", "", "write the JSON report to this file; - writes only the report to stdout")
 	fs.StringVar(&c.workerPath, "worker", "", "worker binary (default: the worker beside the coordinator)")
 	fs.StringVar(&c.logLevel, "log-level", "info", "log level: debug, info, warn, error")
@@ -64,10 +73,10 @@ func parseRun(args []string, stderr io.Writer) (*config, error) {
 		c.tasksSet = c.tasksSet || f.Name == "tasks"
 		c.sizeSet = c.sizeSet || f.Name == "size"
 	})
-	return c, c.resolve(*job, *mode)
+	return c, c.resolve(*job, *mode, *sweep)
 }
 
-func (c *config) resolve(job, mode string) error {
+func (c *config) resolve(job, mode, sweep string) error {
 	var err error
 	if c.job, err = jobs.Lookup(job); err != nil {
 		return usagef("%v", err)
@@ -97,13 +106,16 @@ func (c *config) resolve(job, mode string) error {
 	if _, err := c.job.Calls(c.params); err != nil {
 		return usagef("%v", err)
 	}
-	switch mode {
-	case "thread", "process":
-		c.modes = []string{mode}
-	default:
-		return usagef("unknown -mode %q: want thread or process", mode)
+	if c.modes, err = expandModes(mode, c.gil); err != nil {
+		return err
 	}
-	return nil
+	if sweep != "" {
+		if c.sweep, err = parseSweep(sweep); err != nil {
+			return err
+		}
+		c.workers = slices.Max(c.sweep)
+	}
+	return checkPlotFile(c.plot)
 }
 
 func (c *config) workerCommand() (string, error) { return findWorker(c.workerPath) }

@@ -16,11 +16,12 @@ func newLogger(stderr io.Writer, level string) zerolog.Logger {
 	if err != nil || level == "" {
 		lvl = zerolog.InfoLevel
 	}
-	w := stderr
+	var w io.Writer = stderr
 	if isTerminal(stderr) {
 		w = zerolog.ConsoleWriter{Out: stderr, TimeFormat: time.TimeOnly}
 	}
-	return zerolog.New(w).Level(lvl).With().Timestamp().Logger()
+	// Workers' relays and supervisors log from many goroutines at once.
+	return zerolog.New(zerolog.SyncWriter(w)).Level(lvl).With().Timestamp().Logger()
 }
 
 func isTerminal(w io.Writer) bool {

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 )
 
@@ -28,10 +29,13 @@ func (e *usageError) Is(t error) bool { return t == errUsage }
 func usagef(format string, a ...any) error { return &usageError{fmt.Sprintf(format, a...)} }
 
 // Main runs the coordinator with args (without the program name), writing
-// results to stdout and diagnostics to stderr, and returns the exit status.
+// results to stdout and diagnostics to stderr, and returns the exit status:
+// one of Exit*, or for `coordinator grade` one of Grade*.
 func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var err error
 	switch {
+	case len(args) > 0 && args[0] == "grade":
+		return runGrade(args[1:], os.Stdin, stdout, stderr) // its own exit statuses: GradePass...
 	case len(args) > 0 && args[0] == "demo":
 		err = runDemo(ctx, args[1:], stdout, stderr)
 	default:
@@ -63,8 +67,10 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 func newFlagSet(name, synopsis string, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	// Usage writes to fs.Output, which parse silences while parsing: the
+	// usage is printed once, for -help, and an error is reported by Main.
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: %s\n\nflags:\n", synopsis)
+		fmt.Fprintf(fs.Output(), "usage: %s\n\nflags:\n", synopsis)
 		fs.PrintDefaults()
 	}
 	return fs

@@ -3,8 +3,6 @@ package coordinator_test
 import (
 	"context"
 	"os"
-	"os/signal"
-	"syscall"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -21,9 +19,10 @@ import (
 func TestMain(m *testing.M) {
 	os.Exit(testscript.RunMain(m, map[string]func() int{
 		"coordinator": func() int {
-			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-			defer stop()
-			return coordinator.Main(ctx, os.Args[1:], os.Stdout, os.Stderr)
+			ctx, signals := coordinator.NotifyContext(context.Background(), os.Stderr)
+			code := coordinator.Main(ctx, os.Args[1:], os.Stdout, os.Stderr)
+			signals.Stop()
+			return signals.ExitCode(code)
 		},
 		"worker": worker.Main,
 	}))

@@ -3,10 +3,11 @@ package coordinator
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
-	"os"
 	"os/exec"
 	"runtime"
+	"slices"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -14,6 +15,7 @@ import (
 	"github.com/brinehq/brine/pkg/pool"
 	"github.com/brinehq/brine/pkg/report"
 	"github.com/brinehq/brine/pkg/task"
+	"github.com/brinehq/brine/pkg/wire"
 )
 
 var lookPath = exec.LookPath
@@ -21,8 +23,9 @@ var lookPath = exec.LookPath
 // Version is brine's version, reported in every report.
 var Version = "0.1.0"
 
-// runJob runs the job the command line describes, in each of its modes. It
-// reports whether any task failed.
+// runJob runs the job the command line describes, once per step of its
+// plan (each mode at each worker count). It reports whether any task
+// failed or the runs' outputs differ.
 func runJob(ctx context.Context, args []string, stdout, stderr io.Writer) (bool, error) {
 	c, err := parseRun(args, stderr)
 	if err != nil {
@@ -33,10 +36,19 @@ func runJob(ctx context.Context, args []string, stdout, stderr io.Writer) (bool,
 	if err != nil {
 		return false, usagef("%v", err)
 	}
+	if slices.Contains(c.modes, modeProcess) {
+		if _, err := c.workerCommand(); err != nil { // before the other runs, not after
+			return false, err
+		}
+	}
 	rep := c.newReport()
+	steps := c.plan()
+	// Results are kept for the report and, with several runs, to compare
+	// the runs' digests.
+	c.keep = c.report != "" || len(steps) > 1
 	var failed bool
-	for _, mode := range c.modes {
-		run, results, err := c.runMode(ctx, mode, build, log, stderr)
+	for _, s := range steps {
+		run, results, err := c.runStep(ctx, s, build, log, stderr)
 		if err != nil {
 			return false, err
 		}
@@ -50,6 +62,13 @@ func runJob(ctx context.Context, args []string, stdout, stderr io.Writer) (bool,
 			break
 		}
 	}
+	if rep.Comparison = report.Compare(rep.Runs, runtime.NumCPU()); rep.Comparison != nil {
+		rep.Comparison.Sweep = c.sweep
+		if !rep.Comparison.IdenticalOutputs && ctx.Err() == nil {
+			log.Error().Msg("the runs' outputs differ: every mode must compute the same results (see the digests in the report)")
+			failed = true
+		}
+	}
 	if err := c.output(rep, stdout, stderr); err != nil {
 		return failed, err
 	}
@@ -57,56 +76,82 @@ func runJob(ctx context.Context, args []string, stdout, stderr io.Writer) (bool,
 }
 
 func (c *config) newReport() *report.Report {
-	host, _ := os.Hostname()
-	return &report.Report{
-		Schema: report.Schema, Job: c.job.Name, Tasks: c.params.Tasks, Size: c.params.Size,
-		Seed: c.params.Seed, Workers: c.workers,
-		Host: report.Host{CPUs: runtime.NumCPU(), GoVersion: runtime.Version(), Brine: Version,
-			Hostname: host, Started: time.Now().UTC()},
-	}
+	rep := newReport(c.job.Name, c.params.Tasks, c.params.Size, c.params.Seed, c.workers)
+	rep.Fault = c.params.Fault
+	return rep
 }
 
-// runMode runs the job once in mode and returns its run record and, when a
-// report was asked for, its results ordered by task id.
-func (c *config) runMode(ctx context.Context, mode string, build func(int) task.Call, log zerolog.Logger, stderr io.Writer) (report.Run, []report.Result, error) {
-	opts, err := c.poolOptions(mode, log)
+// runStep runs the job once as s says and returns its run record and, when
+// they are kept, its results ordered by task id.
+func (c *config) runStep(ctx context.Context, s step, build func(int) task.Call, log zerolog.Logger, stderr io.Writer) (report.Run, []report.Result, error) {
+	col := newCollector(c.params.Tasks, c.keep)
+	c.lastCol = col
+	resetPeakRSS()
+	var m measure
+	var err error
+	if s.mode == modeSerial {
+		m, err = c.runSerial(ctx, build, col, stderr)
+	} else {
+		m, err = c.runPool(ctx, s, build, col, log, stderr)
+	}
 	if err != nil {
 		return report.Run{}, nil, err
+	}
+	m.rss.coordinator = selfPeakRSS()
+	return col.run(s.mode, m), col.results, nil
+}
+
+// runPool runs the job on a pool started for s.
+func (c *config) runPool(ctx context.Context, s step, build func(int) task.Call, col *collector, log zerolog.Logger, stderr io.Writer) (measure, error) {
+	opts, err := c.poolOptions(s, log)
+	if err != nil {
+		return measure{}, err
 	}
 	spawnStart := time.Now()
 	p, err := pool.New(ctx, pool.WithOptions(opts))
-	if err != nil {
-		return report.Run{}, nil, err
+	if err != nil && ctx.Err() != nil {
+		// Interrupted while the workers started: no task ran, and the
+		// report still says so.
+		for i := range c.params.Tasks {
+			col.add(pool.Result{Index: i, Err: &pool.TaskError{Kind: wire.KindCancelled,
+				Message: "the run was interrupted before its workers started: " + ctx.Err().Error()}})
+		}
+		return measure{spawn: time.Since(spawnStart)}, nil
 	}
-	spawn := time.Since(spawnStart)
-	col := newCollector(c.params.Tasks, c.report != "")
-	c.lastCol = col
+	if err != nil {
+		return measure{}, err
+	}
+	m := measure{spawn: time.Since(spawnStart)}
 	bar := startProgress(stderr, c.params.Tasks, col, c.noProgress)
 	start := time.Now()
 	runErr := p.Run(ctx, c.params.Tasks, build, col.add)
-	wall := time.Since(start)
+	m.wall = time.Since(start)
 	bar.stop()
-	workers := p.Workers()
+	m.workers, m.serialized = p.Workers(), p.Stats()
+	m.rss.worker, m.rss.workers = workersPeakRSS(m.workers) // before Close reaps them
 	if err := p.Close(); err != nil {
 		log.Warn().Err(err).Msg("closing the pool")
 	}
 	if runErr != nil && !errors.Is(runErr, context.Canceled) {
-		return report.Run{}, nil, runErr
+		return measure{}, runErr
 	}
-	run := col.run(mode, wall, spawn, workers)
-	return run, col.results, nil
+	return m, nil
 }
 
-func (c *config) poolOptions(mode string, log zerolog.Logger) (pool.Options, error) {
+func (c *config) poolOptions(s step, log zerolog.Logger) (pool.Options, error) {
 	o := pool.Options{
-		Workers: c.workers, Batch: c.batch, Retries: c.retries, GIL: c.gil,
+		Workers: s.workers, Batch: c.batch, Retries: c.retries,
 		HandshakeTimeout: c.handshake, Grace: c.grace, Logger: log, LogLevel: c.logLevel,
 		TaskTimeout: c.taskTimeout, MaxTasksPerWorker: c.maxTasks,
 	}
-	switch mode {
-	case "thread":
+	switch s.mode {
+	case modeThread:
 		o.Mode = pool.Thread
-	case "process":
+	case modeThreadGIL:
+		o.Mode, o.GIL = pool.Thread, true
+	case modeThreadWire:
+		o.Mode, o.Wire = pool.Thread, true
+	case modeProcess:
 		path, err := c.workerCommand()
 		if err != nil {
 			return o, err
@@ -116,30 +161,22 @@ func (c *config) poolOptions(mode string, log zerolog.Logger) (pool.Options, err
 	return o, nil
 }
 
-// output writes the report where -report says, and the summary to stdout,
-// or to stderr when stdout carries the report.
+// output writes the report where -report says, the summary to stdout
+// unless the report went there, and the plot -plot asks for.
 func (c *config) output(rep *report.Report, stdout, stderr io.Writer) error {
 	summary := stdout
-	switch c.report {
-	case "":
-	case "-":
+	if c.report == "-" {
 		summary = io.Discard
-		if err := report.Write(stdout, rep); err != nil {
-			return err
-		}
-	default:
-		f, err := os.Create(c.report)
-		if err != nil {
-			return err
-		}
-		if err := report.Write(f, rep); err != nil {
-			f.Close()
-			return err
-		}
-		if err := f.Close(); err != nil {
-			return err
-		}
+	}
+	if err := writeReport(c.report, rep, stdout); err != nil {
+		return err
 	}
 	printSummary(summary, rep, c)
+	if c.plot != "" {
+		if err := drawSpeedup(c.plot, rep); err != nil {
+			return err
+		}
+		fmt.Fprintf(summary, "\nspeedup plot: %s\n", c.plot)
+	}
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -18,6 +19,7 @@ var scriptCmds = map[string]func(ts *testscript.TestScript, neg bool, args []str
 	"report":   cmdReport,
 	"sameout":  cmdSameOutputs,
 	"noworker": cmdNoWorker,
+	"ordered":  cmdOrdered,
 }
 
 type scriptReport struct {
@@ -118,5 +120,27 @@ func cmdNoWorker(ts *testscript.TestScript, neg bool, args []string) {
 				ts.Fatalf("worker pid %d of the %s run is still alive", w.PID, run.Mode)
 			}
 		}
+	}
+}
+
+// ordered stdout|stderr|FILE RE...: lines matching the regular expressions
+// appear in that order (other lines may come between them).
+func cmdOrdered(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: ordered stdout|stderr|FILE RE...")
+	}
+	text := ts.ReadFile(args[0]) // stdout and stderr name the last command's
+	lines := strings.Split(text, "\n")
+	at := 0
+	for _, expr := range args[1:] {
+		re, err := regexp.Compile(expr)
+		ts.Check(err)
+		for at < len(lines) && !re.MatchString(lines[at]) {
+			at++
+		}
+		if at == len(lines) {
+			ts.Fatalf("no line matching %q after the previous ones in:\n%s", expr, text)
+		}
+		at++
 	}
 }

@@ -4,40 +4,54 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/brinehq/brine/pkg/report"
 )
 
-// printSummary prints the human summary of a job run.
+// printSummary prints the human summary of a job run: the comparison
+// table, how each run spread its tasks, and what the outputs add up to.
 func printSummary(w io.Writer, rep *report.Report, c *config) {
-	fmt.Fprintf(w, "job %s: %d tasks, size %d, seed %d, %d workers\n\n", rep.Job, rep.Tasks, rep.Size, rep.Seed, rep.Workers)
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "mode\tworkers\twall\ttasks/s\tok\tfailed\tretries\trestarts\tstart-up\t")
-	for _, r := range rep.Runs {
-		fmt.Fprintf(tw, "%s\t%d\t%s\t%.0f\t%d\t%d\t%d\t%d\t%s\t\n", r.Mode, r.WorkerCount,
-			round(r.WallSeconds), r.ThroughputPerSecond, r.TasksOK, r.TasksFailed, r.Retries, r.WorkerRestarts, round(r.SpawnSeconds))
+	workers := fmt.Sprintf("%d workers", rep.Workers)
+	if len(c.sweep) > 0 {
+		workers = "workers " + joinInts(c.sweep, ",")
 	}
-	tw.Flush()
-	for _, r := range rep.Runs {
-		var per []string
-		for _, wk := range r.Workers {
-			per = append(per, fmt.Sprintf("#%d pid %d: %d", wk.ID, wk.PID, wk.Tasks))
+	fmt.Fprintf(w, "job %s: %d tasks, size %d, seed %d, %s, %d CPUs\n\n", rep.Job, rep.Tasks, rep.Size, rep.Seed, workers, rep.Host.CPUs)
+	if rep.Comparison != nil {
+		printComparison(w, rep.Comparison, rep.Runs)
+	}
+	if len(c.sweep) == 0 {
+		for _, r := range rep.Runs {
+			if r.Mode == modeSerial {
+				continue
+			}
+			var per []string
+			for _, wk := range r.Workers {
+				per = append(per, fmt.Sprintf("#%d pid %d: %d", wk.ID, wk.PID, wk.Tasks))
+			}
+			fmt.Fprintf(w, "\n%s tasks per worker: %s", r.Mode, strings.Join(per, ", "))
 		}
-		fmt.Fprintf(w, "\n%s tasks per worker: %s\n", r.Mode, strings.Join(per, ", "))
+		fmt.Fprintln(w)
 	}
 	if c.lastCol != nil {
 		c.lastCol.describe(w, rep.Job)
 	}
 }
 
+func joinInts(ns []int, sep string) string {
+	s := make([]string, len(ns))
+	for i, n := range ns {
+		s[i] = fmt.Sprint(n)
+	}
+	return strings.Join(s, sep)
+}
+
 func round(sec float64) string {
 	d := time.Duration(sec * float64(time.Second))
-	switch {
-	case d >= time.Second:
+	switch a := max(d, -d); {
+	case a >= time.Second:
 		return d.Round(time.Millisecond).String()
-	case d >= time.Millisecond:
+	case a >= time.Millisecond:
 		return d.Round(10 * time.Microsecond).String()
 	}
 	return d.Round(time.Microsecond).String()

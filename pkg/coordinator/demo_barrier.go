@@ -1,0 +1,197 @@
+package coordinator
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/brinehq/brine/pkg/cond"
+	"github.com/brinehq/brine/pkg/jobs"
+	"github.com/brinehq/brine/pkg/pool"
+	"github.com/brinehq/brine/pkg/report"
+	"github.com/brinehq/brine/pkg/task"
+)
+
+func init() {
+	demos["barrier"] = demoBarrier
+}
+
+// settle is how long the releaser waits after every waiter is blocked, as
+// the anchors' barrier_bench.py does, so that each round measures a release
+// of sleeping processes.
+const settle = 2 * time.Millisecond
+
+// demoBarrier releases N worker processes from a shared barrier R times and
+// measures each release: latency from the releaser's timestamp to the last
+// waiter awake, skew from the first awake to the last, all on
+// CLOCK_MONOTONIC taken in each process. The coordinator is the barrier's
+// last party: its arrival is the release.
+func demoBarrier(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("coordinator demo barrier",
+		"coordinator demo barrier [-workers N] [-rounds R] [-mode process|thread] [-report FILE|-] [-worker PATH]", stderr)
+	workers := fs.Int("workers", 2, "number of waiting workers")
+	rounds := fs.Int("rounds", 100, "number of releases")
+	mode := fs.String("mode", "process", "process or thread")
+	reportTo := fs.String("report", "", "write the JSON report to this file; - writes only the report to stdout")
+	workerPath := fs.String("worker", "", "worker binary (default: the worker beside the coordinator)")
+	if err := parse(fs, args, false); err != nil {
+		return err
+	}
+	if *workers < 1 || *rounds < 1 {
+		return usagef("-workers and -rounds must be at least 1")
+	}
+	p, err := demoPool(ctx, *mode, *workerPath, *workers)
+	if err != nil {
+		return err
+	}
+	defer p.Close()
+	started := time.Now()
+	rec, err := releaseRounds(ctx, p, *workers, *rounds)
+	if err != nil {
+		return err
+	}
+	rep := barrierReport(rec, *mode, *workers, time.Since(started), p.Workers())
+	out := stdout
+	if *reportTo == "-" {
+		out = io.Discard
+	}
+	fmt.Fprintf(out, "barrier: %d %s workers released %d times\nrelease latency: median %.1f µs, p99 %.1f µs\nskew:            median %.1f µs, p99 %.1f µs\n",
+		*workers, *mode, *rounds, rec.LatencyUS.Median, rec.LatencyUS.P99, rec.SkewUS.Median, rec.SkewUS.P99)
+	return writeReport(*reportTo, rep, stdout)
+}
+
+// releaseRounds runs the waiters and releases them round after round.
+func releaseRounds(ctx context.Context, p *pool.Pool, n, rounds int) (*report.Barrier, error) {
+	objs := p.Objects()
+	b, err := objs.Barrier("demo.barrier", n+1)
+	if err != nil {
+		return nil, err
+	}
+	spec := task.Bind(jobs.BarrierRounds, jobs.BarrierSpec{Name: "demo.barrier", Parties: n + 1, Rounds: rounds})
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	wakes := make([][]int64, n)
+	var runErr error
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		runErr = p.Run(ctx, n, func(i int) task.Call { return spec.Call(int64(i)) }, func(r pool.Result) {
+			if r.Err != nil {
+				b.Abort() // the releaser must not wait for a party that is gone
+				return
+			}
+			if r.Raw == nil {
+				wakes[r.Index], _ = r.Value.([]int64)
+				return
+			}
+			task.Unmarshal(r.Raw, &wakes[r.Index])
+		})
+	})
+	t0s, relErr := release(ctx, b, n, rounds)
+	if relErr != nil {
+		cancel() // the waiters' tasks, which cannot complete now
+	}
+	wg.Wait()
+	if relErr != nil {
+		return nil, fmt.Errorf("barrier demo stopped: %w", relErr)
+	}
+	if runErr != nil {
+		return nil, fmt.Errorf("barrier demo stopped: %w", runErr)
+	}
+	return summarise(t0s, wakes, n)
+}
+
+// release is the releaser's side: wait until all n are blocked, settle,
+// timestamp, arrive last.
+func release(ctx context.Context, b cond.Barrier, n, rounds int) ([]int64, error) {
+	t0s := make([]int64, 0, rounds)
+	for range rounds {
+		for b.Waiting() < n {
+			if b.Broken() {
+				_, _, err := b.Wait(ctx) // returns the reason it broke
+				return nil, err
+			}
+			if err := sleepCtx(ctx, 100*time.Microsecond); err != nil {
+				return nil, err
+			}
+		}
+		if err := sleepCtx(ctx, settle); err != nil {
+			return nil, err
+		}
+		t0 := cond.Now()
+		if _, _, err := b.Wait(ctx); err != nil {
+			return nil, err
+		}
+		t0s = append(t0s, t0)
+	}
+	return t0s, nil
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// summarise turns release and wake times into per-round records.
+func summarise(t0s []int64, wakes [][]int64, n int) (*report.Barrier, error) {
+	rec := &report.Barrier{Kind: "barrier", Workers: n, Rounds: len(t0s)}
+	var lat, skew []float64
+	for r, t0 := range t0s {
+		var first, last int64
+		wakeUS := make([]float64, n)
+		for w := range n {
+			if len(wakes[w]) <= r {
+				return nil, fmt.Errorf("worker %d reported %d wakes, want %d", w, len(wakes[w]), len(t0s))
+			}
+			t := wakes[w][r]
+			if w == 0 || t < first {
+				first = t
+			}
+			last = max(last, t)
+			wakeUS[w] = float64(t-t0) / 1e3
+		}
+		rr := report.RoundRecord{Round: r, LatencyUS: float64(last-t0) / 1e3, SkewUS: float64(last-first) / 1e3, WakeUS: wakeUS}
+		rec.Records = append(rec.Records, rr)
+		lat, skew = append(lat, rr.LatencyUS), append(skew, rr.SkewUS)
+	}
+	rec.LatencyUS, rec.SkewUS = quantiles(lat), quantiles(skew)
+	return rec, nil
+}
+
+// quantiles returns the median and 99th percentile, nearest rank, as the
+// anchors' barrier_bench.py computes them.
+func quantiles(xs []float64) report.Quantiles {
+	if len(xs) == 0 {
+		return report.Quantiles{}
+	}
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	at := func(p float64) float64 {
+		k := int(p/100*float64(len(s)-1) + 0.5)
+		return s[min(max(k, 0), len(s)-1)]
+	}
+	return report.Quantiles{Median: at(50), P99: at(99)}
+}
+
+// barrierReport wraps the release records in a run report. A barrier run
+// has no tasks of its own to grade: its results are the round records.
+func barrierReport(rec *report.Barrier, mode string, n int, wall time.Duration, ws []pool.WorkerInfo) *report.Report {
+	rep := newReport("demo.barrier", 0, 0, 0, n)
+	rep.Results = []report.Result{}
+	rep.Digest, _ = report.Digest(rep.Results)
+	run := report.Run{Mode: mode, WorkerCount: n, WallSeconds: wall.Seconds(), Digest: rep.Digest}
+	for _, w := range ws {
+		run.Workers = append(run.Workers, report.Worker{ID: w.ID, PID: w.PID, Tasks: w.Tasks})
+	}
+	rep.Runs = []report.Run{run}
+	rep.Barrier = rec
+	return rep
+}

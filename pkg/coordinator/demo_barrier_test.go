@@ -1,0 +1,60 @@
+package coordinator
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os/exec"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/brinehq/brine/pkg/cond"
+	"github.com/brinehq/brine/pkg/pool"
+)
+
+// TestBarrierWorkerDies kills a worker process while the barrier demo runs:
+// the demo must stop with an error naming the dead worker's pid, not hang
+// as multiprocessing.Barrier does.
+func TestBarrierWorkerDies(t *testing.T) {
+	path, err := exec.LookPath("worker") // put on PATH by TestMain
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	p, err := pool.New(ctx, pool.WithOptions(pool.Options{Workers: 2, Command: []string{path}, Prefetch: 1}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	done := make(chan error, 1)
+	go func() { _, err := releaseRounds(ctx, p, 2, 1<<30); done <- err }()
+
+	b, err := p.Objects().Barrier("demo.barrier", 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for b.Waiting() < 2 { // both workers have joined and arrived once
+		time.Sleep(10 * time.Millisecond)
+	}
+	victim := p.Workers()[0].PID
+	killed := time.Now()
+	if err := syscall.Kill(victim, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err = <-done:
+	case <-time.After(20 * time.Second):
+		t.Fatal("the barrier demo did not stop after a worker died")
+	}
+	t.Logf("stopped %v after the kill: %v", time.Since(killed), err)
+	var died *cond.PartyDiedError
+	if !errors.As(err, &died) || died.PID != victim {
+		t.Fatalf("error %v, want a PartyDiedError naming pid %d", err, victim)
+	}
+	if !strings.Contains(err.Error(), fmt.Sprint(victim)) || !strings.Contains(err.Error(), "killed") {
+		t.Errorf("error %q does not say pid %d was killed", err, victim)
+	}
+}

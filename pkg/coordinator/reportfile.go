@@ -1,0 +1,40 @@
+package coordinator
+
+import (
+	"io"
+	"os"
+	"runtime"
+	"time"
+
+	"github.com/brinehq/brine/pkg/report"
+)
+
+// newReport starts a report of a run of job, with the host facts filled in.
+func newReport(job string, tasks int, size, seed int64, workers int) *report.Report {
+	host, _ := os.Hostname()
+	return &report.Report{
+		Schema: report.Schema, Job: job, Tasks: tasks, Size: size, Seed: seed, Workers: workers,
+		Host: report.Host{CPUs: runtime.NumCPU(), GoVersion: runtime.Version(), Brine: Version,
+			Hostname: host, Started: time.Now().UTC()},
+	}
+}
+
+// writeReport writes rep to the file name, to stdout for "-", or nowhere
+// for "".
+func writeReport(name string, rep *report.Report, stdout io.Writer) error {
+	switch name {
+	case "":
+		return nil
+	case "-":
+		return report.Write(stdout, rep)
+	}
+	f, err := os.Create(name)
+	if err != nil {
+		return err
+	}
+	if err := report.Write(f, rep); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}

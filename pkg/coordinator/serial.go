@@ -1,0 +1,57 @@
+package coordinator
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"runtime/debug"
+	"time"
+
+	"github.com/brinehq/brine/pkg/pool"
+	"github.com/brinehq/brine/pkg/task"
+	"github.com/brinehq/brine/pkg/wire"
+)
+
+// runSerial runs the calls one after another in this goroutine, through
+// the same registry functions as the pools (task.Call.Run) but with no
+// pool: the baseline that speedups are measured against.
+func (c *config) runSerial(ctx context.Context, build func(int) task.Call, col *collector, stderr io.Writer) (measure, error) {
+	pid := os.Getpid()
+	bar := startProgress(stderr, c.params.Tasks, col, c.noProgress)
+	start := time.Now()
+	for i := range c.params.Tasks {
+		call := build(i)
+		if err := call.Err(); err != nil {
+			bar.stop()
+			return measure{}, err
+		}
+		r := runCall(ctx, call)
+		r.Index, r.PID, r.Attempts = i, pid, 1
+		col.add(r)
+	}
+	wall := time.Since(start)
+	bar.stop()
+	done := col.done.Load()
+	return measure{wall: wall, workers: []pool.WorkerInfo{{PID: pid, Tasks: done}}}, nil
+}
+
+// runCall runs one call, containing a panic as a worker does. A call made
+// after ctx ended is cancelled without running.
+func runCall(ctx context.Context, call task.Call) (r pool.Result) {
+	if err := ctx.Err(); err != nil {
+		return pool.Result{Err: &pool.TaskError{Kind: wire.KindCancelled, Message: err.Error(), Func: call.Func()}}
+	}
+	start := time.Now()
+	defer func() {
+		r.Compute = time.Since(start)
+		if p := recover(); p != nil {
+			r.Err = &pool.TaskError{Kind: wire.KindPanic, Message: fmt.Sprint(p), Stack: string(debug.Stack()), Func: call.Func()}
+		}
+	}()
+	v, err := call.Run(ctx)
+	if err != nil {
+		return pool.Result{Err: &pool.TaskError{Kind: wire.KindError, Message: err.Error(), Func: call.Func()}}
+	}
+	return pool.Result{Value: v}
+}

@@ -1,0 +1,98 @@
+package coordinator
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"sync"
+	"syscall"
+
+	"github.com/brinehq/brine/pkg/pool"
+)
+
+// Signals stops a coordinator in stages on SIGINT and SIGTERM. The first
+// cancels the context given to Main: dispatching stops, the tasks running
+// may finish within -grace, the rest are reported cancelled and the report
+// is written. The second kills the workers at once, and the report is
+// still written. After it the signals have their default action again, so
+// a third ends the process on the spot; the workers, which watch for their
+// coordinator's death, follow it.
+type Signals struct {
+	ch     chan os.Signal
+	cancel context.CancelFunc
+	kill   chan struct{}
+	quit   chan struct{}
+	stderr io.Writer
+	wg     sync.WaitGroup
+	once   sync.Once
+
+	mu    sync.Mutex
+	first os.Signal
+}
+
+// NotifyContext starts handling SIGINT and SIGTERM as Signals says and
+// returns the context for Main, derived from parent. Messages for the user
+// go to stderr. Call Stop when Main has returned.
+func NotifyContext(parent context.Context, stderr io.Writer) (context.Context, *Signals) {
+	s := &Signals{ch: make(chan os.Signal, 2), kill: make(chan struct{}), quit: make(chan struct{}), stderr: stderr}
+	ctx, cancel := context.WithCancel(parent)
+	s.cancel = cancel
+	signal.Notify(s.ch, os.Interrupt, syscall.SIGTERM)
+	s.wg.Go(s.relay)
+	return pool.KillOn(ctx, s.kill), s
+}
+
+func (s *Signals) relay() {
+	for {
+		select {
+		case <-s.quit:
+			return
+		case sig := <-s.ch:
+			s.mu.Lock()
+			first := s.first == nil
+			if first {
+				s.first = sig
+			}
+			s.mu.Unlock()
+			if first {
+				fmt.Fprintf(s.stderr, "coordinator: %v: letting running tasks finish (-grace); again to stop them now\n", sig)
+				s.cancel()
+				continue
+			}
+			fmt.Fprintf(s.stderr, "coordinator: %v again: killing the workers\n", sig)
+			close(s.kill)
+			signal.Reset(os.Interrupt, syscall.SIGTERM)
+			return
+		}
+	}
+}
+
+// Stop stops handling the signals and waits for the goroutine that did.
+// It is idempotent.
+func (s *Signals) Stop() {
+	s.once.Do(func() {
+		close(s.quit)
+		s.wg.Wait()
+		signal.Stop(s.ch)
+		s.cancel()
+	})
+}
+
+// Received returns the first signal received, or nil.
+func (s *Signals) Received() os.Signal {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.first
+}
+
+// ExitCode returns the process exit status for Main's status code: Main
+// says ExitSIGINT (128+2) for any interruption; after a SIGTERM the status
+// is 128+15, as a shell reports it.
+func (s *Signals) ExitCode(code int) int {
+	if code == ExitSIGINT && s.Received() == syscall.SIGTERM {
+		return 128 + int(syscall.SIGTERM)
+	}
+	return code
+}
