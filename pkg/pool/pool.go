@@ -236,6 +236,11 @@ func (p *Pool) enqueue(ctx context.Context, it *item) error {
 	if p.closed {
 		return ErrClosed
 	}
+	select { // the common case, without a three-way select
+	case p.queue <- it:
+		return nil
+	default:
+	}
 	select {
 	case p.queue <- it:
 		return nil
