@@ -142,22 +142,17 @@ func (d *driver) spawnProbe(key string, n int) probe {
 		}}
 }
 
-// rssProbe measures the coordinator's peak RSS over a long streamed run,
-// from the rusage wait4 returns. That is the peak of the coordinator and of
-// the workers it reaped, whichever is larger (getrusage(2), RUSAGE_BOTH);
-// the workers hold one window of tasks, the coordinator more.
+// rssProbe measures the coordinator's own peak RSS over a long streamed
+// run (see peakRSS).
 func (d *driver) rssProbe(key string) probe {
 	return probe{name: "brine RSS streamed run", keys: []string{key}, timeout: 4 * time.Minute,
 		run: func(ctx context.Context) (map[string]float64, error) {
-			out, err := d.coordinator(ctx, "-workers", "2", "-job", "echo", "-size", "0",
+			kib, err := peakRSS(ctx, d.bin("coordinator"), "-workers", "2", "-job", "echo", "-size", "0",
 				"-tasks", strconv.Itoa(d.cfg.streamTasks))
 			if err != nil {
 				return nil, err
 			}
-			if out.rusage == nil {
-				return nil, fmt.Errorf("no rusage for the coordinator")
-			}
-			return map[string]float64{key: float64(out.rusage.Maxrss) / 1024}, nil // KiB on Linux
+			return map[string]float64{key: float64(kib) / 1024}, nil
 		}}
 }
 

@@ -143,8 +143,8 @@ func methods(c config) string {
 - 1 MiB payload: %[6]d echo tasks × 1 MiB / the run's wall time (each byte also travels back); anchor `+"`rawpipe throughput -bytes %[7]s`"+` (one way).
 - Spawn: runs[0].spawn_seconds of `+"`coordinator -workers N -job echo -tasks 1 -size 0 -report -`"+`; anchors
   `+"`rawpipe spawn -n N -reps %[8]d`"+` (median) and `+"`pool_first.py inproc`"+` (median of Pool(2) + first result).
-- RSS: ru_maxrss of `+"`coordinator -workers 2 -job echo -size 0 -tasks %[9]d`"+` from wait4: the larger of the
-  coordinator's peak and its reaped workers' peaks.
+- RSS: the coordinator's own VmHWM (/proc/PID/status, polled every 20 ms) in `+"`coordinator -workers 2 -job echo -size 0 -tasks %[9]d`"+`;
+  not wait4's ru_maxrss, which after a CLONE_VM exec includes the driver's own peak.
 - Barriers: `+"`coordinator demo barrier -workers N -rounds %[10]d -report -`"+`, `+"`rawpipe futex -n N -rounds %[10]d`"+`,
   `+"`barrier_bench.py condition|barrier N %[10]d 1`"+`; latency = last wake − release, skew = last − first wake.
 `, c.tasks, thousands(c.tasks), thousands(c.ppeTasks), c.roundTrips, c.rttN, c.mibTasks, c.pipeBytes,

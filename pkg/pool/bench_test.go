@@ -23,7 +23,7 @@ func BenchmarkRun(b *testing.B) {
 		{"process/batch=auto", nil},
 		{"process/batch=1", []pool.Option{pool.WithBatch(1)}},
 	} {
-		for _, size := range []int{0, 4096} {
+		for _, size := range []int{0, 4096, 1 << 20} {
 			b.Run(fmt.Sprintf("%s/payload=%d", bc.name, size), func(b *testing.B) {
 				ctx := context.Background()
 				p, err := pool.New(ctx, append([]pool.Option{pool.WithWorkers(2)}, bc.opts...)...)
