@@ -44,6 +44,10 @@ func misbehave(mode string) int {
 		return 7
 	case "hello-silent":
 		time.Sleep(time.Hour)
+	case "hello-version": // a worker built from a later protocol
+		hello, _ := wire.AppendHello(nil, wire.Hello{Version: wire.Version + 1, PID: os.Getpid()})
+		out.Write(hello)
+		time.Sleep(time.Hour)
 	}
 	hello, _ := wire.AppendHello(nil, wire.Hello{Version: wire.Version, PID: os.Getpid(), Funcs: task.Default.Names()})
 	out.Write(hello)
