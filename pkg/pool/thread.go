@@ -60,6 +60,8 @@ func (t *threads) abort(*runState) {}
 func (t *threads) loop(id int) {
 	defer t.wg.Done()
 	var buf []byte
+	var run *runState
+	var ctx context.Context // run's context as tasks see it; built once per run
 	for {
 		it := t.p.next(t.p.quit, nil)
 		if it == nil {
@@ -69,9 +71,13 @@ func (t *threads) loop(id int) {
 			it.cancelled(err)
 			continue
 		}
-		ctx := cond.NewContext(it.run.ctx, t.p.objs)
+		if it.run != run {
+			run, ctx = it.run, cond.NewContext(it.run.ctx, t.p.objs)
+			if t.gil != nil {
+				ctx = task.WithReleaser(ctx, t.gil)
+			}
+		}
 		if t.gil != nil {
-			ctx = task.WithReleaser(ctx, t.gil)
 			t.gil.Acquire()
 		}
 		it.attempts++
