@@ -156,7 +156,7 @@ func (d *driver) rssProbe(key string) probe {
 		}}
 }
 
-// barrierProbe runs brine's barrier demo (issue 3) for n workers.
+// barrierProbe runs brine's barrier demo for n workers.
 func (d *driver) barrierProbe(prefix string, n int) probe {
 	keys := barrierKeys(prefix)
 	return probe{name: fmt.Sprintf("brine demo barrier N=%d", n), keys: keys, timeout: time.Minute,

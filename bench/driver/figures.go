@@ -64,7 +64,7 @@ func (c config) cs1Tasks(size int) int {
 	return c.tasks
 }
 
-// sections lays out the table; targets are issue 8's and issue 3's.
+// sections lays out the table and the performance targets.
 func (c config) sections() []section {
 	var out []section
 	for _, p := range payloads {

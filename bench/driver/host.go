@@ -101,7 +101,7 @@ func writeReport(w io.Writer, c config, h *host, s *samples, markdown bool) erro
 	fmt.Fprintf(w, "%sGo %s; Python %s (%s)\n", item, strings.TrimPrefix(h.goVer, "go"), h.pyVer, h.python)
 	mode := ""
 	if c.quick {
-		mode = " (quick smoke test: small counts, not comparable with issue 8's targets)"
+		mode = " (quick smoke test: small counts, not comparable with the targets)"
 	}
 	fmt.Fprintf(w, "%s%d of %d repetitions, interleaved%s\n", item, len(h.reps), c.reps, mode)
 	for i, r := range h.reps {

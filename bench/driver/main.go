@@ -2,7 +2,7 @@
 // Python programs of ../shared/anchors and the raw limits of bin/rawpipe),
 // interleaved repetition by repetition so that drift on a shared machine
 // hits every side alike, and prints every brine figure as a ratio to its
-// anchor, with the targets of issues 8 and 3. It writes the same table to
+// anchor, with the project's performance targets. It writes the same table to
 // bench/RESULTS.md.
 //
 //	driver [-reps 5] [-quick] [-bin bin] [-anchors ../shared/anchors] [-python PATH] [-out bench/RESULTS.md] [-budget 9m]
@@ -102,12 +102,12 @@ func parseConfig(args []string, stderr io.Writer) (config, error) {
 	return c, nil
 }
 
-// scale sets the counts: issue 8's shapes, or a smoke test's.
+// scale sets the counts: the benchmark's shapes, or a smoke test's.
 func (c *config) scale() {
 	// Pool.map chunksize 1 and ProcessPoolExecutor send each task alone, so
 	// their rate does not depend on the count: fewer tasks keep make bench
 	// within 10 minutes. Pool.map's default chunksize is n/(4·workers), so
-	// the default-chunksize maps keep issue 8's 100,000.
+	// the default-chunksize maps keep 100,000.
 	c.tasks, c.ppeTasks, c.cs1Payload, c.rttN, c.pipeBytes = 100_000, 10_000, 25_000, 30_000, "1GiB"
 	c.mibTasks, c.streamTasks, c.rounds, c.spawnReps, c.roundTrips = 300, 1_000_000, 200, 5, 3000
 	c.barrierN = []int{2, 4, 8}

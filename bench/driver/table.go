@@ -18,11 +18,11 @@ const (
 	valueAtMost        // brine's own median ≤ limit, in its unit
 )
 
-// target is a goal from an issue, judged on medians.
+// target is a performance goal, judged on medians.
 type target struct {
 	kind  check
 	limit float64
-	text  string // as the issue writes it: "≥ 40×", "≤ 20 ms"
+	text  string // as written: "≥ 40×", "≤ 20 ms"
 }
 
 // met reports whether the target holds and whether it could be judged.
