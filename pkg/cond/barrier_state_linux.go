@@ -6,11 +6,13 @@ import "context"
 
 // lock takes the barrier's internal lock. It is held only for a few
 // instructions, so the wait ignores ctx. A holder that died may have left
-// the state half-updated, so then the barrier is broken.
+// the state half-updated, so then the barrier is broken, in the dead
+// holder's name when this process found it dead before ProcessDied
+// (which then adds how it ended).
 func (b *SharedBarrier) lock() error {
-	err := b.r.lockWord(context.Background(), &b.o.lock)
+	dead, err := b.r.lockWordFrom(context.Background(), &b.o.lock)
 	if err == ErrOwnerDead {
-		b.breakLocked(0, "")
+		b.breakLocked(dead, "")
 		return nil
 	}
 	return err

@@ -3,6 +3,7 @@ package cond
 import (
 	"context"
 	"fmt"
+	"math/bits"
 )
 
 // ProcessDied tells the region that process pid has exited; status says
@@ -11,11 +12,12 @@ import (
 // cmd.Wait returns for each worker that had opened the region. It
 //
 //   - frees every lock pid held, so the next Lock returns ErrOwnerDead;
-//   - breaks every barrier pid had joined (through Region.Barrier) that has
-//     waiters or that pid was waiting in, so its waiters, now and until
-//     Reset, get a *PartyDiedError with pid and status; barriers nobody
-//     waits in are left alone, since a worker that finished its rounds and
-//     exited is no failure;
+//   - breaks every barrier pid had joined (through Region.Barrier) that
+//     has waiters, that pid was waiting in, or that has fewer live members
+//     than parties without it, so its waiters, now and until Reset, get a
+//     *PartyDiedError with pid and status; a barrier nobody waits in and
+//     that enough members remain for is left alone, since a worker that
+//     finished its rounds and exited is no failure;
 //   - drops pid's entries from cond waiter queues (a notification already
 //     sent to one of them is lost with the process);
 //   - frees pid's process slot for reuse.
@@ -34,23 +36,28 @@ func (r *Region) ProcessDied(pid int, status string) error {
 	defer r.exit()
 	p := uint32(pid)
 	recoverWord(&r.l.lock, p)
-	for i := range r.l.objects {
-		recoverWord(&r.l.objects[i].lock, p)
-	}
 	slot := r.slotOf(p)
-	if slot < 0 {
-		return nil
+	// Barriers first: a barrier lock pid died holding is taken straight
+	// from it, so the break names pid. Freed with an owner-died mark
+	// instead, the lock could go first to a waiter that knows no name.
+	if slot >= 0 {
+		for i := range r.l.objects {
+			if o := &r.l.objects[i]; o.kind.Load() == kindBarrier {
+				if err := (&SharedBarrier{r: r, o: o}).partyDied(slot, p, status); err != nil {
+					return err
+				}
+			}
+		}
 	}
 	for i := range r.l.objects {
 		o := &r.l.objects[i]
-		switch o.kind.Load() {
-		case kindCond:
+		recoverWord(&o.lock, p)
+		if slot >= 0 && o.kind.Load() == kindCond {
 			dropWaiters(o, slot)
-		case kindBarrier:
-			if err := (&SharedBarrier{r: r, o: o}).partyDied(slot, p, status); err != nil {
-				return err
-			}
 		}
+	}
+	if slot < 0 {
+		return nil
 	}
 	return r.markDead(slot, p, status)
 }
@@ -103,21 +110,29 @@ func (b *SharedBarrier) partyDied(slot int, pid uint32, status string) error {
 	if bb.members.Load()&bit == 0 {
 		return nil
 	}
-	err := b.r.lockWord(context.Background(), &b.o.lock)
-	if err != nil && err != ErrOwnerDead {
+	var err error
+	if b.r.takeFromDead(&b.o.lock, pid) {
+		err = ErrOwnerDead // it died mid-update
+	} else if err = b.r.lockWord(context.Background(), &b.o.lock); err != nil && err != ErrOwnerDead {
 		return err
 	}
 	defer b.unlock()
-	bb.members.And(^bit)
+	members := bits.OnesCount64(bb.members.And(^bit) &^ bit)
 	n := bb.inside[slot].Swap(0)
 	left := b.arrived()
 	switch state := bb.state.Load(); {
-	case err == ErrOwnerDead, state == barrierFilling && (n > 0 || left > 0):
-		// It died waiting, or others wait for it, or mid-update: no
-		// generation can complete as counted.
+	case err == ErrOwnerDead, state == barrierFilling && (n > 0 || left > 0 || members < b.Parties()):
+		// It died mid-update, or waiting, or others wait for it, or those
+		// left are too few to fill the barrier: no generation can complete
+		// as counted. (Between rounds, the survivors are on their way.)
 		b.breakLocked(pid, status)
 	case state == barrierResetting && left == 0:
 		b.finishReset()
+	}
+	if bb.deadPID.Load() == pid && bb.statusLen == 0 {
+		// A waiter found it dead first and broke the barrier in its name;
+		// now say how it ended.
+		setStatus(&bb.status, &bb.statusLen, status)
 	}
 	return nil
 }

@@ -37,12 +37,16 @@ var (
 // ErrBroken with errors.Is.
 type PartyDiedError struct {
 	PID    int    // process id of the dead party
-	Status string // how it ended, as reported to Region.ProcessDied
+	Status string // how it ended, as reported to Region.ProcessDied; "" if the barrier broke before that
 }
 
 // Error describes the dead party.
 func (e *PartyDiedError) Error() string {
-	return fmt.Sprintf("cond: barrier broken: party pid %d died (%s); Reset the barrier once the party is replaced", e.PID, e.Status)
+	status := e.Status
+	if status == "" {
+		status = "how it ended is not yet known"
+	}
+	return fmt.Sprintf("cond: barrier broken: party pid %d died (%s); Reset the barrier once the party is replaced", e.PID, status)
 }
 
 // Unwrap returns ErrBroken, so errors.Is(err, ErrBroken) holds.

@@ -14,10 +14,11 @@ import (
 // Child roles. A child opens the region from fd 3, reports on stdout one
 // line per event, and exits 0 when its role went as the parent expects.
 var roles = map[string]func(ctx context.Context, r *cond.Region) error{
-	"barrier":   roleBarrier,
-	"member":    roleMember,
-	"cond-wait": roleCondWait,
-	"hold-lock": roleHoldLock,
+	"barrier":           roleBarrier,
+	"member":            roleMember,
+	"cond-wait":         roleCondWait,
+	"hold-lock":         roleHoldLock,
+	"hold-barrier-lock": roleHoldBarrierLock,
 }
 
 func runHelper(role string) int {
@@ -106,6 +107,21 @@ func roleHoldLock(ctx context.Context, r *cond.Region) error {
 		return err
 	}
 	if err := c.Lock(ctx); err != nil {
+		return err
+	}
+	fmt.Println("locked")
+	time.Sleep(time.Hour)
+	return nil
+}
+
+// roleHoldBarrierLock joins barrier "b", takes its internal lock and keeps
+// it until killed.
+func roleHoldBarrierLock(ctx context.Context, r *cond.Region) error {
+	b, err := r.Barrier("b", envInt("BRINE_COND_PARTIES"))
+	if err != nil {
+		return err
+	}
+	if err := b.LockInternals(); err != nil {
 		return err
 	}
 	fmt.Println("locked")

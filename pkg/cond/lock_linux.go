@@ -32,10 +32,21 @@ func (r *Region) lockWord(ctx context.Context, w *atomic.Uint32) error {
 	if w.CompareAndSwap(0, r.pid) {
 		return nil
 	}
+	_, err := r.lockSlow(ctx, w)
+	return err
+}
+
+// lockWordFrom is lockWord that also returns, with ErrOwnerDead, the dead
+// holder's pid when this process found it dead itself; it is 0 when
+// ProcessDied had already freed the word.
+func (r *Region) lockWordFrom(ctx context.Context, w *atomic.Uint32) (dead uint32, err error) {
+	if w.CompareAndSwap(0, r.pid) {
+		return 0, nil
+	}
 	return r.lockSlow(ctx, w)
 }
 
-func (r *Region) lockSlow(ctx context.Context, w *atomic.Uint32) error {
+func (r *Region) lockSlow(ctx context.Context, w *atomic.Uint32) (dead uint32, err error) {
 	slept, polled := false, false
 	for {
 		v := w.Load()
@@ -46,9 +57,9 @@ func (r *Region) lockSlow(ctx context.Context, w *atomic.Uint32) error {
 			}
 			if w.CompareAndSwap(v, nv) {
 				if v&lockOwnerDied != 0 {
-					return ErrOwnerDead
+					return 0, ErrOwnerDead
 				}
-				return nil
+				return 0, nil
 			}
 			continue
 		}
@@ -56,11 +67,11 @@ func (r *Region) lockSlow(ctx context.Context, w *atomic.Uint32) error {
 			if slept {
 				futexWake(w, 1, allBits) // pass on a wake-up we may have consumed
 			}
-			return err
+			return 0, err
 		}
-		if polled && !alive(v&lockPIDMask) {
+		if holder := v & lockPIDMask; polled && !alive(holder) {
 			if w.CompareAndSwap(v, r.pid|lockWaiters) {
-				return ErrOwnerDead
+				return holder, ErrOwnerDead
 			}
 			continue
 		}
@@ -118,6 +129,21 @@ func recoverWord(w *atomic.Uint32, pid uint32) {
 		if w.CompareAndSwap(v, lockOwnerDied|lockWaiters) {
 			futexWake(w, wakeAll, allBits)
 			return
+		}
+	}
+}
+
+// takeFromDead acquires w for this process if dead, a process that has
+// exited, holds it, and reports whether it did. Unlike recoverWord it
+// leaves no owner-died mark: the caller learns of the death directly.
+func (r *Region) takeFromDead(w *atomic.Uint32, dead uint32) bool {
+	for {
+		v := w.Load()
+		if v&lockPIDMask != dead {
+			return false
+		}
+		if w.CompareAndSwap(v, r.pid|lockWaiters) { // others may sleep on it
+			return true
 		}
 	}
 }

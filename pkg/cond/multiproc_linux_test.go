@@ -111,6 +111,107 @@ func TestProcessDiedBreaksBarrier(t *testing.T) {
 	}
 }
 
+// A member that dies between rounds, with nobody waiting, breaks the
+// barrier only if those left are too few to fill it: then the next to
+// arrive learns of the death instead of waiting for a party that is gone.
+func TestProcessDiedBetweenRounds(t *testing.T) {
+	for _, members := range []int{1, 2} { // children besides this process
+		t.Run(fmt.Sprintf("members=%d", members+1), func(t *testing.T) {
+			r := newRegion(t)
+			const parties = 2
+			b, err := r.Barrier("b", parties)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var kids []*child
+			for range members {
+				k := startChild(t, r, "member", env("PARTIES", parties))
+				k.expect(t, "ready")
+				kids = append(kids, k)
+			}
+			_ = kids[0].cmd.Process.Kill()
+			werr := kids[0].wait(t)
+			if err := r.ProcessDied(kids[0].pid(), werr.Error()); err != nil {
+				t.Fatal(err)
+			}
+			if members < parties { // left: this process and members-1 children
+				checkBrokenByDeath(t, b, kids[0].pid())
+				return
+			}
+			if b.Broken() {
+				t.Fatal("a barrier that enough members remain for broke when one left")
+			}
+		})
+	}
+}
+
+// A worker SIGKILLed inside the barrier's own bookkeeping, holding its
+// internal lock, still breaks the barrier in its name, whether the
+// coordinator reports the death at once or a waiter finds the holder dead
+// first; ProcessDied then adds how it ended.
+func TestProcessDiedHoldingBarrierLock(t *testing.T) {
+	for _, late := range []bool{false, true} {
+		t.Run(fmt.Sprintf("reported-late=%v", late), func(t *testing.T) {
+			r := newRegion(t)
+			const parties = 5 // 2 survivors, this process, the victim, one that never comes
+			b, err := r.Barrier("b", parties)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var survivors []*child
+			for range 2 {
+				k := startChild(t, r, "barrier", env("PARTIES", parties), env("ROUNDS", 1))
+				k.expect(t, "ready")
+				survivors = append(survivors, k)
+			}
+			eventually(t, "parties at the barrier", func() bool { return b.Waiting() == 2 })
+			victim := startChild(t, r, "hold-barrier-lock", env("PARTIES", parties))
+			victim.expect(t, "locked")
+			var mine error
+			var g group
+			g.Go(func() { _, _, mine = b.Wait(testCtx(t)) }) // blocked on the internal lock
+			time.Sleep(settle)
+
+			_ = victim.cmd.Process.Kill()
+			werr := victim.wait(t)
+			if !late {
+				if err := r.ProcessDied(victim.pid(), werr.Error()); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for _, k := range survivors {
+				var pid int
+				var status string
+				var at int64
+				if _, err := fmt.Sscanf(k.expect(t, "died"), "died %d %q %d", &pid, &status, &at); err != nil {
+					t.Fatal(err)
+				}
+				// Told before ProcessDied, a survivor cannot know how the
+				// victim ended; at once, it knows unless this process's
+				// lock poll found the victim dead in the few microseconds
+				// between its reaping and ProcessDied.
+				if pid != victim.pid() || late && status != "" || !late && status != "signal: killed" && status != "" {
+					t.Errorf("survivor %d: died %d %q, want pid %d (late %v)", k.pid(), pid, status, victim.pid(), late)
+				}
+				if err := k.wait(t); err != nil {
+					t.Fatalf("survivor %d: %v", k.pid(), err)
+				}
+			}
+			g.Wait(t)
+			var died *cond.PartyDiedError
+			if !errors.As(mine, &died) || died.PID != victim.pid() {
+				t.Fatalf("Wait blocked behind the victim = %v, want a PartyDiedError for %d", mine, victim.pid())
+			}
+			if late {
+				if err := r.ProcessDied(victim.pid(), werr.Error()); err != nil {
+					t.Fatal(err)
+				}
+			}
+			checkBrokenByDeath(t, b, victim.pid())
+		})
+	}
+}
+
 // expectDeath checks that survivor k reports the victim's death and exits.
 func expectDeath(t *testing.T, k *child, victim int, reported int64) {
 	t.Helper()
@@ -134,8 +235,8 @@ func checkBrokenByDeath(t *testing.T, b *cond.SharedBarrier, pid int) {
 	t.Helper()
 	_, _, err := b.Wait(testCtx(t))
 	var died *cond.PartyDiedError
-	if !errors.As(err, &died) || died.PID != pid || !errors.Is(err, cond.ErrBroken) || !b.Broken() {
-		t.Fatalf("Wait after the death = %v (Broken %v), want PartyDiedError for %d", err, b.Broken(), pid)
+	if !errors.As(err, &died) || died.PID != pid || died.Status != "signal: killed" || !errors.Is(err, cond.ErrBroken) || !b.Broken() {
+		t.Fatalf("Wait after the death = %v (Broken %v), want PartyDiedError for %d, signal: killed", err, b.Broken(), pid)
 	}
 	b.Reset()
 	if b.Broken() {
