@@ -43,6 +43,9 @@ func demoBarrier(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if *workers < 1 || *rounds < 1 {
 		return usagef("-workers and -rounds must be at least 1")
 	}
+	if *rounds > maxRounds {
+		return usagef("-rounds %d: at most %d (every round's wake times are kept for the report)", *rounds, maxRounds)
+	}
 	p, err := demoPool(ctx, *mode, *workerPath, *workers)
 	if err != nil {
 		return err
@@ -62,6 +65,10 @@ func demoBarrier(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		*workers, *mode, *rounds, rec.LatencyUS.Median, rec.LatencyUS.P99, rec.SkewUS.Median, rec.SkewUS.P99)
 	return writeReport(*reportTo, rep, stdout)
 }
+
+// maxRounds bounds -rounds: each worker returns its wake times in one
+// result, 9 bytes a round.
+const maxRounds = 1_000_000
 
 // releaseRounds runs the waiters and releases them round after round.
 func releaseRounds(ctx context.Context, p *pool.Pool, n, rounds int) (*report.Barrier, error) {
@@ -106,7 +113,7 @@ func releaseRounds(ctx context.Context, p *pool.Pool, n, rounds int) (*report.Ba
 // release is the releaser's side: wait until all n are blocked, settle,
 // timestamp, arrive last.
 func release(ctx context.Context, b cond.Barrier, n, rounds int) ([]int64, error) {
-	t0s := make([]int64, 0, rounds)
+	t0s := make([]int64, 0, min(rounds, 1<<12)) // a run that breaks early need not pay for all
 	for range rounds {
 		for b.Waiting() < n {
 			if b.Broken() {

@@ -30,16 +30,23 @@ func TestBarrierWorkerDies(t *testing.T) {
 	}
 	defer p.Close()
 	done := make(chan error, 1)
-	go func() { _, err := releaseRounds(ctx, p, 2, 1<<30); done <- err }()
+	go func() { _, err := releaseRounds(ctx, p, 2, maxRounds); done <- err }()
 
 	b, err := p.Objects().Barrier("demo.barrier", 3)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for b.Waiting() < 2 { // both workers have joined and arrived once
-		time.Sleep(10 * time.Millisecond)
+		select {
+		case err := <-done:
+			t.Fatalf("the barrier demo stopped before the kill: %v", err)
+		case <-time.After(time.Millisecond):
+		}
 	}
 	victim := p.Workers()[0].PID
+	if victim <= 0 {
+		t.Fatalf("worker 0 has pid %d", victim)
+	}
 	killed := time.Now()
 	if err := syscall.Kill(victim, syscall.SIGKILL); err != nil {
 		t.Fatal(err)

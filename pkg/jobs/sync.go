@@ -122,7 +122,7 @@ var BarrierRounds = task.Register2("demo.barrier", func(ctx context.Context, s B
 	if err != nil {
 		return nil, err
 	}
-	wakes := make([]int64, 0, s.Rounds)
+	wakes := make([]int64, 0, min(s.Rounds, 1<<12)) // a run that breaks early need not pay for all
 	for range s.Rounds {
 		var werr error
 		task.Blocking(ctx, func() { _, _, werr = b.Wait(ctx) })
