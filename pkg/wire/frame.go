@@ -60,6 +60,18 @@ func (r *Reader) Next() ([]byte, error) {
 	return r.body(int(n))
 }
 
+// Ready reports whether a whole frame is already buffered, so that Next
+// returns it without reading from the stream. A reader uses it to gather
+// the frames that arrived together before acting on them.
+func (r *Reader) Ready() bool {
+	n := r.r.Buffered()
+	if n < HeaderSize {
+		return false
+	}
+	hdr, _ := r.r.Peek(HeaderSize) // buffered: cannot block or fail
+	return uint64(n-HeaderSize) >= uint64(binary.BigEndian.Uint32(hdr))
+}
+
 // body reads n bytes, growing the buffer as data arrives rather than
 // trusting the declared length up front.
 func (r *Reader) body(n int) ([]byte, error) {

@@ -348,3 +348,42 @@ func TestVersionError(t *testing.T) {
 		t.Errorf("Error.Error() = %q", got)
 	}
 }
+
+// Ready is true exactly when Next can return a whole frame from what is
+// already buffered.
+func TestReaderReady(t *testing.T) {
+	var stream []byte
+	for range 2 {
+		stream = wire.AppendShutdown(stream)
+	}
+	one := len(stream) / 2
+	pr, pw := io.Pipe()
+	r := wire.NewReader(pr, 0, 0)
+	if r.Ready() {
+		t.Fatal("Ready before anything arrived")
+	}
+	go func() {
+		pw.Write(stream[:one+wire.HeaderSize]) // a frame and the next one's header
+		pw.Write(stream[one+wire.HeaderSize:])
+	}()
+	if _, err := r.Next(); err != nil {
+		t.Fatal(err)
+	}
+	if r.Ready() {
+		t.Fatal("Ready with only a header buffered")
+	}
+	if _, err := r.Next(); err != nil {
+		t.Fatal(err)
+	}
+	if r.Ready() {
+		t.Fatal("Ready with nothing buffered")
+	}
+
+	r = wire.NewReader(bytes.NewReader(stream), 0, 0)
+	if _, err := r.Next(); err != nil {
+		t.Fatal(err)
+	}
+	if !r.Ready() {
+		t.Fatal("not Ready with the second frame buffered")
+	}
+}

@@ -94,9 +94,20 @@ type server struct {
 	armed bool  // flushStale's timer runs
 }
 
+// maxGather is the most tasks read passes on at once.
+const maxGather = 1024
+
 // read decodes frames into batches until the input ends or says Shutdown.
+// The tasks of frames that arrived together go as one batch: one hand-off
+// to run, and their results travel together.
 func (s *server) read(r *wire.Reader) error {
-	defer close(s.batches)
+	var ts []wire.Task
+	defer func() {
+		if len(ts) > 0 {
+			s.batches <- ts
+		}
+		close(s.batches)
+	}()
 	for {
 		body, err := r.Next()
 		if errors.Is(err, io.EOF) {
@@ -111,11 +122,15 @@ func (s *server) read(r *wire.Reader) error {
 		}
 		switch typ {
 		case wire.TypeTasks:
-			ts, err := wire.DecodeTasks(body, nil)
+			more, err := wire.DecodeTasks(body, ts)
 			if err != nil {
 				return fmt.Errorf("worker: reading tasks: %w", err)
 			}
+			if ts = more; len(ts) < maxGather && r.Ready() {
+				continue
+			}
 			s.batches <- ts
+			ts = nil
 		case wire.TypeShutdown:
 			return nil
 		default: // docs/PROTOCOL.md: a worker ignores what it does not know
