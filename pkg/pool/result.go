@@ -26,9 +26,7 @@ func (r *Result) Decode() (any, error) {
 	if r.Raw == nil {
 		return r.Value, nil
 	}
-	var v any
-	err := task.Unmarshal(r.Raw, &v)
-	return v, err
+	return task.DecodeAny(r.Raw)
 }
 
 // TaskError is a failed task: what failed, where, and the worker's stack.

@@ -2,6 +2,8 @@ package task
 
 import (
 	"bytes"
+	"encoding/binary"
+	"math"
 	"sync"
 
 	"github.com/vmihailenco/msgpack/v5"
@@ -71,4 +73,98 @@ func Unmarshal(raw []byte, v any) error {
 	d.r.Reset(nil)
 	decoders.Put(d)
 	return err
+}
+
+// DecodeAny decodes one msgpack value into the untyped model, the value
+// Unmarshal into an empty interface gives (int8…int64, uint8…uint64,
+// float32, float64, string, []byte, []any, map[string]any, nil). Scalars,
+// the most common results, skip the reflective decoder.
+func DecodeAny(raw []byte) (any, error) {
+	if v, ok := decodeScalar(raw); ok {
+		return v, nil
+	}
+	var v any
+	err := Unmarshal(raw, &v)
+	return v, err
+}
+
+// decodeScalar decodes raw if it is exactly one msgpack nil, bool, number,
+// string or binary; ok is false for anything else, left to Unmarshal.
+func decodeScalar(raw []byte) (v any, ok bool) {
+	if len(raw) == 0 {
+		return nil, false
+	}
+	c, b := raw[0], raw[1:]
+	switch {
+	case c <= 0x7f || c >= 0xe0: // positive and negative fixint
+		return int8(c), len(b) == 0
+	case c >= 0xa0 && c <= 0xbf: // fixstr
+		return str(b, int(c&0x1f))
+	}
+	switch c {
+	case 0xc0:
+		return nil, len(b) == 0
+	case 0xc2, 0xc3:
+		return c == 0xc3, len(b) == 0
+	case 0xcc:
+		return fixed(b, 1, func(b []byte) any { return b[0] })
+	case 0xcd:
+		return fixed(b, 2, func(b []byte) any { return binary.BigEndian.Uint16(b) })
+	case 0xce:
+		return fixed(b, 4, func(b []byte) any { return binary.BigEndian.Uint32(b) })
+	case 0xcf:
+		return fixed(b, 8, func(b []byte) any { return binary.BigEndian.Uint64(b) })
+	case 0xd0:
+		return fixed(b, 1, func(b []byte) any { return int8(b[0]) })
+	case 0xd1:
+		return fixed(b, 2, func(b []byte) any { return int16(binary.BigEndian.Uint16(b)) })
+	case 0xd2:
+		return fixed(b, 4, func(b []byte) any { return int32(binary.BigEndian.Uint32(b)) })
+	case 0xd3:
+		return fixed(b, 8, func(b []byte) any { return int64(binary.BigEndian.Uint64(b)) })
+	case 0xca:
+		return fixed(b, 4, func(b []byte) any { return math.Float32frombits(binary.BigEndian.Uint32(b)) })
+	case 0xcb:
+		return fixed(b, 8, func(b []byte) any { return math.Float64frombits(binary.BigEndian.Uint64(b)) })
+	case 0xc4, 0xd9: // bin 8, str 8
+		if len(b) < 1 {
+			return nil, false
+		}
+		return binOrStr(c == 0xc4, b[1:], int(b[0]))
+	case 0xc5, 0xda: // bin 16, str 16
+		if len(b) < 2 {
+			return nil, false
+		}
+		return binOrStr(c == 0xc5, b[2:], int(binary.BigEndian.Uint16(b)))
+	case 0xc6, 0xdb: // bin 32, str 32
+		if len(b) < 4 {
+			return nil, false
+		}
+		return binOrStr(c == 0xc6, b[4:], int(binary.BigEndian.Uint32(b)))
+	}
+	return nil, false
+}
+
+func fixed(b []byte, n int, conv func([]byte) any) (any, bool) {
+	if len(b) != n {
+		return nil, false
+	}
+	return conv(b), true
+}
+
+func str(b []byte, n int) (any, bool) {
+	if len(b) != n {
+		return nil, false
+	}
+	return string(b), true
+}
+
+func binOrStr(bin bool, b []byte, n int) (any, bool) {
+	if len(b) != n {
+		return nil, false
+	}
+	if bin {
+		return bytes.Clone(b[:n:n]), true
+	}
+	return string(b), true
 }
