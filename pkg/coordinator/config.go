@@ -33,6 +33,7 @@ type config struct {
 	handshake   time.Duration
 	grace       time.Duration
 	noProgress  bool
+	cpuProfile  string // -cpuprofile: where to write a pprof CPU profile of the runs
 	tasksSet    bool
 	sizeSet     bool
 	keep        bool       // keep every result: for the report, or to compare runs
@@ -66,6 +67,7 @@ func parseRun(args []string, stderr io.Writer) (*config, error) {
 	fs.DurationVar(&c.handshake, "handshake-timeout", 10*time.Second, "how long a worker may take to start")
 	fs.DurationVar(&c.grace, "grace", 5*time.Second, "how long workers may finish their tasks at shutdown")
 	fs.BoolVar(&c.noProgress, "no-progress", false, "never show a progress bar")
+	fs.StringVar(&c.cpuProfile, "cpuprofile", "", "write a CPU profile of the coordinator's runs to this file (go tool pprof)")
 	if err := parse(fs, args, false); err != nil {
 		return nil, err
 	}

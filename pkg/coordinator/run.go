@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"os/exec"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"time"
 
@@ -40,6 +42,13 @@ func runJob(ctx context.Context, args []string, stdout, stderr io.Writer) (bool,
 		if _, err := c.workerCommand(); err != nil { // before the other runs, not after
 			return false, err
 		}
+	}
+	if c.cpuProfile != "" {
+		stop, err := startCPUProfile(c.cpuProfile)
+		if err != nil {
+			return false, err
+		}
+		defer stop()
 	}
 	rep := c.newReport()
 	steps := c.plan()
@@ -179,4 +188,20 @@ func (c *config) output(rep *report.Report, stdout, stderr io.Writer) error {
 		fmt.Fprintf(summary, "\nspeedup plot: %s\n", c.plot)
 	}
 	return nil
+}
+
+// startCPUProfile profiles the coordinator into file until stop is called.
+func startCPUProfile(file string) (stop func(), err error) {
+	f, err := os.Create(file)
+	if err != nil {
+		return nil, fmt.Errorf("-cpuprofile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("-cpuprofile: %w", err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}, nil
 }
