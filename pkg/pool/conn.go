@@ -195,10 +195,7 @@ func (w *proc) track(it *item, now time.Time) {
 	it.sent = now
 	w.sent++
 	w.mu.Lock()
-	w.inflight[it.id] = it
-	if w.b.p.opts.TaskTimeout > 0 {
-		w.order = append(w.order, it)
-	}
+	w.inflight.push(it)
 	w.mu.Unlock()
 	w.n.Add(1)
 	w.bytes.Add(int64(it.size))

@@ -57,13 +57,8 @@ func (w *proc) checkDeadline(limit time.Duration) time.Duration {
 // estimate errs late, never early: no task is timed out before it has run
 // for the full timeout. w.mu must be held.
 func (w *proc) head() (*item, time.Time) {
-	for len(w.order) > 0 {
-		it := w.order[0]
-		if w.inflight[it.id] == it {
-			return it, later(it.sent, w.lastDone)
-		}
-		w.order[0] = nil
-		w.order = w.order[1:]
+	if it := w.inflight.first(); it != nil {
+		return it, later(it.sent, w.lastDone)
 	}
 	return nil, time.Time{}
 }

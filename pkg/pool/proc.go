@@ -32,8 +32,8 @@ type proc struct {
 	tail       *tailBuffer   // the last lines of its stderr, for error messages
 
 	mu       sync.Mutex
-	inflight map[uint64]*item
-	order    []*item   // in flight in the order sent, with TaskTimeout: see head
+	inflight flight
+	found    []int     // claim's scratch: positions in inflight
 	lastDone time.Time // when a result last arrived, with TaskTimeout
 	expired  *item     // the task whose timeout killed the worker
 
@@ -58,7 +58,7 @@ type proc struct {
 
 func newProc(b *processes, s *slot) *proc {
 	w := &proc{b: b, slot: s, tail: &tailBuffer{}, relaysDone: make(chan struct{}),
-		inflight: make(map[uint64]*item), wake: make(chan struct{}, 1),
+		wake: make(chan struct{}, 1),
 		stop: make(chan struct{}), done: make(chan struct{})}
 	w.relaysLeft.Store(2)
 	return w
@@ -218,25 +218,19 @@ func (w *proc) verdict() (expired *item, blameless bool) {
 func (w *proc) holds(rs *runState) bool {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	for _, it := range w.inflight {
-		if it.run == rs {
-			return true
-		}
-	}
-	return false
+	held := false
+	w.inflight.each(func(it *item) bool {
+		held = it.run == rs
+		return !held
+	})
+	return held
 }
 
 // takeInflight removes and returns every task the worker holds.
 func (w *proc) takeInflight() []*item {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	its := make([]*item, 0, len(w.inflight))
-	for id, it := range w.inflight {
-		its = append(its, it)
-		delete(w.inflight, id)
-	}
-	clear(w.order)
-	w.order = w.order[:0]
+	its := w.inflight.takeAll()
 	w.n.Store(0)
 	w.bytes.Store(0)
 	return its

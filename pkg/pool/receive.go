@@ -53,18 +53,22 @@ func (w *proc) claim(rs []wire.Result, its []*item) ([]*item, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	var size int64
+	found, next := w.found[:0], 0
 	for i := range rs {
-		it := w.inflight[rs[i].ID]
-		if it == nil {
-			for _, back := range its {
-				w.inflight[back.id] = back
+		at := w.inflight.find(rs[i].ID, next)
+		if at < 0 {
+			for j, back := range its {
+				w.inflight.put(found[j], back)
 			}
 			return its[:0], fmt.Errorf("%w: result for task %d, which the worker does not hold", wire.ErrMalformed, rs[i].ID)
 		}
-		delete(w.inflight, it.id)
+		it := w.inflight.take(at)
+		found, next = append(found, at), at+1
 		its = append(its, it)
 		size += int64(it.size)
 	}
+	w.found = found
+	w.inflight.settle()
 	if w.b.p.opts.TaskTimeout > 0 && len(its) > 0 {
 		w.lastDone = time.Now()
 	}
