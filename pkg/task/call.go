@@ -32,7 +32,7 @@ func (c *call[A, R]) Bound() []byte { return c.f.bound }
 func (c *call[A, R]) Err() error    { return c.f.err }
 
 func (c *call[A, R]) AppendArgs(b []byte) ([]byte, error) {
-	out, err := AppendValue(append(b, 0x91), &c.a) // 0x91: an array of one element
+	out, err := appendArg(append(b, 0x91), c.a) // 0x91: an array of one element
 	if err != nil {
 		return b, fmt.Errorf("task: cannot send a %T to %s: %w (arguments must be values msgpack can encode; functions travel by name)", c.a, c.f.name, err)
 	}

@@ -94,12 +94,16 @@ func decodeScalar(raw []byte) (v any, ok bool) {
 	if len(raw) == 0 {
 		return nil, false
 	}
+	if p, bin, ok := payload(raw); ok {
+		if bin {
+			return bytes.Clone(p), true
+		}
+		return string(p), true
+	}
 	c, b := raw[0], raw[1:]
 	switch {
 	case c <= 0x7f || c >= 0xe0: // positive and negative fixint
 		return int8(c), len(b) == 0
-	case c >= 0xa0 && c <= 0xbf: // fixstr
-		return str(b, int(c&0x1f))
 	}
 	switch c {
 	case 0xc0:
@@ -126,21 +130,6 @@ func decodeScalar(raw []byte) (v any, ok bool) {
 		return fixed(b, 4, func(b []byte) any { return math.Float32frombits(binary.BigEndian.Uint32(b)) })
 	case 0xcb:
 		return fixed(b, 8, func(b []byte) any { return math.Float64frombits(binary.BigEndian.Uint64(b)) })
-	case 0xc4, 0xd9: // bin 8, str 8
-		if len(b) < 1 {
-			return nil, false
-		}
-		return binOrStr(c == 0xc4, b[1:], int(b[0]))
-	case 0xc5, 0xda: // bin 16, str 16
-		if len(b) < 2 {
-			return nil, false
-		}
-		return binOrStr(c == 0xc5, b[2:], int(binary.BigEndian.Uint16(b)))
-	case 0xc6, 0xdb: // bin 32, str 32
-		if len(b) < 4 {
-			return nil, false
-		}
-		return binOrStr(c == 0xc6, b[4:], int(binary.BigEndian.Uint32(b)))
 	}
 	return nil, false
 }
@@ -150,21 +139,4 @@ func fixed(b []byte, n int, conv func([]byte) any) (any, bool) {
 		return nil, false
 	}
 	return conv(b), true
-}
-
-func str(b []byte, n int) (any, bool) {
-	if len(b) != n {
-		return nil, false
-	}
-	return string(b), true
-}
-
-func binOrStr(bin bool, b []byte, n int) (any, bool) {
-	if len(b) != n {
-		return nil, false
-	}
-	if bin {
-		return bytes.Clone(b[:n:n]), true
-	}
-	return string(b), true
 }

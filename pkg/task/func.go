@@ -40,8 +40,8 @@ type Func[A, R any] struct {
 // their zero value. Thread mode passes values as they are.
 func Register[A, R any](name string, fn func(context.Context, A) (R, error)) *Func[A, R] {
 	Default.add(&Entry{name: name, arity: 1, invoke: func(ctx context.Context, args [][]byte, out []byte) ([]byte, error) {
-		var a A
-		if err := Unmarshal(args[0], &a); err != nil {
+		a, err := decodeArg[A](args[0])
+		if err != nil {
 			return out, badArg(name, 1, err)
 		}
 		r, err := fn(ctx, a)
@@ -57,8 +57,8 @@ func badArg(name string, pos int, err error) error {
 	return &wire.Error{Kind: wire.KindBadArgs, Message: fmt.Sprintf("%s: argument %d: %v", name, pos, err)}
 }
 
-func encodeResult(name string, out []byte, r any) ([]byte, error) {
-	res, err := AppendValue(out, r)
+func encodeResult[R any](name string, out []byte, r R) ([]byte, error) {
+	res, err := appendArg(out, r)
 	if err != nil {
 		return out, &wire.Error{Kind: wire.KindEncode, Message: fmt.Sprintf("%s: result %T: %v", name, r, err)}
 	}
@@ -86,8 +86,7 @@ func (f *Func[A, R]) Call(a A) Call { return &call[A, R]{f: f, a: a} }
 // On failure, such as a result from a worker built from other code, it
 // returns an error naming the function.
 func (f *Func[A, R]) Decode(raw []byte) (R, error) {
-	var r R
-	err := Unmarshal(raw, &r)
+	r, err := decodeArg[R](raw)
 	if err != nil {
 		err = fmt.Errorf("task: decoding the result of %s: %w", f.name, err)
 	}
@@ -108,12 +107,12 @@ type Func2[B, A, R any] struct {
 // for a function of two arguments; the first is the one Bind fixes.
 func Register2[B, A, R any](name string, fn func(context.Context, B, A) (R, error)) *Func2[B, A, R] {
 	Default.add(&Entry{name: name, arity: 2, invoke: func(ctx context.Context, args [][]byte, out []byte) ([]byte, error) {
-		var b B
-		var a A
-		if err := Unmarshal(args[0], &b); err != nil {
+		b, err := decodeArg[B](args[0])
+		if err != nil {
 			return out, badArg(name, 1, err)
 		}
-		if err := Unmarshal(args[1], &a); err != nil {
+		a, err := decodeArg[A](args[1])
+		if err != nil {
 			return out, badArg(name, 2, err)
 		}
 		r, err := fn(ctx, b, a)
@@ -144,7 +143,7 @@ func (f *Func2[B, A, R]) Decode(raw []byte) (R, error) {
 // from Err, and a pool refuses its calls before sending anything.
 func Bind[B, A, R any](f *Func2[B, A, R], b B) *Func[A, R] {
 	h := &Func[A, R]{name: f.name, local: func(ctx context.Context, a A) (R, error) { return f.local(ctx, b, a) }}
-	bound, err := AppendValue([]byte{0x91}, &b) // 0x91: an array of one element
+	bound, err := appendArg([]byte{0x91}, b) // 0x91: an array of one element
 	if err != nil {
 		h.err = fmt.Errorf("task: cannot bind %T to %s: %w (bind only values msgpack can encode; functions travel by name)", b, f.name, err)
 	}
