@@ -198,6 +198,7 @@ func (p *Pool) check(c task.Call) error {
 // then returns ctx.Err().
 func (p *Pool) Run(ctx context.Context, n int, build func(i int) task.Call, each func(Result)) error {
 	rs := &runState{ctx: ctx, each: each}
+	rs.wg.Add(n) // once, not per call: the counter is shared with the goroutines completing them
 	lastFunc := ""
 	for i := range n {
 		c := build(i)
@@ -207,7 +208,6 @@ func (p *Pool) Run(ctx context.Context, n int, build func(i int) task.Call, each
 					return err
 				}
 				// Results already flow; refuse this and the rest as failed.
-				rs.wg.Add(n - i)
 				for j := i; j < n; j++ {
 					(&item{index: j, call: build(j), run: rs}).complete(Result{Err: &TaskError{Kind: wire.KindUnknown, Message: err.Error()}})
 				}
@@ -215,11 +215,9 @@ func (p *Pool) Run(ctx context.Context, n int, build func(i int) task.Call, each
 			}
 			lastFunc = c.Func()
 		}
-		rs.wg.Add(1)
 		it := &item{id: p.ids.Add(1), index: i, call: c, run: rs}
 		if err := p.enqueue(ctx, it); err != nil {
 			it.cancelled(err)
-			rs.wg.Add(n - i - 1)
 			for j := i + 1; j < n; j++ {
 				(&item{index: j, call: build(j), run: rs}).cancelled(err)
 			}
@@ -272,10 +270,17 @@ func (p *Pool) next(stop, halt <-chan struct{}) *item {
 }
 
 // tryNext returns an item if one is waiting, else nil.
+// One channel at a time: a select over both costs several times a
+// receive, and retries are rare.
 func (p *Pool) tryNext() *item {
+	if len(p.retry) > 0 {
+		select {
+		case it := <-p.retry:
+			return it
+		default:
+		}
+	}
 	select {
-	case it := <-p.retry:
-		return it
 	case it := <-p.queue:
 		return it
 	default:
