@@ -22,9 +22,10 @@ type collector struct {
 	decode  atomic.Int64 // nanoseconds spent decoding result values, estimated
 	decoded atomic.Int64 // result values decoded
 
-	mu        sync.Mutex
-	sum       int64 // of integer outputs
-	allInts   bool
+	sum     atomic.Int64 // of integer outputs
+	notInts atomic.Bool  // some output is not an integer
+
+	mu        sync.Mutex // guards firstFail
 	firstFail *report.Result
 }
 
@@ -34,7 +35,7 @@ type collector struct {
 const decodeSample = 16
 
 func newCollector(n int, keep bool) *collector {
-	c := &collector{allInts: true}
+	c := &collector{}
 	if keep {
 		c.results = make([]report.Result, n)
 	}
@@ -79,19 +80,19 @@ func (c *collector) add(r pool.Result) {
 }
 
 func (c *collector) tally(r *report.Result) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if r.Status != "ok" {
-		if c.firstFail == nil || r.Task < c.firstFail.Task {
-			cp := *r
-			c.firstFail = &cp
+	if r.Status == "ok" {
+		if n, ok := asInt(r.Output); ok {
+			c.sum.Add(n)
+		} else if !c.notInts.Load() {
+			c.notInts.Store(true)
 		}
 		return
 	}
-	if n, ok := asInt(r.Output); ok {
-		c.sum += n
-	} else {
-		c.allInts = false
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.firstFail == nil || r.Task < c.firstFail.Task {
+		cp := *r
+		c.firstFail = &cp
 	}
 }
 

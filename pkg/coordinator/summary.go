@@ -61,8 +61,8 @@ func round(sec float64) string {
 func (c *collector) describe(w io.Writer, job string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.allInts && c.ok.Load() > 0 {
-		fmt.Fprintf(w, "%s: the outputs sum to %d\n", job, c.sum)
+	if !c.notInts.Load() && c.ok.Load() > 0 {
+		fmt.Fprintf(w, "%s: the outputs sum to %d\n", job, c.sum.Load())
 	}
 	if f := c.firstFail; f != nil {
 		fmt.Fprintf(w, "%d tasks failed; the first, task %d (worker %d, pid %d): %s: %s\n",
