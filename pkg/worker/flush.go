@@ -36,12 +36,19 @@ func (s *server) add(now bool) error {
 		return s.flush()
 	}
 	if first && !s.armed {
-		// At most one wake-up of flushStale per staleAfter, however many
-		// frames go out meanwhile: it flushes whatever is pending then.
+		// At most one flushStale per staleAfter, however many frames go
+		// out meanwhile: it flushes whatever is pending then.
 		s.armed = true
-		s.kick <- struct{}{} // never blocks: one kick per arming, which flushStale takes
+		s.stale.Reset(staleAfter)
 	}
 	return s.err
+}
+
+// flushNow writes the pending frame, if any.
+func (s *server) flushNow() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.flush()
 }
 
 // flush writes the pending frame, if any. s.mu must be held.
@@ -65,23 +72,14 @@ func (s *server) flush() error {
 	return s.err
 }
 
-// flushStale writes the pending frame, if any, staleAfter after it is
-// armed by a frame's first result; it returns when quit is closed.
-func (s *server) flushStale(quit <-chan struct{}) {
-	t := time.NewTimer(staleAfter)
-	t.Stop()
-	defer t.Stop()
-	for {
-		select {
-		case <-quit:
-			return
-		case <-s.kick:
-			t.Reset(staleAfter)
-		case <-t.C:
-			s.mu.Lock()
-			s.armed = false
-			s.flush() // an error is kept for run, which returns it
-			s.mu.Unlock()
-		}
+// flushStale writes the pending frame, if any, staleAfter after a frame's
+// first result armed it, while a task runs on. An error is kept for run,
+// which returns it.
+func (s *server) flushStale() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.armed = false
+	if !s.done {
+		s.flush()
 	}
 }

@@ -33,26 +33,17 @@ func Serve(ctx context.Context, in io.Reader, out io.Writer, reg *task.Registry,
 	if err := handshake(r, w, reg); err != nil {
 		return err
 	}
-	s := &server{reg: reg, w: w, log: log, batches: make(chan []wire.Task, 4), kick: make(chan struct{}, 1)}
-	readErr := make(chan error, 1)
-	go func() { readErr <- s.read(r) }() // ends when in ends; Serve waits for it below
-	quit := make(chan struct{})
-	var flusher sync.WaitGroup
-	flusher.Go(func() { s.flushStale(quit) })
-	err := s.run(ctx)
-	close(quit)
-	flusher.Wait()
-	if err != nil {
-		// run stopped early: unblock read (closing in) and drain what it sends.
-		if c, ok := in.(io.Closer); ok {
-			c.Close()
-		}
-		for range s.batches {
-		}
+	s := &server{reg: reg, w: w, log: log}
+	s.stale = time.AfterFunc(time.Hour, s.flushStale)
+	s.stale.Stop()
+	err := s.run(ctx, r)
+	s.mu.Lock()
+	s.done = true // a flushStale already under way writes nothing now
+	s.stale.Stop()
+	if ferr := s.flush(); err == nil {
+		err = ferr
 	}
-	if rerr := <-readErr; err == nil {
-		err = rerr
-	}
+	s.mu.Unlock()
 	return err
 }
 
@@ -79,36 +70,38 @@ func handshake(r *wire.Reader, w *bufio.Writer, reg *task.Registry) error {
 }
 
 type server struct {
-	reg     *task.Registry
-	log     zerolog.Logger
-	batches chan []wire.Task // closed by read at the end of input
-	one     []byte           // the result of the task just run; run's own
-	kick    chan struct{}    // a Results frame got its first result
+	reg *task.Registry
+	log zerolog.Logger
+	one []byte // the result of the task just run; run's own
 
 	mu    sync.Mutex // guards what follows, shared with flushStale
 	w     *bufio.Writer
 	buf   []byte // the Results frame being built
 	bw    wire.BatchWriter
-	n     int   // results in buf
-	err   error // the first write error
-	armed bool  // flushStale's timer runs
+	n     int         // results in buf
+	err   error       // the first write error
+	stale *time.Timer // runs flushStale staleAfter after a frame's first result
+	armed bool        // stale is set
+	done  bool        // run has ended: flushStale must not write
 }
 
-// maxGather is the most tasks read passes on at once.
-const maxGather = 1024
-
-// read decodes frames into batches until the input ends or says Shutdown.
-// The tasks of frames that arrived together go as one batch: one hand-off
-// to run, and their results travel together.
-func (s *server) read(r *wire.Reader) error {
+// run reads frames and runs their tasks, one goroutine doing both, so that
+// no task waits for a hand-off between goroutines. Results wait in the
+// pending frame while more tasks are already buffered, and are written
+// before run waits for input (or at once, or when stale: see add). It
+// returns at the end of the input or a Shutdown.
+func (s *server) run(ctx context.Context, r *wire.Reader) error {
+	var last struct { // the function of the previous task, looked up once per run of equal names
+		name string
+		e    *task.Entry
+	}
 	var ts []wire.Task
-	defer func() {
-		if len(ts) > 0 {
-			s.batches <- ts
-		}
-		close(s.batches)
-	}()
 	for {
+		if !r.Ready() { // about to wait for input: what is pending goes first
+			if err := s.flushNow(); err != nil {
+				return err
+			}
+		}
 		body, err := r.Next()
 		if errors.Is(err, io.EOF) {
 			return nil
@@ -122,48 +115,28 @@ func (s *server) read(r *wire.Reader) error {
 		}
 		switch typ {
 		case wire.TypeTasks:
-			more, err := wire.DecodeTasks(body, ts)
-			if err != nil {
+			if ts, err = wire.DecodeTasks(body, ts[:0]); err != nil {
 				return fmt.Errorf("worker: reading tasks: %w", err)
 			}
-			if ts = more; len(ts) < maxGather && r.Ready() {
-				continue
+			for i := range ts {
+				t := &ts[i]
+				if last.e == nil || last.name != t.Func {
+					last.e, _ = s.reg.Lookup(t.Func)
+					last.name = t.Func
+				}
+				// A long task's result goes at once; short ones' travel
+				// together.
+				if err := s.add(s.invoke(ctx, last.e, t) >= flushTime); err != nil {
+					return err
+				}
 			}
-			s.batches <- ts
-			ts = nil
+			clear(ts) // let the frame go
 		case wire.TypeShutdown:
 			return nil
 		default: // docs/PROTOCOL.md: a worker ignores what it does not know
 			s.log.Warn().Stringer("type", typ).Msg("ignoring a message of unknown type")
 		}
 	}
-}
-
-// run executes batches until read closes the channel, then flushes.
-func (s *server) run(ctx context.Context) error {
-	var last struct { // the function of the previous task, looked up once per run of equal names
-		name string
-		e    *task.Entry
-	}
-	for ts := range s.batches {
-		for i := range ts {
-			t := &ts[i]
-			if last.e == nil || last.name != t.Func {
-				last.e, _ = s.reg.Lookup(t.Func)
-				last.name = t.Func
-			}
-			took := s.invoke(ctx, last.e, t)
-			// Results of short tasks travel together, until the batch ends
-			// or nothing more is queued; a long task's goes at once.
-			now := took >= flushTime || (i == len(ts)-1 && len(s.batches) == 0)
-			if err := s.add(now); err != nil {
-				return err
-			}
-		}
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.flush()
 }
 
 // maxResult bounds one encoded result so that a Results frame, which holds
