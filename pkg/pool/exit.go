@@ -115,3 +115,16 @@ func exitStatus(ps *os.ProcessState) string {
 	}
 	return strings.TrimSpace(ps.String())
 }
+
+// pipeSize is the capacity asked for the task and result pipes: a batch or
+// a large payload then crosses in a few writes, not one per 64 KiB page
+// set, each waking the other side.
+const pipeSize = 1 << 20
+
+// growPipe enlarges the pipe of f, the worker's end, to pipeSize where the
+// system allows (fs.pipe-max-size and the per-user pipe limits); otherwise
+// it stays as it is. f is about to be passed to the worker, whose ends are
+// blocking anyway, so f.Fd is harmless here.
+func growPipe(f *os.File) {
+	unix.FcntlInt(f.Fd(), unix.F_SETPIPE_SZ, pipeSize)
+}

@@ -76,6 +76,8 @@ func (b *processes) spawn(ctx context.Context, s *slot) (*proc, error) {
 		closeAll(inR, inW)
 		return nil, fmt.Errorf("pool: %w", err)
 	}
+	growPipe(inR)
+	growPipe(outW)
 	cmd := exec.Command(b.cmd[0], b.cmd[1:]...)
 	cmd.Env = b.env()
 	cmd.ExtraFiles = []*os.File{inR, outW, b.p.region.File()} // fds 3, 4 and 5 in the worker
