@@ -18,8 +18,9 @@ const HeaderSize = 4
 
 // growStep is the most a Reader allocates for a body before any of it has
 // arrived; the buffer then doubles as bytes arrive, so a peer that declares a
-// large frame and sends k bytes makes it hold at most max(2k, growStep).
-const growStep = 1 << 20
+// large frame and sends k bytes makes it hold at most max(2k, growStep). It
+// is large enough that a frame of a 1 MiB payload needs no second buffer.
+const growStep = 4 << 20
 
 // Reader reads frames from a stream. It is not safe for concurrent use.
 type Reader struct {

@@ -48,9 +48,9 @@ func TestReaderHostile(t *testing.T) {
 		{"1 header byte", []byte{0}, wire.ErrTruncated, 8 << 10},
 		{"3 header bytes", []byte{0, 0, 1}, wire.ErrTruncated, 8 << 10},
 		{"truncated body", frameOf(10, 0x92, 0x03, 0x90), wire.ErrTruncated, 8 << 10},
-		{"60 MiB declared, 10 bytes sent", frameOf(60<<20, make([]byte, 10)...), wire.ErrTruncated, 1<<20 + 16<<10},
-		// The buffer doubles as bytes arrive: 1, 2, then 4 MiB for 3 MiB.
-		{"MaxFrame declared, 3 MiB sent", frameOf(wire.MaxFrame, make([]byte, 3<<20)...), wire.ErrTruncated, 7<<20 + 16<<10},
+		{"60 MiB declared, 10 bytes sent", frameOf(60<<20, make([]byte, 10)...), wire.ErrTruncated, 4<<20 + 16<<10},
+		// The buffer doubles as bytes arrive: 4, then 8 MiB for 5 MiB.
+		{"MaxFrame declared, 5 MiB sent", frameOf(wire.MaxFrame, make([]byte, 5<<20)...), wire.ErrTruncated, 12<<20 + 16<<10},
 	} {
 		var err error
 		n := allocated(func() { _, err = wire.NewReader(bytes.NewReader(c.stream), 0, 0).Next() })
@@ -68,7 +68,7 @@ func TestReaderStream(t *testing.T) {
 	stream = append(stream, frameOf(0)...) // an empty frame is an error, but not the end
 	stream = wire.AppendShutdown(stream)
 	stream = append(stream, frameOf(5, 1, 2, 3, 4, 5)...)
-	big := bytes.Repeat([]byte{0xab}, 5<<20/2+7) // grows the body buffer past its first step
+	big := bytes.Repeat([]byte{0xab}, 9<<20/2+7) // grows the body buffer past its first step
 	stream = append(stream, frameOf(uint32(len(big)), big...)...)
 	want := []struct {
 		body []byte
