@@ -27,6 +27,10 @@
 // ctx, Close and the holder's liveness again; locks are held briefly, so
 // those wake-ups are rare and cheap.
 //
+// A cross-process barrier wait under a context from WithSpin spins,
+// yielding the CPU, before it sleeps: a waiter still spinning sees its
+// release at once instead of waiting for the kernel to wake it.
+//
 // Now returns CLOCK_MONOTONIC nanoseconds, the same clock in every process,
 // for measuring wake-up latency across processes.
 package cond

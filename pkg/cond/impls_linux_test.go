@@ -1,7 +1,9 @@
 package cond_test
 
 import (
+	"context"
 	"testing"
+	"time"
 
 	"github.com/brinehq/brine/pkg/cond"
 )
@@ -26,6 +28,26 @@ func init() {
 			return b
 		},
 	})
+}
+
+// And with barrier waits that spin before they sleep (cond.WithSpin): long
+// enough that most waits of the suite end while spinning, short enough that
+// the longer ones sleep too.
+func init() {
+	shared := impls[len(impls)-1]
+	impls = append(impls, impl{
+		name:    "shared+spin",
+		newCond: shared.newCond,
+		newBarrier: func(t testing.TB, parties int) cond.Barrier {
+			return spinning{shared.newBarrier(t, parties)}
+		},
+	})
+}
+
+type spinning struct{ cond.Barrier }
+
+func (s spinning) Wait(ctx context.Context) (int, uint64, error) {
+	return s.Barrier.Wait(cond.WithSpin(ctx, 20*time.Millisecond))
 }
 
 func newRegion(t testing.TB) *cond.Region {

@@ -23,7 +23,8 @@ type SharedBarrier struct {
 
 var _ Barrier = (*SharedBarrier)(nil)
 
-// Wait implements Barrier.Wait. A barrier broken by a dead party returns a
+// Wait implements Barrier.Wait. Under a context from WithSpin it spins
+// before it sleeps. A barrier broken by a dead party returns a
 // *PartyDiedError. While a Reset drains a broken generation, Wait blocks
 // until the drain ends (or returns ctx.Err() without breaking anything).
 // It returns ErrClosed when the region is closed.
@@ -48,9 +49,11 @@ func (b *SharedBarrier) Wait(ctx context.Context) (int, uint64, error) {
 			raceAcquire(b.key)
 			return idx, g, nil
 		}
-		werr := b.r.waitUntil(ctx, &b.o.seq, allBits, func() bool {
-			return bb.gen.Load() != g || bb.state.Load() != barrierFilling
-		})
+		ended := func() bool { return bb.gen.Load() != g || bb.state.Load() != barrierFilling }
+		var werr error
+		if d := spinOf(ctx); d <= 0 || !spinUntil(ctx, d, ended) {
+			werr = b.r.waitUntil(ctx, &b.o.seq, allBits, ended)
+		}
 		if bb.gen.Load() != g { // released: gen moves on a release or a drained reset only
 			raceAcquire(b.key)
 			return idx, g, nil
