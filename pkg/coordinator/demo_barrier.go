@@ -31,9 +31,10 @@ const settle = 2 * time.Millisecond
 // last party: its arrival is the release.
 func demoBarrier(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("coordinator demo barrier",
-		"coordinator demo barrier [-workers N] [-rounds R] [-mode process|thread] [-report FILE|-] [-worker PATH]", stderr)
+		"coordinator demo barrier [-workers N] [-rounds R] [-spin D] [-mode process|thread] [-report FILE|-] [-worker PATH]", stderr)
 	workers := fs.Int("workers", 2, "number of waiting workers")
 	rounds := fs.Int("rounds", 100, "number of releases")
+	spin := fs.Duration("spin", 0, "waiters spin this long, yielding the CPU, before they sleep (e.g. 5ms; 0: they sleep at once)")
 	mode := fs.String("mode", "process", "process or thread")
 	reportTo := fs.String("report", "", "write the JSON report to this file; - writes only the report to stdout")
 	workerPath := fs.String("worker", "", "worker binary (default: the worker beside the coordinator)")
@@ -42,6 +43,9 @@ func demoBarrier(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	}
 	if *workers < 1 || *rounds < 1 {
 		return usagef("-workers and -rounds must be at least 1")
+	}
+	if *spin < 0 {
+		return usagef("-spin must not be negative")
 	}
 	if *rounds > maxRounds {
 		return usagef("-rounds %d: at most %d (every round's wake times are kept for the report)", *rounds, maxRounds)
@@ -52,17 +56,22 @@ func demoBarrier(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	}
 	defer p.Close()
 	started := time.Now()
-	rec, err := releaseRounds(ctx, p, *workers, *rounds)
+	rec, err := releaseRounds(ctx, p, *workers, *rounds, *spin)
 	if err != nil {
 		return err
 	}
+	rec.SpinUS = float64(*spin) / float64(time.Microsecond)
 	rep := barrierReport(rec, *mode, *workers, time.Since(started), p.Workers())
 	out := stdout
 	if *reportTo == "-" {
 		out = io.Discard
 	}
-	fmt.Fprintf(out, "barrier: %d %s workers released %d times\nrelease latency: median %.1f µs, p99 %.1f µs\nskew:            median %.1f µs, p99 %.1f µs\n",
-		*workers, *mode, *rounds, rec.LatencyUS.Median, rec.LatencyUS.P99, rec.SkewUS.Median, rec.SkewUS.P99)
+	how := ""
+	if *spin > 0 {
+		how = fmt.Sprintf(", waiters spinning up to %v", *spin)
+	}
+	fmt.Fprintf(out, "barrier: %d %s workers released %d times%s\nrelease latency: median %.1f µs, p99 %.1f µs\nskew:            median %.1f µs, p99 %.1f µs\n",
+		*workers, *mode, *rounds, how, rec.LatencyUS.Median, rec.LatencyUS.P99, rec.SkewUS.Median, rec.SkewUS.P99)
 	return writeReport(*reportTo, rep, stdout)
 }
 
@@ -71,13 +80,13 @@ func demoBarrier(ctx context.Context, args []string, stdout, stderr io.Writer) e
 const maxRounds = 1_000_000
 
 // releaseRounds runs the waiters and releases them round after round.
-func releaseRounds(ctx context.Context, p *pool.Pool, n, rounds int) (*report.Barrier, error) {
+func releaseRounds(ctx context.Context, p *pool.Pool, n, rounds int, spin time.Duration) (*report.Barrier, error) {
 	objs := p.Objects()
 	b, err := objs.Barrier("demo.barrier", n+1)
 	if err != nil {
 		return nil, err
 	}
-	spec := task.Bind(jobs.BarrierRounds, jobs.BarrierSpec{Name: "demo.barrier", Parties: n + 1, Rounds: rounds})
+	spec := task.Bind(jobs.BarrierRounds, jobs.BarrierSpec{Name: "demo.barrier", Parties: n + 1, Rounds: rounds, Spin: spin})
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	wakes := make([][]int64, n)

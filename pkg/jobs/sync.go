@@ -109,6 +109,7 @@ type BarrierSpec struct {
 	Name     string
 	Parties  int
 	Rounds   int
+	Spin     time.Duration // waits spin this long before they sleep (cond.WithSpin)
 }
 
 // BarrierRounds waits at the shared barrier Rounds times and returns the
@@ -123,9 +124,13 @@ var BarrierRounds = task.Register2("demo.barrier", func(ctx context.Context, s B
 		return nil, err
 	}
 	wakes := make([]int64, 0, min(s.Rounds, 1<<12)) // a run that breaks early need not pay for all
+	wctx := ctx
+	if s.Spin > 0 {
+		wctx = cond.WithSpin(ctx, s.Spin)
+	}
 	for range s.Rounds {
 		var werr error
-		task.Blocking(ctx, func() { _, _, werr = b.Wait(ctx) })
+		task.Blocking(ctx, func() { _, _, werr = b.Wait(wctx) })
 		if werr != nil {
 			return wakes, werr
 		}

@@ -8,6 +8,7 @@ type Barrier struct {
 	Kind      string        `json:"kind,omitempty"` // "barrier" or "cond"
 	Workers   int           `json:"workers"`        // waiters per round
 	Rounds    int           `json:"rounds"`
+	SpinUS    float64       `json:"spin_us,omitempty"` // waiters spun up to this long before sleeping
 	LatencyUS Quantiles     `json:"latency_us"`
 	SkewUS    Quantiles     `json:"skew_us"`
 	Records   []RoundRecord `json:"round_records"`
