@@ -156,13 +156,18 @@ func (d *driver) rssProbe(key string) probe {
 		}}
 }
 
-// barrierProbe runs brine's barrier demo for n workers.
-func (d *driver) barrierProbe(prefix string, n int) probe {
+// spinFlag is the -spin of the spinning barrier figures: longer than the
+// demo's settle time, so waiters are still spinning when released.
+const spinFlag = "5ms"
+
+// barrierProbe runs brine's barrier demo for n workers, with waiters
+// spinning for spin before they sleep ("0": they sleep at once).
+func (d *driver) barrierProbe(prefix string, n int, spin string) probe {
 	keys := barrierKeys(prefix)
-	return probe{name: fmt.Sprintf("brine demo barrier N=%d", n), keys: keys, timeout: time.Minute,
+	return probe{name: fmt.Sprintf("brine demo barrier N=%d -spin %s", n, spin), keys: keys, timeout: time.Minute,
 		run: func(ctx context.Context) (map[string]float64, error) {
 			out, err := d.coordinator(ctx, "demo", "barrier", "-workers", strconv.Itoa(n),
-				"-rounds", strconv.Itoa(d.cfg.rounds), "-report", "-")
+				"-rounds", strconv.Itoa(d.cfg.rounds), "-spin", spin, "-report", "-")
 			if err != nil {
 				return nil, err
 			}

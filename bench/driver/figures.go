@@ -48,7 +48,8 @@ func (d *driver) probes() []probe {
 	for _, n := range c.barrierN {
 		ps = append(ps,
 			d.futexProbe(fmt.Sprintf("raw.futex.%d", n), n),
-			d.barrierProbe(fmt.Sprintf("brine.barrier.%d", n), n),
+			d.barrierProbe(fmt.Sprintf("brine.barrier.%d", n), n, "0"),
+			d.barrierProbe(fmt.Sprintf("brine.barrier.spin.%d", n), n, spinFlag),
 			d.wakeProbe(fmt.Sprintf("py.condition.%d", n), "condition", n),
 			d.wakeProbe(fmt.Sprintf("py.barrier.%d", n), "barrier", n),
 		)
@@ -126,17 +127,24 @@ func (c config) sections() []section {
 
 func barrierSection(c config, n int) section {
 	b, f := fmt.Sprintf("brine.barrier.%d", n), fmt.Sprintf("raw.futex.%d", n)
+	spun := fmt.Sprintf("brine.barrier.spin.%d", n)
 	cond, bar := fmt.Sprintf("py.condition.%d", n), fmt.Sprintf("py.barrier.%d", n)
 	lat := figure{name: fmt.Sprintf("N=%d release latency, median", n), key: b + ".lat_med", unit: micros,
 		anchorName: "raw futex wake-all", anchor: f + ".lat_med"}
 	latCond := figure{name: fmt.Sprintf("N=%d release latency, median", n), key: b + ".lat_med", unit: micros,
 		anchorName: "mp.Condition.notify_all", anchor: cond + ".lat_med"}
+	spinName := fmt.Sprintf("N=%d release latency, median, waiters spinning (-spin %s)", n, spinFlag)
+	spin := figure{name: spinName, key: spun + ".lat_med", unit: micros,
+		anchorName: "raw futex wake-all", anchor: f + ".lat_med"}
+	spinCond := figure{name: spinName, key: spun + ".lat_med", unit: micros,
+		anchorName: "mp.Condition.notify_all", anchor: cond + ".lat_med"}
 	if n == 2 {
 		lat.target = target{ratioAtMost, 1.5, "≤ 1.5×"}
 		latCond.target = target{ratioAtMost, 0.5, "≤ 0.5×"}
+		spin.target, spinCond.target = lat.target, latCond.target
 	}
 	return section{fmt.Sprintf("Barrier, N = %d processes, %d rounds (coordinator demo barrier; barrier_bench.py)", n, c.rounds),
-		[]figure{lat, latCond,
+		[]figure{lat, latCond, spin, spinCond,
 			{name: fmt.Sprintf("N=%d release latency, median", n), key: b + ".lat_med", unit: micros,
 				anchorName: "mp.Barrier", anchor: bar + ".lat_med"},
 			{name: fmt.Sprintf("N=%d release latency, p99", n), key: b + ".lat_p99", unit: micros,
