@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/binary"
 	"math"
+
+	"github.com/brinehq/brine/pkg/wire"
 )
 
 // The fast paths below encode and decode the most common argument and
@@ -20,13 +22,13 @@ func appendFast(b []byte, v any) (_ []byte, ok bool) {
 		if *x == nil {
 			return append(b, 0xc0), true
 		}
-		return appendBin(b, *x), true
+		return wire.AppendBinary(b, *x), true
 	case *string:
-		return appendStr(b, *x), true
+		return wire.AppendString(b, *x), true
 	case *int:
-		return appendInt(b, int64(*x)), true
+		return wire.AppendInt(b, int64(*x)), true
 	case *int64:
-		return appendInt(b, *x), true
+		return wire.AppendInt(b, *x), true
 	case *bool:
 		if *x {
 			return append(b, 0xc3), true
@@ -34,63 +36,6 @@ func appendFast(b []byte, v any) (_ []byte, ok bool) {
 		return append(b, 0xc2), true
 	}
 	return b, false
-}
-
-func appendBin(b, p []byte) []byte {
-	switch n := len(p); {
-	case n <= math.MaxUint8:
-		b = append(b, 0xc4, byte(n))
-	case n <= math.MaxUint16:
-		b = binary.BigEndian.AppendUint16(append(b, 0xc5), uint16(n))
-	default:
-		b = binary.BigEndian.AppendUint32(append(b, 0xc6), uint32(n))
-	}
-	return append(b, p...)
-}
-
-func appendStr(b []byte, s string) []byte {
-	switch n := len(s); {
-	case n <= 31:
-		b = append(b, 0xa0|byte(n))
-	case n <= math.MaxUint8:
-		b = append(b, 0xd9, byte(n))
-	case n <= math.MaxUint16:
-		b = binary.BigEndian.AppendUint16(append(b, 0xda), uint16(n))
-	default:
-		b = binary.BigEndian.AppendUint32(append(b, 0xdb), uint32(n))
-	}
-	return append(b, s...)
-}
-
-// appendInt writes n in its most compact form, as the encoder does with
-// compact integers.
-func appendInt(b []byte, n int64) []byte {
-	if n >= 0 {
-		switch u := uint64(n); {
-		case u <= math.MaxInt8:
-			return append(b, byte(u))
-		case u <= math.MaxUint8:
-			return append(b, 0xcc, byte(u))
-		case u <= math.MaxUint16:
-			return binary.BigEndian.AppendUint16(append(b, 0xcd), uint16(u))
-		case u <= math.MaxUint32:
-			return binary.BigEndian.AppendUint32(append(b, 0xce), uint32(u))
-		default:
-			return binary.BigEndian.AppendUint64(append(b, 0xcf), u)
-		}
-	}
-	switch {
-	case n >= -32:
-		return append(b, byte(n))
-	case n >= math.MinInt8:
-		return append(b, 0xd0, byte(n))
-	case n >= math.MinInt16:
-		return binary.BigEndian.AppendUint16(append(b, 0xd1), uint16(n))
-	case n >= math.MinInt32:
-		return binary.BigEndian.AppendUint32(append(b, 0xd2), uint32(n))
-	default:
-		return binary.BigEndian.AppendUint64(append(b, 0xd3), uint64(n))
-	}
 }
 
 // decodeFast decodes raw into *v if v points to a type with a fast path

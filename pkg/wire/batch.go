@@ -18,7 +18,7 @@ func AppendTasks(b []byte, ts []Task) ([]byte, error) {
 func AppendTask(b []byte, t *Task) []byte {
 	b = appendArrayLen(b, 4)
 	b = appendUint(b, t.ID)
-	b = appendStr(b, t.Func)
+	b = AppendString(b, t.Func)
 	b = appendRaw(b, t.Bound)
 	return appendRaw(b, t.Args)
 }
@@ -139,9 +139,9 @@ func AppendResult(b []byte, r *Result) []byte {
 	if r.Err != nil {
 		b = appendNil(b)
 		b = appendArrayLen(b, 3)
-		b = appendStr(b, r.Err.Kind)
-		b = appendStr(b, r.Err.Message)
-		b = appendStr(b, r.Err.Stack)
+		b = AppendString(b, r.Err.Kind)
+		b = AppendString(b, r.Err.Message)
+		b = AppendString(b, r.Err.Stack)
 	} else {
 		b = appendRaw(b, r.Value)
 		b = appendNil(b)

@@ -114,11 +114,11 @@ func AppendHello(b []byte, h Hello) ([]byte, error) {
 	b, start := beginFrame(b)
 	b = appendArrayLen(b, 4)
 	b = appendUint(b, uint64(TypeHello))
-	b = appendInt(b, int64(h.Version))
-	b = appendInt(b, int64(h.PID))
+	b = AppendInt(b, int64(h.Version))
+	b = AppendInt(b, int64(h.PID))
 	b = appendArrayLen(b, len(h.Funcs))
 	for _, f := range h.Funcs {
-		b = appendStr(b, f)
+		b = AppendString(b, f)
 	}
 	return endFrame(b, start)
 }
@@ -161,8 +161,8 @@ func AppendWelcome(b []byte, w Welcome) ([]byte, error) {
 	b, start := beginFrame(b)
 	b = appendArrayLen(b, 3)
 	b = appendUint(b, uint64(TypeWelcome))
-	b = appendInt(b, int64(w.Version))
-	b = appendInt(b, int64(w.Worker))
+	b = AppendInt(b, int64(w.Version))
+	b = AppendInt(b, int64(w.Worker))
 	return endFrame(b, start)
 }
 

@@ -31,7 +31,10 @@ func appendUint(b []byte, v uint64) []byte {
 	return binary.BigEndian.AppendUint64(append(b, 0xcf), v)
 }
 
-func appendInt(b []byte, v int64) []byte {
+// AppendInt appends v in msgpack's most compact integer form, as the msgpack
+// library writes it with compact integers: the same value always has the
+// same bytes, whatever its Go type.
+func AppendInt(b []byte, v int64) []byte {
 	if v >= 0 {
 		return appendUint(b, uint64(v))
 	}
@@ -48,19 +51,31 @@ func appendInt(b []byte, v int64) []byte {
 	return binary.BigEndian.AppendUint64(append(b, 0xd3), uint64(v))
 }
 
-func appendStr(b []byte, s string) []byte {
-	n := len(s)
-	switch {
-	case n <= 31:
+// AppendString appends s as a msgpack string in its most compact form.
+func AppendString(b []byte, s string) []byte {
+	if n := len(s); n <= 31 {
 		b = append(b, 0xa0|byte(n))
-	case n <= math.MaxUint8:
-		b = append(b, 0xd9, byte(n))
-	case n <= math.MaxUint16:
-		b = binary.BigEndian.AppendUint16(append(b, 0xda), uint16(n))
-	default:
-		b = binary.BigEndian.AppendUint32(append(b, 0xdb), uint32(n))
+	} else {
+		b = appendLen(b, n, 0xd9, 0xda, 0xdb)
 	}
 	return append(b, s...)
+}
+
+// AppendBinary appends p as a msgpack binary in its most compact form.
+func AppendBinary(b, p []byte) []byte {
+	return append(appendLen(b, len(p), 0xc4, 0xc5, 0xc6), p...)
+}
+
+// appendLen appends the header of a string or binary of n bytes: code c8,
+// c16 or c32 and the length in 1, 2 or 4 bytes.
+func appendLen(b []byte, n int, c8, c16, c32 byte) []byte {
+	switch {
+	case n <= math.MaxUint8:
+		return append(b, c8, byte(n))
+	case n <= math.MaxUint16:
+		return binary.BigEndian.AppendUint16(append(b, c16), uint16(n))
+	}
+	return binary.BigEndian.AppendUint32(append(b, c32), uint32(n))
 }
 
 func appendArrayLen(b []byte, n int) []byte {

@@ -79,14 +79,14 @@ func libEncodings(t *testing.T, v any) (compact []byte, typed [][]byte) {
 // decode with it, and we decode every width the library writes.
 func TestIntsAgreeWithMsgpack(t *testing.T) {
 	for _, v := range intBoundaries {
-		ours := appendInt(nil, v)
+		ours := AppendInt(nil, v)
 		var back int64
 		if err := msgpack.Unmarshal(ours, &back); err != nil || back != v {
 			t.Errorf("msgpack reads our %d (% x) as %d, %v", v, ours, back, err)
 		}
 		compact, typed := libEncodings(t, v)
 		if !bytes.Equal(ours, compact) {
-			t.Errorf("appendInt(%d) = % x, msgpack compact % x", v, ours, compact)
+			t.Errorf("AppendInt(%d) = % x, msgpack compact % x", v, ours, compact)
 		}
 		for _, b := range append(typed, compact) {
 			d := decoder{b: b}
@@ -135,7 +135,7 @@ func TestIntsAgreeWithMsgpack(t *testing.T) {
 func TestStringsAndArraysAgreeWithMsgpack(t *testing.T) {
 	for _, n := range []int{0, 1, 31, 32, 255, 256, 65535, 65536, 70000} {
 		s := strings.Repeat("x", n)
-		ours := appendStr(nil, s)
+		ours := AppendString(nil, s)
 		lib, _ := msgpack.Marshal(s)
 		if !bytes.Equal(ours, lib) {
 			t.Errorf("appendStr of %d bytes: header % x, msgpack % x", n, ours[:min(5, len(ours))], lib[:min(5, len(lib))])

@@ -17,9 +17,9 @@ func AppendResultTail(b []byte, err *Error, nanos uint64) []byte {
 	if err != nil {
 		b = appendNil(b)
 		b = appendArrayLen(b, 3)
-		b = appendStr(b, err.Kind)
-		b = appendStr(b, err.Message)
-		b = appendStr(b, err.Stack)
+		b = AppendString(b, err.Kind)
+		b = AppendString(b, err.Message)
+		b = AppendString(b, err.Stack)
 	} else {
 		b = appendNil(b)
 	}
@@ -31,6 +31,6 @@ func AppendResultTail(b []byte, err *Error, nanos uint64) []byte {
 // that they are encoded straight into the frame.
 func AppendTaskHead(b []byte, id uint64, fn string, bound []byte) []byte {
 	b = appendUint(append(b, 0x94), id) // 0x94: an array of four elements
-	b = appendStr(b, fn)
+	b = AppendString(b, fn)
 	return appendRaw(b, bound)
 }
