@@ -26,8 +26,7 @@ func killChan(ctx context.Context) <-chan struct{} {
 // items already running get the grace period to finish; then the workers
 // still running them are killed, which salvages them as cancelled.
 func (p *Pool) await(rs *runState) {
-	done := make(chan struct{})
-	go func() { rs.wg.Wait(); close(done) }() // awaited below, on every path
+	done := rs.done
 	select {
 	case <-done:
 		return

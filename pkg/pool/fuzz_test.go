@@ -50,11 +50,10 @@ func fuzzProc() (*proc, *runState, []*item) {
 		quit: make(chan struct{}), retry: make(chan *item, 8)}
 	b := &processes{p: p}
 	w := newProc(b, &slot{})
-	rs := &runState{ctx: context.Background()}
+	rs := newRunState(context.Background(), nil, 4)
 	var its []*item
 	for i := range 4 {
 		it := &item{id: uint64(i + 1), index: i, run: rs, call: fuzzCall{}, size: 10}
-		rs.wg.Add(1)
 		w.track(it, time.Now())
 		its = append(its, it)
 	}

@@ -80,14 +80,13 @@ func Submit[A, R any](ctx context.Context, p *Pool, f *task.Func[A, R], a A) *Fu
 		close(fu.done)
 		return fu
 	}
-	rs := &runState{ctx: ctx, each: func(r Result) {
+	rs := newRunState(ctx, func(r Result) {
 		fu.value, fu.err = value(f, &r)
 		if isCancelled(fu.err) {
 			fu.err = fmt.Errorf("pool: %s not run: %w", f.Name(), p.stopCause(ctx))
 		}
 		close(fu.done)
-	}}
-	rs.wg.Add(1)
+	}, 1)
 	it := &item{id: p.ids.Add(1), call: c, run: rs}
 	if err := p.enqueue(ctx, it); err != nil {
 		it.cancelled(err)

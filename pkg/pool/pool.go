@@ -84,13 +84,29 @@ type item struct {
 type runState struct {
 	ctx  context.Context
 	each func(Result)
-	wg   sync.WaitGroup
+	left atomic.Int64  // results still to come, and one while calls are added
+	done chan struct{} // closed once left reaches 0
+}
+
+// newRunState returns the state of a run that awaits n results (or, with
+// a count for its adder, calls still being added).
+func newRunState(ctx context.Context, each func(Result), n int) *runState {
+	rs := &runState{ctx: ctx, each: each, done: make(chan struct{})}
+	rs.left.Store(int64(n))
+	return rs
+}
+
+// finish counts one result, or the end of adding calls, in.
+func (rs *runState) finish() {
+	if rs.left.Add(-1) == 0 {
+		close(rs.done)
+	}
 }
 
 func (it *item) complete(r Result) {
 	r.Index, r.Attempts = it.index, it.attempts
 	it.run.each(r)
-	it.run.wg.Done()
+	it.run.finish()
 }
 
 func (it *item) cancelled(err error) {
@@ -197,8 +213,9 @@ func (p *Pool) check(c task.Call) error {
 // processes still running them are killed and they too are cancelled. Run
 // then returns ctx.Err().
 func (p *Pool) Run(ctx context.Context, n int, build func(i int) task.Call, each func(Result)) error {
-	rs := &runState{ctx: ctx, each: each}
-	rs.wg.Add(n) // once, not per call: the counter is shared with the goroutines completing them
+	// All n counted at once, not per call: the counter is shared with the
+	// goroutines completing them. The one more is Run's own, while it adds.
+	rs := newRunState(ctx, each, n+1)
 	lastFunc := ""
 	for i := range n {
 		c := build(i)
@@ -224,6 +241,7 @@ func (p *Pool) Run(ctx context.Context, n int, build func(i int) task.Call, each
 			break
 		}
 	}
+	rs.finish()
 	p.await(rs)
 	return ctx.Err()
 }

@@ -59,7 +59,7 @@ func Stream[A, R any](ctx context.Context, p *Pool, f *task.Func[A, R], args ite
 		window := streamWindow * p.opts.Workers
 		s := &stream[A, R]{p: p, f: f, room: make(chan struct{}, window), out: make(chan streamed[R], window)}
 		s.ctx, s.cancel = context.WithCancel(ctx)
-		s.rs = runState{ctx: s.ctx, each: s.each}
+		s.rs = newRunState(s.ctx, s.each, 1) // the feeder's count, while it adds
 		s.feeder.Go(func() { s.feed(args) }) // owned by s.feeder, awaited in stop
 		defer s.stop()
 		cancelled := false
@@ -85,7 +85,7 @@ type stream[A, R any] struct {
 	f      *task.Func[A, R]
 	ctx    context.Context // cancelled when the loop ends
 	cancel context.CancelFunc
-	rs     runState
+	rs     *runState
 	// room holds a token for each task from before it is submitted until
 	// its result is taken from out, so out never fills and each never blocks.
 	room   chan struct{}
@@ -104,7 +104,10 @@ type streamed[R any] struct {
 // feed submits a task per element of args, each once a token is free.
 func (s *stream[A, R]) feed(args iter.Seq[A]) {
 	defer close(s.out)
-	defer s.p.await(&s.rs)
+	defer func() {
+		s.rs.finish()
+		s.p.await(s.rs)
+	}()
 	i := 0
 	for a := range args {
 		select {
@@ -121,8 +124,8 @@ func (s *stream[A, R]) feed(args iter.Seq[A]) {
 			i++
 			continue
 		}
-		s.rs.wg.Add(1)
-		it := &item{id: s.p.ids.Add(1), index: i, call: c, run: &s.rs}
+		s.rs.left.Add(1)
+		it := &item{id: s.p.ids.Add(1), index: i, call: c, run: s.rs}
 		i++
 		if err := s.p.enqueue(s.ctx, it); err != nil {
 			it.cancelled(err)
