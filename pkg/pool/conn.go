@@ -155,7 +155,7 @@ func (w *proc) retire() {
 // flight. Tasks that cannot go (cancelled, unencodable) are completed here.
 func (w *proc) encode(buf []byte, batch []*item) []byte {
 	per := w.b.p.opts.Batch
-	now := time.Now()
+	tracked := w.tracked[:0]
 	var bw wire.BatchWriter
 	n, frameStart := 0, 0
 	for _, it := range batch {
@@ -178,7 +178,7 @@ func (w *proc) encode(buf []byte, batch []*item) []byte {
 		}
 		it.attempts++
 		it.size = len(buf) - at
-		w.track(it, now)
+		tracked = append(tracked, it)
 		n++
 		if n == per || len(buf)-frameStart >= maxFrameBytes {
 			buf, _ = bw.End(buf, n) // within MaxFrame: maxFrameBytes plus one task
@@ -188,15 +188,26 @@ func (w *proc) encode(buf []byte, batch []*item) []byte {
 	if n > 0 {
 		buf, _ = bw.End(buf, n)
 	}
+	w.track(tracked, time.Now())
+	clear(tracked)
+	w.tracked = tracked[:0]
 	return buf
 }
 
-func (w *proc) track(it *item, now time.Time) {
-	it.sent = now
-	w.sent++
+// track registers its as in flight, sent at now: under one lock and one
+// count for the whole batch, before it is written.
+func (w *proc) track(its []*item, now time.Time) {
+	var size int64
+	for _, it := range its {
+		it.sent = now
+		size += int64(it.size)
+	}
+	w.sent += len(its)
 	w.mu.Lock()
-	w.inflight.push(it)
+	for _, it := range its {
+		w.inflight.push(it)
+	}
 	w.mu.Unlock()
-	w.n.Add(1)
-	w.bytes.Add(int64(it.size))
+	w.n.Add(int64(len(its)))
+	w.bytes.Add(size)
 }

@@ -54,7 +54,7 @@ func fuzzProc() (*proc, *runState, []*item) {
 	var its []*item
 	for i := range 4 {
 		it := &item{id: uint64(i + 1), index: i, run: rs, call: fuzzCall{}, size: 10}
-		w.track(it, time.Now())
+		w.track([]*item{it}, time.Now())
 		its = append(its, it)
 	}
 	return w, rs, its

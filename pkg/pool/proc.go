@@ -34,6 +34,7 @@ type proc struct {
 	mu       sync.Mutex
 	inflight flight
 	found    []int     // claim's scratch: positions in inflight
+	tracked  []*item   // encode's scratch: the tasks of the batch it encodes; the sender's own
 	lastDone time.Time // when a result last arrived, with TaskTimeout
 	expired  *item     // the task whose timeout killed the worker
 
