@@ -40,6 +40,7 @@ func (w *proc) receive(src io.Reader) error {
 		if its, err = w.claim(rs, its[:0]); err != nil {
 			return err
 		}
+		w.answered(rs)
 		for i, it := range its {
 			w.finish(it, &rs[i])
 		}
@@ -81,19 +82,31 @@ func (w *proc) claim(rs []wire.Result, its []*item) ([]*item, error) {
 	return its, nil
 }
 
-func (w *proc) finish(it *item, r *wire.Result) {
-	nanos := int64(min(r.Nanos, uint64(time.Hour)))
-	if avg := w.avg.Load(); avg == 0 {
-		w.avg.Store(max(nanos, 1))
-	} else {
-		w.avg.Store(max(avg+(nanos-avg)/8, 1))
+// answered counts a frame's results in, before their tasks complete, and
+// folds their compute times into the worker's moving average.
+func (w *proc) answered(rs []wire.Result) {
+	avg := w.avg.Load()
+	for i := range rs {
+		nanos := taskNanos(&rs[i])
+		if avg == 0 {
+			avg = max(nanos, 1)
+		} else {
+			avg = max(avg+(nanos-avg)/8, 1)
+		}
 	}
-	res := resultOf(it, r, time.Duration(nanos))
+	w.avg.Store(avg)
+	w.slot.tasks.Add(int64(len(rs)))
+	w.completed.Add(int64(len(rs)))
+}
+
+// taskNanos is how long the worker says r's function ran, at most an hour.
+func taskNanos(r *wire.Result) int64 { return int64(min(r.Nanos, uint64(time.Hour))) }
+
+func (w *proc) finish(it *item, r *wire.Result) {
+	res := resultOf(it, r, time.Duration(taskNanos(r)))
 	res.Worker, res.PID = w.slot.id, w.pid
 	if te, ok := res.Err.(*TaskError); ok {
 		te.Worker, te.PID = w.slot.id, w.pid
 	}
-	w.slot.tasks.Add(1)
-	w.completed.Add(1)
 	it.complete(res)
 }
