@@ -34,7 +34,7 @@ func demoBarrier(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		"coordinator demo barrier [-workers N] [-rounds R] [-spin D] [-mode process|thread] [-report FILE|-] [-worker PATH]", stderr)
 	workers := fs.Int("workers", 2, "number of waiting workers")
 	rounds := fs.Int("rounds", 100, "number of releases")
-	spin := fs.Duration("spin", 0, "waiters spin this long, yielding the CPU, before they sleep (e.g. 5ms; 0: they sleep at once)")
+	spin := fs.Duration("spin", 0, "in process mode, waiters spin this long, yielding the CPU, before they sleep (e.g. 5ms; 0: they sleep at once)")
 	mode := fs.String("mode", "process", "process or thread")
 	reportTo := fs.String("report", "", "write the JSON report to this file; - writes only the report to stdout")
 	workerPath := fs.String("worker", "", "worker binary (default: the worker beside the coordinator)")
