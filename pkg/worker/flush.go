@@ -39,6 +39,7 @@ func (s *server) add(now bool) error {
 		// At most one flushStale per staleAfter, however many frames go
 		// out meanwhile: it flushes whatever is pending then.
 		s.armed = true
+		s.staleRuns.Add(1)
 		s.stale.Reset(staleAfter)
 	}
 	return s.err
@@ -76,6 +77,7 @@ func (s *server) flush() error {
 // first result armed it, while a task runs on. An error is kept for run,
 // which returns it.
 func (s *server) flushStale() {
+	defer s.staleRuns.Done()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.armed = false

@@ -39,11 +39,15 @@ func Serve(ctx context.Context, in io.Reader, out io.Writer, reg *task.Registry,
 	err := s.run(ctx, r)
 	s.mu.Lock()
 	s.done = true // a flushStale already under way writes nothing now
-	s.stale.Stop()
+	if s.armed && s.stale.Stop() {
+		s.armed = false
+		s.staleRuns.Done() // it will not run
+	}
 	if ferr := s.flush(); err == nil {
 		err = ferr
 	}
 	s.mu.Unlock()
+	s.staleRuns.Wait() // one that started returns at once
 	return err
 }
 
@@ -83,6 +87,8 @@ type server struct {
 	stale *time.Timer // runs flushStale staleAfter after a frame's first result
 	armed bool        // stale is set
 	done  bool        // run has ended: flushStale must not write
+
+	staleRuns sync.WaitGroup // the flushStale that stale is set to start, for Serve to await
 }
 
 // run reads frames and runs their tasks, one goroutine doing both, so that
