@@ -29,10 +29,7 @@ const lockPoll = 20 * time.Millisecond
 // lockWord acquires w for this process. It returns nil, ErrOwnerDead (held),
 // ctx's error or ErrClosed (not held).
 func (r *Region) lockWord(ctx context.Context, w *atomic.Uint32) error {
-	if w.CompareAndSwap(0, r.pid) {
-		return nil
-	}
-	_, err := r.lockSlow(ctx, w)
+	_, err := r.lockWordFrom(ctx, w)
 	return err
 }
 
