@@ -90,3 +90,25 @@ func (c *child) wait(t *testing.T) error {
 		}
 	}
 }
+
+// kill SIGKILLs the child, reaps it, checks that the signal ended it and
+// returns its exit status, as a coordinator reports it.
+func (c *child) kill(t *testing.T) string {
+	t.Helper()
+	if err := c.cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	werr := c.wait(t)
+	if werr == nil || werr.Error() != "signal: killed" {
+		t.Fatalf("child %d exit = %v, want signal: killed", c.pid(), werr)
+	}
+	return werr.Error()
+}
+
+// reportDeath tells r that the child ended with status.
+func (c *child) reportDeath(t *testing.T, r *cond.Region, status string) {
+	t.Helper()
+	if err := r.ProcessDied(c.pid(), status); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -92,17 +92,9 @@ func TestProcessDiedBreaksBarrier(t *testing.T) {
 			}
 			eventually(t, "parties at the barrier", func() bool { return b.Waiting() == want })
 
-			if err := victim.cmd.Process.Kill(); err != nil {
-				t.Fatal(err)
-			}
-			werr := victim.wait(t)
-			if werr == nil || werr.Error() != "signal: killed" {
-				t.Fatalf("victim exit = %v, want signal: killed", werr)
-			}
+			status := victim.kill(t)
 			reported := cond.Now()
-			if err := r.ProcessDied(victim.pid(), werr.Error()); err != nil {
-				t.Fatal(err)
-			}
+			victim.reportDeath(t, r, status)
 			for _, k := range survivors {
 				expectDeath(t, k, victim.pid(), reported)
 			}
@@ -129,11 +121,7 @@ func TestProcessDiedBetweenRounds(t *testing.T) {
 				k.expect(t, "ready")
 				kids = append(kids, k)
 			}
-			_ = kids[0].cmd.Process.Kill()
-			werr := kids[0].wait(t)
-			if err := r.ProcessDied(kids[0].pid(), werr.Error()); err != nil {
-				t.Fatal(err)
-			}
+			kids[0].reportDeath(t, r, kids[0].kill(t))
 			if members < parties { // left: this process and members-1 children
 				checkBrokenByDeath(t, b, kids[0].pid())
 				return
@@ -172,12 +160,9 @@ func TestProcessDiedHoldingBarrierLock(t *testing.T) {
 			g.Go(func() { _, _, mine = b.Wait(testCtx(t)) }) // blocked on the internal lock
 			time.Sleep(settle)
 
-			_ = victim.cmd.Process.Kill()
-			werr := victim.wait(t)
+			status := victim.kill(t)
 			if !late {
-				if err := r.ProcessDied(victim.pid(), werr.Error()); err != nil {
-					t.Fatal(err)
-				}
+				victim.reportDeath(t, r, status)
 			}
 			for _, k := range survivors {
 				var pid int
@@ -203,9 +188,7 @@ func TestProcessDiedHoldingBarrierLock(t *testing.T) {
 				t.Fatalf("Wait blocked behind the victim = %v, want a PartyDiedError for %d", mine, victim.pid())
 			}
 			if late {
-				if err := r.ProcessDied(victim.pid(), werr.Error()); err != nil {
-					t.Fatal(err)
-				}
+				victim.reportDeath(t, r, status)
 			}
 			checkBrokenByDeath(t, b, victim.pid())
 		})
@@ -262,12 +245,9 @@ func TestProcessDiedHoldingLock(t *testing.T) {
 			var g group
 			g.Go(func() { lockErr = c.Lock(ctx) }) // blocked behind the child
 			time.Sleep(settle)
-			_ = k.cmd.Process.Kill()
-			werr := k.wait(t)
+			status := k.kill(t)
 			if report {
-				if err := r.ProcessDied(k.pid(), werr.Error()); err != nil {
-					t.Fatal(err)
-				}
+				k.reportDeath(t, r, status)
 			}
 			g.Wait(t)
 			if lockErr != cond.ErrOwnerDead {
@@ -293,11 +273,7 @@ func TestProcessDiedLeavesCondQueue(t *testing.T) {
 	k := startChild(t, r, "cond-wait")
 	k.expect(t, "ready")
 	locked(t, c, func() bool { return true }) // the child is queued now
-	_ = k.cmd.Process.Kill()
-	werr := k.wait(t)
-	if err := r.ProcessDied(k.pid(), werr.Error()); err != nil {
-		t.Fatal(err)
-	}
+	k.reportDeath(t, r, k.kill(t))
 	w := startWaiters(t, c, 1, testCtx(t))
 	locked(t, c, func() bool { c.Notify(1); return true })
 	w.g.Wait(t)
