@@ -20,7 +20,6 @@ type collector struct {
 	retries atomic.Int64
 	compute atomic.Int64 // nanoseconds the tasks' functions ran
 	decode  atomic.Int64 // nanoseconds spent decoding result values, estimated
-	decoded atomic.Int64 // result values decoded
 
 	sum     atomic.Int64 // of integer outputs
 	notInts atomic.Bool  // some output is not an integer
@@ -29,8 +28,8 @@ type collector struct {
 	firstFail *report.Result
 }
 
-// decodeSample: one result value in decodeSample has its decoding timed,
-// standing for the others. Reading the clock twice per result cost as much
+// decodeSample: the result values of one task in decodeSample (by index)
+// have their decoding timed, standing for the others. Reading the clock twice per result cost as much
 // as decoding a small value.
 const decodeSample = 16
 
@@ -52,7 +51,7 @@ func (c *collector) add(r pool.Result) {
 		c.failed.Add(1)
 	} else {
 		var start time.Time
-		timed := r.Raw != nil && c.decoded.Add(1)%decodeSample == 0
+		timed := r.Raw != nil && r.Index%decodeSample == 0
 		if timed {
 			start = time.Now()
 		}
