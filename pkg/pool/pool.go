@@ -96,6 +96,9 @@ func newRunState(ctx context.Context, each func(Result), n int) *runState {
 	return rs
 }
 
+// expect counts one more call whose result is to come.
+func (rs *runState) expect() { rs.left.Add(1) }
+
 // finish counts one result, or the end of adding calls, in.
 func (rs *runState) finish() {
 	if rs.left.Add(-1) == 0 {

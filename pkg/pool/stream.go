@@ -124,7 +124,7 @@ func (s *stream[A, R]) feed(args iter.Seq[A]) {
 			i++
 			continue
 		}
-		s.rs.left.Add(1)
+		s.rs.expect()
 		it := &item{id: s.p.ids.Add(1), index: i, call: c, run: s.rs}
 		i++
 		if err := s.p.enqueue(s.ctx, it); err != nil {
