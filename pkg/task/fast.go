@@ -11,7 +11,8 @@ import (
 // The fast paths below encode and decode the most common argument and
 // result types (byte slices, strings, integers, booleans) without the
 // reflective codec and without boxing them: the bytes they read and write
-// are exactly those of AppendValue and Unmarshal (TestFastPaths checks it),
+// are exactly those of AppendValue and Unmarshal (TestAppendFastMatchesAppendValue,
+// TestDecodeArgMatchesUnmarshal and FuzzDecodeArg check it),
 // which remain the path for every other type and every other encoding.
 
 // appendFast appends the encoding of *v if v points to a type with a fast

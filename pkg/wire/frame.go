@@ -62,8 +62,8 @@ func (r *Reader) Next() ([]byte, error) {
 }
 
 // Ready reports whether a whole frame is already buffered, so that Next
-// returns it without reading from the stream. A reader uses it to gather
-// the frames that arrived together before acting on them.
+// returns it without reading from the stream: a worker writes its pending
+// results only when it is not, before it would wait for input.
 func (r *Reader) Ready() bool {
 	n := r.r.Buffered()
 	if n < HeaderSize {
