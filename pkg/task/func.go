@@ -39,7 +39,7 @@ type Func[A, R any] struct {
 // it), and only exported struct fields travel; unexported ones arrive as
 // their zero value. Thread mode passes values as they are.
 func Register[A, R any](name string, fn func(context.Context, A) (R, error)) *Func[A, R] {
-	Default.add(&Entry{name: name, arity: 1, invoke: func(ctx context.Context, args [][]byte, out []byte) ([]byte, error) {
+	Default.add(&Entry{name: name, arity: 1, invoke: func(ctx context.Context, args rawArgs, out []byte) ([]byte, error) {
 		a, err := decodeArg[A](args[0])
 		if err != nil {
 			return out, badArg(name, 1, err)
@@ -106,7 +106,7 @@ type Func2[B, A, R any] struct {
 // Register2 records fn under name in the Default registry, as Register does,
 // for a function of two arguments; the first is the one Bind fixes.
 func Register2[B, A, R any](name string, fn func(context.Context, B, A) (R, error)) *Func2[B, A, R] {
-	Default.add(&Entry{name: name, arity: 2, invoke: func(ctx context.Context, args [][]byte, out []byte) ([]byte, error) {
+	Default.add(&Entry{name: name, arity: 2, invoke: func(ctx context.Context, args rawArgs, out []byte) ([]byte, error) {
 		b, err := decodeArg[B](args[0])
 		if err != nil {
 			return out, badArg(name, 1, err)

@@ -18,8 +18,16 @@ type Entry struct {
 	arity int
 	// invoke decodes the positional arguments (bound ones first), calls the
 	// function and appends its encoded result to out.
-	invoke func(ctx context.Context, args [][]byte, out []byte) ([]byte, error)
+	invoke func(ctx context.Context, args rawArgs, out []byte) ([]byte, error)
 }
+
+// maxArity is the most positional arguments a registered function takes.
+const maxArity = 2
+
+// rawArgs are the encoded positional arguments of a call. They go to
+// Entry.invoke by value: a slice would escape through the func value and
+// cost an allocation per task.
+type rawArgs [maxArity][]byte
 
 // Name returns the name the function is registered under.
 func (e *Entry) Name() string { return e.name }
@@ -35,7 +43,7 @@ func (e *Entry) Arity() int { return e.arity }
 // stack; bad arguments give wire.KindBadArgs and a returned error
 // wire.KindError. On failure out is returned unchanged.
 func (e *Entry) Invoke(ctx context.Context, bound, args, out []byte) (res []byte, werr *wire.Error) {
-	var buf [4][]byte
+	var buf [maxArity + 2][]byte // room to count a few too many without allocating
 	elems, err := wire.SplitArray(bound, buf[:0])
 	if err == nil {
 		elems, err = wire.SplitArray(args, elems)
@@ -52,7 +60,9 @@ func (e *Entry) Invoke(ctx context.Context, bound, args, out []byte) (res []byte
 			res, werr = out, &wire.Error{Kind: wire.KindPanic, Message: fmt.Sprint(p), Stack: string(debug.Stack())}
 		}
 	}()
-	res, err = e.invoke(ctx, elems, out)
+	var raw rawArgs
+	copy(raw[:], elems)
+	res, err = e.invoke(ctx, raw, out)
 	if err != nil {
 		return out, asWireError(err)
 	}

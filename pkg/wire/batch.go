@@ -56,8 +56,8 @@ func (w BatchWriter) End(b []byte, n int) ([]byte, error) {
 // DecodeTasks decodes a Tasks body, appending to dst. Bound and Args alias
 // body, which the caller must therefore keep unchanged while it uses them.
 func DecodeTasks(body []byte, dst []Task) ([]Task, error) {
-	d, err := open(body, TypeTasks, 2)
-	if err != nil {
+	var d decoder
+	if err := d.open(body, TypeTasks, 2); err != nil {
 		return dst, err
 	}
 	n, err := d.arrayLen()
@@ -152,8 +152,8 @@ func AppendResult(b []byte, r *Result) []byte {
 // DecodeResults decodes a Results body, appending to dst. Values alias body;
 // the Value of a failed result is nil.
 func DecodeResults(body []byte, dst []Result) ([]Result, error) {
-	d, err := open(body, TypeResults, 2)
-	if err != nil {
+	var d decoder
+	if err := d.open(body, TypeResults, 2); err != nil {
 		return dst, err
 	}
 	n, err := d.arrayLen()

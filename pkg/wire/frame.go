@@ -44,7 +44,13 @@ func max64k(n int) int { return max(n, 4<<10) }
 // the caller owns. It returns io.EOF when the stream ends cleanly between
 // frames, ErrTruncated when it ends inside one, and ErrFrameTooLarge or
 // ErrEmptyFrame for a bad length, before allocating anything.
-func (r *Reader) Next() ([]byte, error) {
+func (r *Reader) Next() ([]byte, error) { return r.NextInto(nil) }
+
+// NextInto is Next reading the body into buf's storage, overwriting it,
+// when the body fits, so that a reader done with one body before it reads
+// the next allocates nothing; otherwise it allocates as Next does and leaves
+// buf alone.
+func (r *Reader) NextInto(buf []byte) ([]byte, error) {
 	if k, err := io.ReadFull(r.r, r.hdr[:]); err != nil {
 		if errors.Is(err, io.ErrUnexpectedEOF) {
 			return nil, fmt.Errorf("%w: %d of %d header bytes", ErrTruncated, k, HeaderSize)
@@ -58,7 +64,7 @@ func (r *Reader) Next() ([]byte, error) {
 	case uint64(n) > uint64(r.max):
 		return nil, fmt.Errorf("%w: %d > %d", ErrFrameTooLarge, n, r.max)
 	}
-	return r.body(int(n))
+	return r.body(int(n), buf)
 }
 
 // Ready reports whether a whole frame is already buffered, so that Next
@@ -73,10 +79,14 @@ func (r *Reader) Ready() bool {
 	return uint64(n-HeaderSize) >= uint64(binary.BigEndian.Uint32(hdr))
 }
 
-// body reads n bytes, growing the buffer as data arrives rather than
-// trusting the declared length up front.
-func (r *Reader) body(n int) ([]byte, error) {
-	buf := make([]byte, 0, min(n, growStep))
+// body reads n bytes into buf, or, when they do not fit, a buffer grown as
+// data arrives rather than sized by the declared length up front.
+func (r *Reader) body(n int, buf []byte) ([]byte, error) {
+	if cap(buf) >= n {
+		buf = buf[:0]
+	} else {
+		buf = make([]byte, 0, min(n, growStep))
+	}
 	for len(buf) < n {
 		if len(buf) == cap(buf) {
 			// Exact doubling: append's own growth would overshoot n and,

@@ -88,25 +88,25 @@ func PeekType(body []byte) (Type, error) {
 }
 
 // open checks that body is an array of at least n elements whose first is
-// type t, and returns a decoder positioned after the type.
-func open(body []byte, t Type, n int) (*decoder, error) {
-	d := &decoder{b: body}
+// type t, and positions d on body after the type.
+func (d *decoder) open(body []byte, t Type, n int) error {
+	*d = decoder{b: body}
 	got, err := d.arrayLen()
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if got < n {
-		return nil, d.fail(fmt.Sprintf("%s message of %d elements, want %d", t, got, n))
+		return d.fail(fmt.Sprintf("%s message of %d elements, want %d", t, got, n))
 	}
 	typ, err := d.uint()
 	if err != nil {
-		return nil, err
+		return err
 	}
 	// Compare before narrowing: type 259 must not pass for 3.
 	if typ != uint64(t) {
-		return nil, d.fail(fmt.Sprintf("want %s message, found type %d", t, typ))
+		return d.fail(fmt.Sprintf("want %s message, found type %d", t, typ))
 	}
-	return d, nil
+	return nil
 }
 
 // AppendHello appends a Hello frame to b.
@@ -126,8 +126,8 @@ func AppendHello(b []byte, h Hello) ([]byte, error) {
 // DecodeHello decodes a Hello body.
 func DecodeHello(body []byte) (Hello, error) {
 	var h Hello
-	d, err := open(body, TypeHello, 4)
-	if err != nil {
+	var d decoder
+	if err := d.open(body, TypeHello, 4); err != nil {
 		return h, err
 	}
 	v, err := d.int()
@@ -169,8 +169,8 @@ func AppendWelcome(b []byte, w Welcome) ([]byte, error) {
 // DecodeWelcome decodes a Welcome body.
 func DecodeWelcome(body []byte) (Welcome, error) {
 	var w Welcome
-	d, err := open(body, TypeWelcome, 3)
-	if err != nil {
+	var d decoder
+	if err := d.open(body, TypeWelcome, 3); err != nil {
 		return w, err
 	}
 	v, err := d.int()

@@ -387,3 +387,43 @@ func TestReaderReady(t *testing.T) {
 		t.Fatal("not Ready with the second frame buffered")
 	}
 }
+
+// NextInto reads a body into the buffer it is given when the body fits, and
+// into a new one, leaving the given one alone, when it does not.
+func TestReaderNextInto(t *testing.T) {
+	small, err := wire.AppendResults(nil, []wire.Result{{ID: 1, Value: []byte{0x01}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	big, err := wire.AppendResults(nil, []wire.Result{{ID: 2, Value: append([]byte{0xc4, 200}, make([]byte, 200)...)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stream := append(append(append([]byte{}, small...), big...), small...)
+	r := wire.NewReader(bytes.NewReader(stream), 0, 0)
+
+	buf := make([]byte, 64)
+	got, err := r.NextInto(buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, small[wire.HeaderSize:]) || &got[:1][0] != &buf[0] {
+		t.Fatalf("a body that fits: got % x in another buffer (%v), want % x in the one given",
+			got, &got[:1][0] != &buf[0], small[wire.HeaderSize:])
+	}
+	before := bytes.Clone(buf)
+	got, err = r.NextInto(buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, big[wire.HeaderSize:]) || !bytes.Equal(buf, before) {
+		t.Fatalf("a body larger than the buffer: got % x, buffer changed %v", got[:8], !bytes.Equal(buf, before))
+	}
+	got, err = r.NextInto(got)
+	if err != nil || !bytes.Equal(got, small[wire.HeaderSize:]) {
+		t.Fatalf("reading into the grown buffer: % x, %v", got, err)
+	}
+	if _, err := r.NextInto(got); !errors.Is(err, io.EOF) {
+		t.Fatalf("at the end: %v, want io.EOF", err)
+	}
+}

@@ -102,18 +102,22 @@ func (s *server) run(ctx context.Context, r *wire.Reader) error {
 		e    *task.Entry
 	}
 	var ts []wire.Task
+	var keep []byte // the buffer frames are read into
 	for {
 		if !r.Ready() { // about to wait for input: what is pending goes first
 			if err := s.flushNow(); err != nil {
 				return err
 			}
 		}
-		body, err := r.Next()
+		body, err := r.NextInto(keep)
 		if errors.Is(err, io.EOF) {
 			return nil
 		}
 		if err != nil {
 			return fmt.Errorf("worker: reading tasks: %w", err)
+		}
+		if cap(body) <= keepBody {
+			keep = body // nothing holds on to it once its tasks have run: see below
 		}
 		typ, err := wire.PeekType(body)
 		if err != nil {
@@ -136,7 +140,9 @@ func (s *server) run(ctx context.Context, r *wire.Reader) error {
 					return err
 				}
 			}
-			clear(ts) // let the frame go
+			// The arguments were decoded into values of their own and the
+			// results encoded into s.buf: the body may be read over.
+			clear(ts)
 		case wire.TypeShutdown:
 			return nil
 		default: // docs/PROTOCOL.md: a worker ignores what it does not know
@@ -144,6 +150,10 @@ func (s *server) run(ctx context.Context, r *wire.Reader) error {
 		}
 	}
 }
+
+// keepBody is the largest frame buffer the worker reuses for the next
+// frame; a larger one, read for a frame of large arguments, is let go.
+const keepBody = 1 << 20
 
 // maxResult bounds one encoded result so that a Results frame, which holds
 // up to flushBytes before it is sent, never exceeds wire.MaxFrame.
