@@ -16,6 +16,16 @@ import (
 func FuzzReceive(f *testing.F) {
 	f.Fuzz(func(t *testing.T, stream []byte) {
 		w, rs, its := fuzzProc()
+		// Completed items are recycled (zeroed): note what they were first.
+		type task struct {
+			it    *item
+			id    uint64
+			index int
+		}
+		tasks := make([]task, len(its))
+		for i, it := range its {
+			tasks[i] = task{it, it.id, it.index}
+		}
 		var completed sync.Map // index → times completed
 		rs.each = func(r Result) {
 			n, _ := completed.LoadOrStore(r.Index, new(int))
@@ -30,15 +40,15 @@ func FuzzReceive(f *testing.F) {
 		for len(w.b.p.retry) > 0 {
 			requeued[<-w.b.p.retry]++
 		}
-		for _, it := range its {
-			n, done := completed.Load(it.index)
+		for _, tk := range tasks {
+			n, done := completed.Load(tk.index)
 			switch {
-			case done && requeued[it] > 0:
-				t.Fatalf("task %d both completed and requeued", it.id)
+			case done && requeued[tk.it] > 0:
+				t.Fatalf("task %d both completed and requeued", tk.id)
 			case done && *n.(*int) != 1:
-				t.Fatalf("task %d completed %d times", it.id, *n.(*int))
-			case !done && requeued[it] != 1:
-				t.Fatalf("task %d requeued %d times, not completed (receive: %v)", it.id, requeued[it], err)
+				t.Fatalf("task %d completed %d times", tk.id, *n.(*int))
+			case !done && requeued[tk.it] != 1:
+				t.Fatalf("task %d requeued %d times, not completed (receive: %v)", tk.id, requeued[tk.it], err)
 			}
 		}
 	})

@@ -87,7 +87,7 @@ func Submit[A, R any](ctx context.Context, p *Pool, f *task.Func[A, R], a A) *Fu
 		}
 		close(fu.done)
 	}, 1)
-	it := &item{id: p.ids.Add(1), call: c, run: rs}
+	it := p.newItem(0, c, rs)
 	if err := p.enqueue(ctx, it); err != nil {
 		it.cancelled(err)
 	}

@@ -28,6 +28,10 @@ type Pool struct {
 	b     backend
 	ids   atomic.Uint64
 	stats stats // serialization counters, see Stats
+	// items are tasks' items to use again: those of tasks completed on
+	// the hot paths, which nothing refers to once completed (see recycle).
+	// Fresh memory is what a short run pays most for, in page faults.
+	items sync.Pool
 	// objs are the conds and barriers the workers share: in process mode
 	// those of region, which every worker maps; in thread mode local ones.
 	objs   cond.Objects
@@ -104,6 +108,23 @@ func (rs *runState) finish() {
 	if rs.left.Add(-1) == 0 {
 		close(rs.done)
 	}
+}
+
+// newItem returns the item of call c, the index-th of rs.
+func (p *Pool) newItem(index int, c task.Call, rs *runState) *item {
+	it, _ := p.items.Get().(*item)
+	if it == nil {
+		it = new(item)
+	}
+	*it = item{id: p.ids.Add(1), index: index, call: c, run: rs}
+	return it
+}
+
+// recycle lets newItem reuse it, which has completed and to which the
+// pool holds no reference any more.
+func (p *Pool) recycle(it *item) {
+	*it = item{}
+	p.items.Put(it)
 }
 
 func (it *item) complete(r Result) {
@@ -235,7 +256,7 @@ func (p *Pool) Run(ctx context.Context, n int, build func(i int) task.Call, each
 			}
 			lastFunc = c.Func()
 		}
-		it := &item{id: p.ids.Add(1), index: i, call: c, run: rs}
+		it := p.newItem(i, c, rs)
 		if err := p.enqueue(ctx, it); err != nil {
 			it.cancelled(err)
 			for j := i + 1; j < n; j++ {

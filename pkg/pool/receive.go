@@ -37,20 +37,28 @@ func (w *proc) receive(src io.Reader) error {
 		if rs, err = w.decodeCounted(body, rs[:0]); err != nil {
 			return err
 		}
-		if its, err = w.claim(rs, its[:0]); err != nil {
+		var reuse bool
+		if its, reuse, err = w.claim(rs, its[:0]); err != nil {
 			return err
 		}
 		w.answered(rs)
 		for i, it := range its {
 			w.finish(it, &rs[i])
+			if reuse {
+				w.b.p.recycle(it)
+			}
 		}
+		clear(its)
 	}
 }
 
 // claim takes the tasks that rs answers out of the in-flight set. A result
 // for a task the worker does not hold (or answers twice) is a protocol
-// error; the set is then left as it was, for salvage.
-func (w *proc) claim(rs []wire.Result, its []*item) ([]*item, error) {
+// error; the set is then left as it was, for salvage. reuse says whether
+// nothing else refers to the tasks, so that their items can be recycled once
+// complete: always, unless a task's timeout is killing the worker, whose
+// salvage looks for that task by its item.
+func (w *proc) claim(rs []wire.Result, its []*item) (_ []*item, reuse bool, _ error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	var size int64
@@ -61,7 +69,7 @@ func (w *proc) claim(rs []wire.Result, its []*item) ([]*item, error) {
 			for j, back := range its {
 				w.inflight.put(found[j], back)
 			}
-			return its[:0], fmt.Errorf("%w: result for task %d, which the worker does not hold", wire.ErrMalformed, rs[i].ID)
+			return its[:0], false, fmt.Errorf("%w: result for task %d, which the worker does not hold", wire.ErrMalformed, rs[i].ID)
 		}
 		it := w.inflight.take(at)
 		found, next = append(found, at), at+1
@@ -79,7 +87,7 @@ func (w *proc) claim(rs []wire.Result, its []*item) ([]*item, error) {
 	case w.wake <- struct{}{}:
 	default:
 	}
-	return its, nil
+	return its, w.expired == nil, nil
 }
 
 // answered counts a frame's results in, before their tasks complete, and

@@ -125,7 +125,7 @@ func (s *stream[A, R]) feed(args iter.Seq[A]) {
 			continue
 		}
 		s.rs.expect()
-		it := &item{id: s.p.ids.Add(1), index: i, call: c, run: s.rs}
+		it := s.p.newItem(i, c, s.rs)
 		i++
 		if err := s.p.enqueue(s.ctx, it); err != nil {
 			it.cancelled(err)

@@ -96,6 +96,7 @@ func (t *threads) loop(id int) {
 		}
 		t.tasks[id].Add(1)
 		it.complete(r)
+		t.p.recycle(it)
 	}
 }
 
