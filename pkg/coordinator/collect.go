@@ -7,6 +7,7 @@ import (
 
 	"github.com/brinehq/brine/pkg/pool"
 	"github.com/brinehq/brine/pkg/report"
+	"github.com/brinehq/brine/pkg/task"
 )
 
 // collector gathers results as they arrive, from the pool's goroutines.
@@ -42,6 +43,14 @@ func newCollector(n int, keep bool) *collector {
 }
 
 func (c *collector) add(r pool.Result) {
+	c.compute.Add(int64(r.Compute))
+	if r.Attempts > 1 {
+		c.retries.Add(int64(r.Attempts - 1))
+	}
+	if r.Err == nil && c.results == nil && c.tallyRaw(r.Raw) {
+		c.done.Add(1)
+		return
+	}
 	rr := report.Result{Task: r.Index, Status: "ok", Worker: r.Worker, PID: r.PID, Attempts: r.Attempts}
 	if r.Err != nil {
 		rr.Status, rr.Error = "error", &report.Error{Message: r.Err.Error()}
@@ -67,15 +76,28 @@ func (c *collector) add(r pool.Result) {
 			c.ok.Add(1)
 		}
 	}
-	c.compute.Add(int64(r.Compute))
-	if r.Attempts > 1 {
-		c.retries.Add(int64(r.Attempts - 1))
-	}
 	c.tally(&rr)
 	if c.results != nil {
 		c.results[r.Index] = rr // each index is written once, by one goroutine
 	}
 	c.done.Add(1)
+}
+
+// tallyRaw counts an encoded scalar result in without decoding it into an
+// interface, which would allocate for every result, and returns false for
+// any other value, which add decodes.
+func (c *collector) tallyRaw(raw []byte) bool {
+	n, isInt, scalar := task.ScalarInt(raw)
+	if !scalar {
+		return false
+	}
+	if isInt {
+		c.sum.Add(n)
+	} else if !c.notInts.Load() {
+		c.notInts.Store(true)
+	}
+	c.ok.Add(1)
+	return true
 }
 
 func (c *collector) tally(r *report.Result) {

@@ -88,6 +88,32 @@ func DecodeAny(raw []byte) (any, error) {
 	return v, err
 }
 
+// ScalarInt tells, without decoding into an interface or allocating,
+// whether raw is exactly one msgpack nil, bool, number, string or binary
+// (scalar), and if it is an integer, its value as DecodeAny's would convert
+// to int64 (wrapping above math.MaxInt64). For anything else scalar is
+// false and only DecodeAny can tell a valid value from an invalid one.
+func ScalarInt(raw []byte) (n int64, isInt, scalar bool) {
+	if n, ok := decodeInt(raw); ok {
+		return n, true, true
+	}
+	if len(raw) == 9 && raw[0] == 0xcf { // a uint64 above math.MaxInt64
+		return int64(binary.BigEndian.Uint64(raw[1:])), true, true
+	}
+	if _, _, ok := payload(raw); ok {
+		return 0, false, true
+	}
+	switch {
+	case len(raw) == 1:
+		return 0, false, raw[0] == 0xc0 || raw[0] == 0xc2 || raw[0] == 0xc3
+	case len(raw) == 5:
+		return 0, false, raw[0] == 0xca
+	case len(raw) == 9:
+		return 0, false, raw[0] == 0xcb
+	}
+	return 0, false, false
+}
+
 // decodeScalar decodes raw if it is exactly one msgpack nil, bool, number,
 // string or binary; ok is false for anything else, left to Unmarshal.
 func decodeScalar(raw []byte) (v any, ok bool) {

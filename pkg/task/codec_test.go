@@ -85,3 +85,63 @@ func isNaN(v any) bool {
 	}
 	return false
 }
+
+// ScalarInt agrees with DecodeAny: what it calls a scalar decodes to one,
+// and what it calls an integer decodes to that integer.
+func TestScalarIntMatchesDecodeAny(t *testing.T) {
+	for _, raw := range decodeAnySamples(t) {
+		checkScalarInt(t, raw)
+	}
+	if _, _, scalar := ScalarInt([]byte{0x92, 0x01, 0xa1, 'x'}); scalar {
+		t.Error("an array is called a scalar")
+	}
+}
+
+func FuzzScalarInt(f *testing.F) {
+	for _, raw := range decodeAnySamples(f) {
+		f.Add(raw)
+	}
+	f.Add([]byte{0xcb, 0, 0}) // float 64 cut short
+	f.Add([]byte{0xc0, 0xc0}) // nil and a trailing byte
+	f.Fuzz(checkScalarInt)
+}
+
+func checkScalarInt(t *testing.T, raw []byte) {
+	t.Helper()
+	n, isInt, scalar := ScalarInt(raw)
+	v, err := DecodeAny(raw)
+	_, decodedScalar := decodeScalar(raw)
+	if scalar != decodedScalar {
+		t.Fatalf("% x: ScalarInt scalar %v, decodeScalar %v", raw[:min(len(raw), 16)], scalar, decodedScalar)
+	}
+	if !scalar {
+		return
+	}
+	if err != nil {
+		t.Fatalf("% x: ScalarInt calls it a scalar, DecodeAny fails: %v", raw[:min(len(raw), 16)], err)
+	}
+	want, wantInt := int64(0), true
+	switch x := v.(type) {
+	case int8:
+		want = int64(x)
+	case int16:
+		want = int64(x)
+	case int32:
+		want = int64(x)
+	case int64:
+		want = x
+	case uint8:
+		want = int64(x)
+	case uint16:
+		want = int64(x)
+	case uint32:
+		want = int64(x)
+	case uint64:
+		want = int64(x)
+	default:
+		wantInt = false
+	}
+	if isInt != wantInt || n != want {
+		t.Fatalf("% x: ScalarInt = %d, %v; DecodeAny = %#v (%T)", raw[:min(len(raw), 16)], n, isInt, v, v)
+	}
+}
