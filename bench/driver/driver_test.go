@@ -154,12 +154,6 @@ func TestParseSummary(t *testing.T) {
 	}
 }
 
-func TestReportable(t *testing.T) {
-	if !reportable(100_000, 0) || reportable(100_000, 4096) || reportable(300, 1<<20) {
-		t.Error("reportable: want only small reports read as JSON")
-	}
-}
-
 func TestParseBarrierReport(t *testing.T) {
 	keys := barrierKeys("b")
 	got, err := parseBarrierReport([]byte(`{"schema":"brine.report/v1","barrier":{"kind":"barrier","workers":2,

@@ -132,8 +132,8 @@ func writeReport(w io.Writer, c config, h *host, s *samples, markdown bool) erro
 // methods says how each figure is taken, for RESULTS.md.
 func methods(c config) string {
 	return fmt.Sprintf(`- brine throughput: `+"`bin/coordinator -workers 2 -job echo -tasks %[1]d -size S [-batch 1] [-mode thread]`"+
-		`; runs[0].throughput_per_second of `+"`-report -`"+` for payload 0. A report holds every task's output, so for
-  4 KiB and 1 MiB payloads (a 560 MB report at 4 KiB) the wall and tasks/s columns of the summary table are read instead.
+		`; the wall and tasks/s columns of its summary table. No report is written: a report keeps every task's output in the
+  coordinator, which costs a 100,000-task run of trivial tasks about a third of its throughput (560 MB at 4 KiB).
 - Python: scripts/pool_anchor.py runs single (executor, mode) pairs of pool_bench.py (inc / echo4k, a warmed pool of 2);
   Pool.map and ThreadPool.map with %[2]s tasks (Pool.map's default chunksize depends on it), except Pool.map chunksize=1
   with 4 KiB payloads: %[11]s tasks (each task is its own chunk, so the rate does not depend on the count, and 100,000 take
