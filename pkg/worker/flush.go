@@ -22,8 +22,11 @@ const (
 )
 
 // add appends the result in s.one to the pending frame and writes the frame
-// now, when it is full, or, by flushStale, once it is staleAfter old.
-func (s *server) add(now bool) error {
+// now, when it is full, or, by flushStale, once it is staleAfter old if
+// another task runs meanwhile (more). Without more, run writes it before it
+// waits for input, and no timer is set: a lone task's round trip wakes
+// nothing later.
+func (s *server) add(now, more bool) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	first := s.n == 0
@@ -35,7 +38,7 @@ func (s *server) add(now bool) error {
 	if now || len(s.buf) >= flushBytes {
 		return s.flush()
 	}
-	if first && !s.armed {
+	if more && !s.armed {
 		// At most one flushStale per staleAfter, however many frames go
 		// out meanwhile: it flushes whatever is pending then.
 		s.armed = true

@@ -136,7 +136,8 @@ func (s *server) run(ctx context.Context, r *wire.Reader) error {
 				}
 				// A long task's result goes at once; short ones' travel
 				// together.
-				if err := s.add(s.invoke(ctx, last.e, t) >= flushTime); err != nil {
+				took := s.invoke(ctx, last.e, t)
+				if err := s.add(took >= flushTime, i+1 < len(ts) || r.Ready()); err != nil {
 					return err
 				}
 			}
