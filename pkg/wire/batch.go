@@ -47,10 +47,16 @@ func beginBatch(b []byte, t Type) ([]byte, BatchWriter) {
 }
 
 // End finishes the frame after exactly n elements were appended to it.
-func (w BatchWriter) End(b []byte, n int) ([]byte, error) {
+func (w BatchWriter) End(b []byte, n int) ([]byte, error) { return w.EndBefore(b, n, 0) }
+
+// EndBefore is End for a frame whose last rest bytes, completing its n
+// elements, are not in b: the caller writes them right after the frame
+// EndBefore returns, so that a large element goes out without being copied
+// into b.
+func (w BatchWriter) EndBefore(b []byte, n, rest int) ([]byte, error) {
 	p := b[w.countAt+1:]
 	p[0], p[1], p[2], p[3] = byte(n>>24), byte(n>>16), byte(n>>8), byte(n)
-	return endFrame(b, w.start)
+	return endFrame(b, w.start, rest)
 }
 
 // DecodeTasks decodes a Tasks body, appending to dst. Bound and Args alias

@@ -114,9 +114,10 @@ func beginFrame(b []byte) ([]byte, int) {
 	return append(b, 0, 0, 0, 0), len(b)
 }
 
-// endFrame writes the length prefix of the frame that starts at start.
-func endFrame(b []byte, start int) ([]byte, error) {
-	n := len(b) - start - HeaderSize
+// endFrame writes the length prefix of the frame that starts at start and
+// ends rest bytes after b.
+func endFrame(b []byte, start, rest int) ([]byte, error) {
+	n := len(b) - start - HeaderSize + rest
 	if n > MaxFrame {
 		return b[:start], fmt.Errorf("%w: %d > %d", ErrFrameTooLarge, n, MaxFrame)
 	}

@@ -120,7 +120,7 @@ func AppendHello(b []byte, h Hello) ([]byte, error) {
 	for _, f := range h.Funcs {
 		b = AppendString(b, f)
 	}
-	return endFrame(b, start)
+	return endFrame(b, start, 0)
 }
 
 // DecodeHello decodes a Hello body.
@@ -163,7 +163,7 @@ func AppendWelcome(b []byte, w Welcome) ([]byte, error) {
 	b = appendUint(b, uint64(TypeWelcome))
 	b = AppendInt(b, int64(w.Version))
 	b = AppendInt(b, int64(w.Worker))
-	return endFrame(b, start)
+	return endFrame(b, start, 0)
 }
 
 // DecodeWelcome decodes a Welcome body.
@@ -190,6 +190,6 @@ func AppendShutdown(b []byte) []byte {
 	b, start := beginFrame(b)
 	b = appendArrayLen(b, 1)
 	b = appendUint(b, uint64(TypeShutdown))
-	b, _ = endFrame(b, start) // three bytes cannot exceed MaxFrame
+	b, _ = endFrame(b, start, 0) // three bytes cannot exceed MaxFrame
 	return b
 }

@@ -29,6 +29,9 @@ const (
 func (s *server) add(now, more bool) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if len(s.one) >= flushBytes {
+		return s.writeLarge()
+	}
 	first := s.n == 0
 	if first {
 		s.buf, s.bw = wire.BeginResults(s.buf[:0])
@@ -69,6 +72,32 @@ func (s *server) flush() error {
 	if _, err := s.w.Write(frame); err != nil {
 		s.err = fmt.Errorf("worker: writing results: %w", err)
 		return s.err
+	}
+	if err := s.w.Flush(); err != nil {
+		s.err = fmt.Errorf("worker: writing results: %w", err)
+	}
+	return s.err
+}
+
+// writeLarge writes the pending frame, then the large result in s.one in a
+// frame of its own, from s.one rather than copied into s.buf. s.mu must be
+// held.
+func (s *server) writeLarge() error {
+	if err := s.flush(); err != nil {
+		return err
+	}
+	head, bw := wire.BeginResults(s.buf[:0])
+	head, err := bw.EndBefore(head, 1, len(s.one))
+	if err != nil {
+		s.err = fmt.Errorf("worker: %w", err)
+		return s.err
+	}
+	s.buf = head[:0]
+	for _, b := range [][]byte{head, s.one} {
+		if _, err := s.w.Write(b); err != nil {
+			s.err = fmt.Errorf("worker: writing results: %w", err)
+			return s.err
+		}
 	}
 	if err := s.w.Flush(); err != nil {
 		s.err = fmt.Errorf("worker: writing results: %w", err)

@@ -154,7 +154,7 @@ func (s *server) run(ctx context.Context, r *wire.Reader) error {
 
 // keepBody is the largest frame buffer the worker reuses for the next
 // frame; a larger one, read for a frame of large arguments, is let go.
-const keepBody = 1 << 20
+const keepBody = 4 << 20
 
 // maxResult bounds one encoded result so that a Results frame, which holds
 // up to flushBytes before it is sent, never exceeds wire.MaxFrame.

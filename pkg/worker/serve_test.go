@@ -1,6 +1,7 @@
 package worker_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -80,5 +81,69 @@ func TestResultNotHeldBehindLongTask(t *testing.T) {
 	}
 	if _, err := results.Next(); !errors.Is(err, io.EOF) {
 		t.Fatalf("after the last result: %v, want the end of the output", err)
+	}
+}
+
+// Large results, which the worker writes in frames of their own without
+// copying them into the pending frame, arrive whole and in order among
+// small ones, in and across frames of tasks.
+func TestLargeResultsAmongSmall(t *testing.T) {
+	sizes := [][]int{{3, 300 << 10, 5, 1<<20 + 100}, {7, 2 << 20}, {1 << 20, 1 << 20, 9}}
+	stream, _ := wire.AppendWelcome(nil, wire.Welcome{Version: wire.Version})
+	var want [][]byte
+	for _, frame := range sizes {
+		var ts []wire.Task
+		for _, n := range frame {
+			payload := make([]byte, n)
+			for i := range payload {
+				payload[i] = byte(len(want) + i)
+			}
+			c := jobs.Echo.Call(payload)
+			args, err := c.AppendArgs(nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want = append(want, payload)
+			ts = append(ts, wire.Task{ID: uint64(len(want)), Func: c.Func(), Args: args})
+		}
+		var err error
+		if stream, err = wire.AppendTasks(stream, ts); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var out bytes.Buffer
+	if err := worker.Serve(context.Background(), bytes.NewReader(stream), &out, task.Default, zerolog.Nop()); err != nil {
+		t.Fatalf("Serve: %v", err)
+	}
+	r := wire.NewReader(&out, 0, 0)
+	if _, err := r.Next(); err != nil { // the Hello
+		t.Fatal(err)
+	}
+	next := uint64(1)
+	for {
+		body, err := r.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		rs, err := wire.DecodeResults(body, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, res := range rs {
+			if res.ID != next || res.Err != nil {
+				t.Fatalf("result %d (error %v), want %d", res.ID, res.Err, next)
+			}
+			got, err := jobs.Echo.Decode(res.Value)
+			if err != nil || !bytes.Equal(got, want[next-1]) {
+				t.Fatalf("task %d: %d bytes back (%v), want its %d", next, len(got), err, len(want[next-1]))
+			}
+			next++
+		}
+	}
+	if int(next-1) != len(want) {
+		t.Fatalf("%d results, want %d", next-1, len(want))
 	}
 }
