@@ -36,7 +36,7 @@ func (p *progress) draw(stderr io.Writer, total int, col *collector) {
 	tick := time.NewTicker(100 * time.Millisecond)
 	defer tick.Stop()
 	for {
-		bar.Set(int(col.done.Load()))
+		bar.Set(int(col.totals().done))
 		select {
 		case <-p.quit:
 			bar.Finish()

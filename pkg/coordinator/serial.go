@@ -32,7 +32,7 @@ func (c *config) runSerial(ctx context.Context, build func(int) task.Call, col *
 	}
 	wall := time.Since(start)
 	bar.stop()
-	done := col.done.Load()
+	done := col.totals().done
 	return measure{wall: wall, workers: []pool.WorkerInfo{{PID: pid, Tasks: done}}}, nil
 }
 

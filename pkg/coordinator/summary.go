@@ -61,11 +61,12 @@ func round(sec float64) string {
 func (c *collector) describe(w io.Writer, job string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if !c.notInts.Load() && c.ok.Load() > 0 {
-		fmt.Fprintf(w, "%s: the outputs sum to %d\n", job, c.sum.Load())
+	t := c.totals()
+	if !c.notInts.Load() && t.ok > 0 {
+		fmt.Fprintf(w, "%s: the outputs sum to %d\n", job, t.sum)
 	}
 	if f := c.firstFail; f != nil {
 		fmt.Fprintf(w, "%d tasks failed; the first, task %d (worker %d, pid %d): %s: %s\n",
-			c.failed.Load(), f.Task, f.Worker, f.PID, f.Status, f.Error.Message)
+			t.failed, f.Task, f.Worker, f.PID, f.Status, f.Error.Message)
 	}
 }

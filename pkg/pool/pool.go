@@ -104,8 +104,11 @@ func newRunState(ctx context.Context, each func(Result), n int) *runState {
 func (rs *runState) expect() { rs.left.Add(1) }
 
 // finish counts one result, or the end of adding calls, in.
-func (rs *runState) finish() {
-	if rs.left.Add(-1) == 0 {
+func (rs *runState) finish() { rs.finishN(1) }
+
+// finishN counts n results in at once.
+func (rs *runState) finishN(n int) {
+	if rs.left.Add(-int64(n)) == 0 {
 		close(rs.done)
 	}
 }
@@ -128,9 +131,15 @@ func (p *Pool) recycle(it *item) {
 }
 
 func (it *item) complete(r Result) {
+	it.deliver(r)
+	it.run.finish()
+}
+
+// deliver passes r, the result of it, to its run, which has yet to count it
+// in with finish.
+func (it *item) deliver(r Result) {
 	r.Index, r.Attempts = it.index, it.attempts
 	it.run.each(r)
-	it.run.finish()
 }
 
 func (it *item) cancelled(err error) {

@@ -42,11 +42,25 @@ func (w *proc) receive(src io.Reader) error {
 			return err
 		}
 		w.answered(rs)
+		// The results of one run, mostly all of a frame's, are counted in
+		// at once: the count is shared with the other workers' receivers.
+		var run *runState
+		n := 0
 		for i, it := range its {
-			w.finish(it, &rs[i])
+			if it.run != run {
+				if run != nil {
+					run.finishN(n)
+				}
+				run, n = it.run, 0
+			}
+			w.deliver(it, &rs[i])
+			n++
 			if reuse {
 				w.b.p.recycle(it)
 			}
+		}
+		if run != nil {
+			run.finishN(n)
 		}
 		clear(its)
 	}
@@ -110,11 +124,13 @@ func (w *proc) answered(rs []wire.Result) {
 // taskNanos is how long the worker says r's function ran, at most an hour.
 func taskNanos(r *wire.Result) int64 { return int64(min(r.Nanos, uint64(time.Hour))) }
 
-func (w *proc) finish(it *item, r *wire.Result) {
+// deliver passes r, the worker's result for it, to its run, which has yet
+// to count it in (runState.finishN).
+func (w *proc) deliver(it *item, r *wire.Result) {
 	res := resultOf(it, r, time.Duration(taskNanos(r)))
 	res.Worker, res.PID = w.slot.id, w.pid
 	if te, ok := res.Err.(*TaskError); ok {
 		te.Worker, te.PID = w.slot.id, w.pid
 	}
-	it.complete(res)
+	it.deliver(res)
 }
