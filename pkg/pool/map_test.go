@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -366,4 +367,60 @@ func TestCloseEndsFutures(t *testing.T) {
 			}
 		}
 	})
+}
+
+// Runs that are adding calls while the pool closes all return, with every
+// call answered exactly once: by its result, or cancelled as the pool
+// closed. Calls that enter the queue after Close drained it are cancelled
+// by the Run that added them.
+func TestCloseWhileRunsAdd(t *testing.T) {
+	for _, m := range []pool.Mode{pool.Process, pool.Thread} {
+		t.Run(m.String(), func(t *testing.T) {
+			for round := range 8 {
+				p := typedPool(t, pool.WithMode(m))
+				const runs, n = 3, 3000
+				var mu sync.Mutex
+				var problems []string
+				report := func(format string, args ...any) {
+					mu.Lock()
+					defer mu.Unlock()
+					problems = append(problems, fmt.Sprintf(format, args...))
+				}
+				var wg sync.WaitGroup
+				for range runs {
+					wg.Go(func() {
+						seen := make([]atomic.Int32, n)
+						err := p.Run(context.Background(), n, func(i int) task.Call { return square.Call(i) }, func(r pool.Result) {
+							seen[r.Index].Add(1)
+							var te *pool.TaskError
+							if r.Err != nil && !(errors.As(r.Err, &te) && te.Kind == wire.KindCancelled) {
+								report("task %d: %v", r.Index, r.Err)
+							}
+						})
+						if err != nil && !errors.Is(err, pool.ErrClosed) {
+							report("Run: %v", err)
+						}
+						for i := range seen {
+							if k := seen[i].Load(); k != 1 {
+								report("task %d answered %d times", i, k)
+								return
+							}
+						}
+					})
+				}
+				time.Sleep(time.Duration(round) * 200 * time.Microsecond)
+				p.Close()
+				done := make(chan struct{})
+				go func() { wg.Wait(); close(done) }()
+				select {
+				case <-done:
+				case <-time.After(time.Minute): // a hang guard only
+					t.Fatalf("round %d: a Run did not return after Close", round)
+				}
+				if len(problems) > 0 {
+					t.Fatalf("round %d: %d problems, the first: %s", round, len(problems), problems[0])
+				}
+			}
+		})
+	}
 }

@@ -39,10 +39,10 @@ type Pool struct {
 
 	closeOnce sync.Once
 	closeErr  error
-	// gate orders enqueue against Close: once closed is set under the
-	// write lock, no item can enter the queue, so Close can drain it.
-	gate   sync.RWMutex
-	closed bool
+	// closed is set by Close before it drains the queue. An item that
+	// enters the queue after that drain is drained again by enqueue, which
+	// looks at closed once more after sending it (see enqueue).
+	closed atomic.Bool
 }
 
 // backend is where tasks run: goroutines or processes.
@@ -209,13 +209,9 @@ func (p *Pool) Funcs() []string { return p.b.funcs() }
 func (p *Pool) Close() error {
 	p.closeOnce.Do(func() {
 		close(p.quit)
-		p.gate.Lock()
-		p.closed = true
-		p.gate.Unlock()
+		p.closed.Store(true)
 		p.closeErr = p.b.close()
-		for it := p.tryNext(); it != nil; it = p.tryNext() {
-			it.cancelled(ErrClosed)
-		}
+		p.drain()
 		if p.region != nil {
 			p.region.Close()
 		}
@@ -279,24 +275,44 @@ func (p *Pool) Run(ctx context.Context, n int, build func(i int) task.Call, each
 	return ctx.Err()
 }
 
+// enqueue hands it to the workers, or returns why it cannot. An item
+// accepted while the pool closes is cancelled with ErrClosed, by Close's
+// drain or, if it entered the queue after that drain, by enqueue's own:
+// either closed was still false when enqueue looked again after sending,
+// and Close, which sets it before it drains, drains later; or enqueue saw
+// it set, and drains the queue itself.
 func (p *Pool) enqueue(ctx context.Context, it *item) error {
-	p.gate.RLock()
-	defer p.gate.RUnlock()
-	if p.closed {
+	if p.closed.Load() {
 		return ErrClosed
 	}
+	return p.admit(ctx, it)
+}
+
+// admit is enqueue once it has found the pool open, which it may no longer
+// be.
+func (p *Pool) admit(ctx context.Context, it *item) error {
 	select { // the common case, without a three-way select
 	case p.queue <- it:
-		return nil
 	default:
+		select {
+		case p.queue <- it:
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-p.quit:
+			return ErrClosed
+		}
 	}
-	select {
-	case p.queue <- it:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-p.quit:
-		return ErrClosed
+	if p.closed.Load() {
+		p.drain()
+	}
+	return nil
+}
+
+// drain cancels whatever is waiting to be sent: once the pool is closed,
+// nothing else will take it.
+func (p *Pool) drain() {
+	for it := p.tryNext(); it != nil; it = p.tryNext() {
+		it.cancelled(ErrClosed)
 	}
 }
 
