@@ -28,10 +28,7 @@ type Pool struct {
 	b     backend
 	ids   atomic.Uint64
 	stats stats // serialization counters, see Stats
-	// items are tasks' items to use again: those of tasks completed on
-	// the hot paths, which nothing refers to once completed (see recycle).
-	// Fresh memory is what a short run pays most for, in page faults.
-	items sync.Pool
+	stock stock // items of completed tasks, for new calls
 	// objs are the conds and barriers the workers share: in process mode
 	// those of region, which every worker maps; in thread mode local ones.
 	objs   cond.Objects
@@ -113,21 +110,10 @@ func (rs *runState) finishN(n int) {
 	}
 }
 
-// newItem returns the item of call c, the index-th of rs.
+// newItem returns the item of call c, the index-th of rs, for a caller
+// that adds one call (Submit); Run and Stream use an itemSource.
 func (p *Pool) newItem(index int, c task.Call, rs *runState) *item {
-	it, _ := p.items.Get().(*item)
-	if it == nil {
-		it = new(item)
-	}
-	*it = item{id: p.ids.Add(1), index: index, call: c, run: rs}
-	return it
-}
-
-// recycle lets newItem reuse it, which has completed and to which the
-// pool holds no reference any more.
-func (p *Pool) recycle(it *item) {
-	*it = item{}
-	p.items.Put(it)
+	return &item{id: p.ids.Add(1), index: index, call: c, run: rs}
 }
 
 func (it *item) complete(r Result) {
@@ -245,6 +231,7 @@ func (p *Pool) Run(ctx context.Context, n int, build func(i int) task.Call, each
 	// All n counted at once, not per call: the counter is shared with the
 	// goroutines completing them. The one more is Run's own, while it adds.
 	rs := newRunState(ctx, each, n+1)
+	items := itemSource{p: p}
 	lastFunc := ""
 	for i := range n {
 		c := build(i)
@@ -261,7 +248,7 @@ func (p *Pool) Run(ctx context.Context, n int, build func(i int) task.Call, each
 			}
 			lastFunc = c.Func()
 		}
-		it := p.newItem(i, c, rs)
+		it := items.next(i, c, rs)
 		if err := p.enqueue(ctx, it); err != nil {
 			it.cancelled(err)
 			for j := i + 1; j < n; j++ {

@@ -19,6 +19,7 @@ func (w *proc) receive(src io.Reader) error {
 	r := wire.NewReader(src, 256<<10, 0)
 	var rs []wire.Result
 	var its []*item
+	done := itemSink{p: w.b.p}
 	for {
 		body, err := r.Next()
 		if errors.Is(err, io.EOF) {
@@ -56,7 +57,7 @@ func (w *proc) receive(src io.Reader) error {
 			w.deliver(it, &rs[i])
 			n++
 			if reuse {
-				w.b.p.recycle(it)
+				done.put(it)
 			}
 		}
 		if run != nil {

@@ -109,6 +109,7 @@ func (s *stream[A, R]) feed(args iter.Seq[A]) {
 		s.p.await(s.rs)
 	}()
 	i := 0
+	items := itemSource{p: s.p}
 	for a := range args {
 		select {
 		case s.room <- struct{}{}:
@@ -125,7 +126,7 @@ func (s *stream[A, R]) feed(args iter.Seq[A]) {
 			continue
 		}
 		s.rs.expect()
-		it := s.p.newItem(i, c, s.rs)
+		it := items.next(i, c, s.rs)
 		i++
 		if err := s.p.enqueue(s.ctx, it); err != nil {
 			it.cancelled(err)

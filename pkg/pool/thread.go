@@ -61,6 +61,7 @@ func (t *threads) loop(id int) {
 	defer t.wg.Done()
 	var buf []byte
 	var run *runState
+	done := itemSink{p: t.p}
 	var ctx context.Context // run's context as tasks see it; built once per run
 	for {
 		it := t.p.next(t.p.quit, nil)
@@ -96,7 +97,7 @@ func (t *threads) loop(id int) {
 		}
 		t.tasks[id].Add(1)
 		it.complete(r)
-		t.p.recycle(it)
+		done.put(it)
 	}
 }
 

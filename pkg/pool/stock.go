@@ -1,0 +1,106 @@
+package pool
+
+import (
+	"sync"
+
+	"github.com/brinehq/brine/pkg/task"
+)
+
+// stock keeps the items of completed tasks for new calls, so that a run's
+// calls take memory that is already in use: fresh memory is what a short
+// run pays most for, in page faults. Items travel in batches between the
+// goroutines that complete tasks and those that add calls, one lock per
+// batch rather than per item.
+type stock struct {
+	mu    sync.Mutex
+	full  [][]*item // batches of stockBatch items ready for use
+	empty [][]*item // batches handed out, to be filled again
+}
+
+const (
+	stockBatch = 128 // items per batch
+	stockMax   = 64  // most full batches kept: ~8,000 items, 800 KB
+)
+
+// take returns a batch of items to use, or nil when there is none; the
+// caller's emptied batch, if any, is kept to be filled again.
+func (s *stock) take(emptied []*item) []*item {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if cap(emptied) == stockBatch {
+		s.empty = append(s.empty, emptied[:0])
+	}
+	n := len(s.full)
+	if n == 0 {
+		return nil
+	}
+	b := s.full[n-1]
+	s.full[n-1] = nil
+	s.full = s.full[:n-1]
+	return b
+}
+
+// give stores a full batch and returns an empty one to fill next.
+func (s *stock) give(b []*item) []*item {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.full) < stockMax {
+		s.full = append(s.full, b)
+		b = nil
+	}
+	if n := len(s.empty); n > 0 && b == nil {
+		b = s.empty[n-1]
+		s.empty[n-1] = nil
+		s.empty = s.empty[:n-1]
+	}
+	if b == nil {
+		b = make([]*item, 0, stockBatch)
+	}
+	return b[:0]
+}
+
+// itemSource hands out items to one goroutine adding calls.
+type itemSource struct {
+	p     *Pool
+	batch []*item
+	fresh int // new items to make before looking in the stock again
+}
+
+// next returns the item of call c, the index-th of rs.
+func (src *itemSource) next(index int, c task.Call, rs *runState) *item {
+	if len(src.batch) == 0 && src.fresh == 0 {
+		if src.batch = src.p.stock.take(src.batch); src.batch == nil {
+			src.fresh = stockBatch // none yet: look again a batch later
+		}
+	}
+	var it *item
+	if n := len(src.batch); n > 0 {
+		it = src.batch[n-1]
+		src.batch[n-1] = nil
+		src.batch = src.batch[:n-1]
+	} else {
+		it = new(item)
+		src.fresh--
+	}
+	*it = item{id: src.p.ids.Add(1), index: index, call: c, run: rs}
+	return it
+}
+
+// itemSink takes the items of tasks one goroutine completed.
+type itemSink struct {
+	p     *Pool
+	batch []*item
+}
+
+// put keeps it, which has completed and to which the pool holds no
+// reference any more, for a new call.
+func (snk *itemSink) put(it *item) {
+	*it = item{}
+	if snk.batch == nil {
+		snk.batch = make([]*item, 0, stockBatch)
+	}
+	snk.batch = append(snk.batch, it)
+	if len(snk.batch) == stockBatch {
+		snk.batch = snk.p.stock.give(snk.batch)
+	}
+}
