@@ -33,7 +33,7 @@ func Serve(ctx context.Context, in io.Reader, out io.Writer, reg *task.Registry,
 	if err := handshake(r, w, reg); err != nil {
 		return err
 	}
-	s := &server{reg: reg, w: w, log: log}
+	s := &server{reg: reg, w: w, log: log, epoch: time.Now()}
 	s.stale = time.AfterFunc(time.Hour, s.flushStale)
 	s.stale.Stop()
 	err := s.run(ctx, r)
@@ -77,6 +77,8 @@ type server struct {
 	reg *task.Registry
 	log zerolog.Logger
 	one []byte // the result of the task just run; run's own
+	// epoch is when the server started: tasks are timed by clock, from it.
+	epoch time.Time
 
 	mu    sync.Mutex // guards what follows, shared with flushStale
 	w     *bufio.Writer
@@ -128,18 +130,22 @@ func (s *server) run(ctx context.Context, r *wire.Reader) error {
 			if ts, err = wire.DecodeTasks(body, ts[:0]); err != nil {
 				return fmt.Errorf("worker: reading tasks: %w", err)
 			}
+			// One clock reading per task: a task's start is the end of the
+			// one before it in the frame.
+			at := s.clock()
 			for i := range ts {
 				t := &ts[i]
 				if last.e == nil || last.name != t.Func {
 					last.e, _ = s.reg.Lookup(t.Func)
 					last.name = t.Func
 				}
+				end := s.invoke(ctx, last.e, t, at)
 				// A long task's result goes at once; short ones' travel
 				// together.
-				took := s.invoke(ctx, last.e, t)
-				if err := s.add(took >= flushTime, i+1 < len(ts) || r.Ready()); err != nil {
+				if err := s.add(end-at >= flushTime, i+1 < len(ts) || r.Ready()); err != nil {
 					return err
 				}
+				at = end
 			}
 			// The arguments were decoded into values of their own and the
 			// results encoded into s.buf: the body may be read over.
@@ -160,10 +166,9 @@ const keepBody = 4 << 20
 // up to flushBytes before it is sent, never exceeds wire.MaxFrame.
 const maxResult = wire.MaxFrame - flushBytes - 1024
 
-// invoke runs t, encodes its result element into s.one and returns how
-// long it took.
-func (s *server) invoke(ctx context.Context, e *task.Entry, t *wire.Task) time.Duration {
-	start := time.Now()
+// invoke runs t, which started at start (by s.clock), encodes its result
+// element into s.one and returns when it ended.
+func (s *server) invoke(ctx context.Context, e *task.Entry, t *wire.Task, start time.Duration) (end time.Duration) {
 	s.one = wire.AppendResultHead(s.one[:0], t.ID)
 	valueAt := len(s.one)
 	var werr *wire.Error
@@ -181,7 +186,12 @@ func (s *server) invoke(ctx context.Context, e *task.Entry, t *wire.Task) time.D
 	if werr != nil {
 		s.log.Debug().Str("func", t.Func).Uint64("task", t.ID).Str("kind", werr.Kind).Msg(werr.Message)
 	}
-	took := time.Since(start)
-	s.one = wire.AppendResultTail(s.one, werr, uint64(took))
-	return took
+	end = s.clock()
+	s.one = wire.AppendResultTail(s.one, werr, uint64(end-start))
+	return end
 }
+
+// clock returns the time since the server started, by the monotonic clock
+// alone: time.Now reads the wall clock as well, which on some virtual
+// machines costs as much again.
+func (s *server) clock() time.Duration { return time.Since(s.epoch) }
