@@ -25,9 +25,15 @@ const growStep = 4 << 20
 // Reader reads frames from a stream. It is not safe for concurrent use.
 type Reader struct {
 	r   *bufio.Reader
+	src io.Reader // what r reads from, which large bodies are read from directly
 	max int
 	hdr [HeaderSize]byte
 }
+
+// directRead is the least a body read goes to the stream for directly,
+// rather than through the Reader's buffer: a large body would be copied
+// twice, and small ones gain from the buffer's read-ahead.
+const directRead = 32 << 10
 
 // NewReader returns a Reader of r with a buffer of size bytes (at least 4 KiB)
 // that accepts frames up to max bytes (MaxFrame when max ≤ 0).
@@ -35,7 +41,7 @@ func NewReader(r io.Reader, size, max int) *Reader {
 	if max <= 0 {
 		max = MaxFrame
 	}
-	return &Reader{r: bufio.NewReaderSize(r, max64k(size)), max: max}
+	return &Reader{r: bufio.NewReaderSize(r, max64k(size)), src: r, max: max}
 }
 
 func max64k(n int) int { return max(n, 4<<10) }
@@ -95,8 +101,14 @@ func (r *Reader) body(n int, buf []byte) ([]byte, error) {
 			copy(grown, buf)
 			buf = grown
 		}
-		end := min(n, cap(buf))
-		k, err := io.ReadFull(r.r, buf[len(buf):end])
+		chunk := buf[len(buf):min(n, cap(buf))]
+		var from io.Reader = r.r
+		if b := r.r.Buffered(); b > 0 {
+			chunk = chunk[:min(len(chunk), b)] // what is buffered goes first
+		} else if len(chunk) >= directRead {
+			from = r.src
+		}
+		k, err := io.ReadFull(from, chunk)
 		buf = buf[:len(buf)+k]
 		if err != nil {
 			if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {

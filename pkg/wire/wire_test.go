@@ -9,6 +9,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"testing/iotest"
 
 	"github.com/vmihailenco/msgpack/v5"
 
@@ -425,5 +426,47 @@ func TestReaderNextInto(t *testing.T) {
 	}
 	if _, err := r.NextInto(got); !errors.Is(err, io.EOF) {
 		t.Fatalf("at the end: %v, want io.EOF", err)
+	}
+}
+
+// Bodies large enough to be read from the stream directly and small ones
+// read through the buffer interleave without losing or reordering a byte,
+// however the stream splits its data.
+func TestReaderLargeAndSmallBodies(t *testing.T) {
+	sizes := []int{10, 40 << 10, 3, 300 << 10, 100 << 10, 1, 64 << 10, 5, 2 << 20}
+	var stream []byte
+	var want [][]byte
+	for i, n := range sizes {
+		v := bytes.Repeat([]byte{byte(i + 1)}, n)
+		frame, err := wire.AppendResults(nil, []wire.Result{{ID: uint64(i), Value: append([]byte{0xc6, byte(n >> 24), byte(n >> 16), byte(n >> 8), byte(n)}, v...)}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		stream = append(stream, frame...)
+		want = append(want, frame[wire.HeaderSize:])
+	}
+	for name, src := range map[string]func() io.Reader{
+		"whole":    func() io.Reader { return bytes.NewReader(stream) },
+		"halves":   func() io.Reader { return iotest.HalfReader(bytes.NewReader(stream)) },
+		"one byte": func() io.Reader { return iotest.OneByteReader(bytes.NewReader(stream)) },
+		"data+EOF": func() io.Reader { return iotest.DataErrReader(bytes.NewReader(stream)) },
+	} {
+		t.Run(name, func(t *testing.T) {
+			r := wire.NewReader(src(), 64<<10, 0)
+			var keep []byte
+			for i := range want {
+				got, err := r.NextInto(keep)
+				if err != nil {
+					t.Fatalf("frame %d: %v", i, err)
+				}
+				if !bytes.Equal(got, want[i]) {
+					t.Fatalf("frame %d: %d bytes differ from the %d sent", i, len(got), len(want[i]))
+				}
+				keep = got
+			}
+			if _, err := r.Next(); !errors.Is(err, io.EOF) {
+				t.Fatalf("after the last frame: %v, want io.EOF", err)
+			}
+		})
 	}
 }
