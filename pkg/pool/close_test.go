@@ -30,7 +30,7 @@ func TestAdmitAfterCloseDrained(t *testing.T) {
 		if len(got) != 1 || got[0].Index != 7 || !isCancelled(got[0].Err) {
 			t.Fatalf("results %+v: want one, task 7 cancelled", got)
 		}
-		if n := len(p.queue); n != 0 {
+		if n := p.queue.len(); n != 0 {
 			t.Fatalf("%d items left in the queue of a closed pool", n)
 		}
 	}

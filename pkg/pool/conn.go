@@ -115,7 +115,7 @@ func (w *proc) nextBatch(batch []*item, carry *item, limit int) (_ []*item, _ *i
 		room = min(room, int64(limit-w.sent-1))
 	}
 	for ; room > 0; room-- {
-		more := w.b.p.tryNext()
+		more := w.b.p.tryRetry()
 		if more == nil {
 			break
 		}
@@ -124,7 +124,8 @@ func (w *proc) nextBatch(batch []*item, carry *item, limit int) (_ []*item, _ *i
 		}
 		batch = append(batch, more)
 	}
-	return batch, nil, true
+	// New work holds no suspect: as much as there is room for, at once.
+	return w.b.p.queue.take(batch, int(room)), nil, true
 }
 
 // inputFailed handles a failed write of tasks. Either the pool closed the

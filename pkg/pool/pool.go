@@ -22,7 +22,7 @@ var ErrClosed = errors.New("pool: closed")
 // use; several Runs may share it.
 type Pool struct {
 	opts  Options
-	queue chan *item // new work; senders and thread workers take from it
+	queue *queue     // new work; senders and thread workers take from it
 	retry chan *item // work to send again after its worker died
 	quit  chan struct{}
 	b     backend
@@ -144,7 +144,7 @@ func New(ctx context.Context, opts ...Option) (*Pool, error) {
 	o.fill()
 	p := &Pool{
 		opts:  o,
-		queue: make(chan *item, o.Workers*256),
+		queue: newQueue(o.Workers * 256),
 		// A slot holds at most two processes (one draining, see retire),
 		// each with at most maxWindow tasks in flight and one a sender
 		// holds back (carry): salvage never blocks on retry.
@@ -278,11 +278,9 @@ func (p *Pool) enqueue(ctx context.Context, it *item) error {
 // admit is enqueue once it has found the pool open, which it may no longer
 // be.
 func (p *Pool) admit(ctx context.Context, it *item) error {
-	select { // the common case, without a three-way select
-	case p.queue <- it:
-	default:
+	for !p.queue.tryPush(it) {
 		select {
-		case p.queue <- it:
+		case <-p.queue.room:
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-p.quit:
@@ -306,36 +304,37 @@ func (p *Pool) drain() {
 // next returns the next item for a worker, preferring retries, or nil once
 // stop or halt is closed (a nil channel never is).
 func (p *Pool) next(stop, halt <-chan struct{}) *item {
-	select {
-	case it := <-p.retry:
-		return it
-	default:
-	}
-	select {
-	case it := <-p.retry:
-		return it
-	case it := <-p.queue:
-		return it
-	case <-stop:
-		return nil
-	case <-halt:
-		return nil
-	}
-}
-
-// tryNext returns an item if one is waiting, else nil.
-// One channel at a time: a select over both costs several times a
-// receive, and retries are rare.
-func (p *Pool) tryNext() *item {
-	if len(p.retry) > 0 {
+	for {
+		if it := p.tryNext(); it != nil {
+			return it
+		}
 		select {
 		case it := <-p.retry:
 			return it
-		default:
+		case <-p.queue.ready:
+		case <-stop:
+			return nil
+		case <-halt:
+			return nil
 		}
 	}
+}
+
+// tryNext returns an item if one is waiting, preferring retries, else nil.
+func (p *Pool) tryNext() *item {
+	if it := p.tryRetry(); it != nil {
+		return it
+	}
+	return p.queue.takeOne()
+}
+
+// tryRetry returns a task to send again, if one is waiting.
+func (p *Pool) tryRetry() *item {
+	if len(p.retry) == 0 { // retries are rare: skip the receive
+		return nil
+	}
 	select {
-	case it := <-p.queue:
+	case it := <-p.retry:
 		return it
 	default:
 		return nil

@@ -142,9 +142,10 @@ func (b *processes) pause(d time.Duration, broken error) bool {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	for {
-		var queue, retry chan *item
+		var ready chan struct{}
+		var retry chan *item
 		if broken != nil && b.serving.Load() == 0 {
-			queue, retry = b.p.queue, b.p.retry
+			ready, retry = b.p.queue.ready, b.p.retry
 		}
 		select {
 		case <-t.C:
@@ -153,8 +154,10 @@ func (b *processes) pause(d time.Duration, broken error) bool {
 			return false
 		case it := <-retry:
 			b.noWorker(it, broken)
-		case it := <-queue:
-			b.noWorker(it, broken)
+		case <-ready:
+			if it := b.p.queue.takeOne(); it != nil {
+				b.noWorker(it, broken)
+			}
 		}
 	}
 }
