@@ -133,7 +133,7 @@ func writeReport(w io.Writer, c config, h *host, s *samples, markdown bool) erro
 func methods(c config) string {
 	return fmt.Sprintf(`- brine throughput: `+"`bin/coordinator -workers 2 -job echo -tasks %[1]d -size S [-batch 1] [-mode thread]`"+
 		`; the wall and tasks/s columns of its summary table. No report is written: a report keeps every task's output in the
-  coordinator, which costs a 100,000-task run of trivial tasks about a third of its throughput (560 MB at 4 KiB).
+  coordinator, which costs a 100,000-task run of trivial tasks a fifth to a third of its throughput (560 MB at 4 KiB).
 - Python: scripts/pool_anchor.py runs single (executor, mode) pairs of pool_bench.py (inc / echo4k, a warmed pool of 2);
   Pool.map and ThreadPool.map with %[2]s tasks (Pool.map's default chunksize depends on it), except Pool.map chunksize=1
   with 4 KiB payloads: %[11]s tasks (each task is its own chunk, so the rate does not depend on the count, and 100,000 take

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"strconv"
 )
 
 // Digest returns the SHA-256, in hex, of the canonical encoding of results:
@@ -16,18 +17,30 @@ import (
 // preserves number literals.
 func Digest(results []Result) (string, error) {
 	h := sha256.New()
-	var line bytes.Buffer
+	var line []byte
+	var status struct {
+		s   string
+		enc []byte
+	} // the last status, encoded: mostly all "ok"
 	for _, r := range results {
-		line.Reset()
 		canon, err := Canonical(r.Output)
 		if err != nil {
 			return "", fmt.Errorf("report: task %d: %w", r.Task, err)
 		}
-		status, _ := json.Marshal(r.Status)
-		fmt.Fprintf(&line, "[%d,%s,%s]\n", r.Task, status, canon)
-		h.Write(line.Bytes())
+		if status.enc == nil || status.s != r.Status {
+			status.s, status.enc = r.Status, mustMarshal(r.Status)
+		}
+		line = append(strconv.AppendInt(append(line[:0], '['), int64(r.Task), 10), ',')
+		line = append(append(append(line, status.enc...), ','), canon...)
+		line = append(line, ']', '\n')
+		h.Write(line)
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+func mustMarshal(s string) []byte {
+	b, _ := json.Marshal(s) // a string always encodes
+	return b
 }
 
 // Canonical returns the canonical JSON encoding of an output, the one Digest
@@ -39,6 +52,11 @@ func Canonical(v any) ([]byte, error) {
 	raw, err := json.Marshal(v)
 	if err != nil {
 		return nil, err
+	}
+	switch v.(type) {
+	case nil, bool, string, []byte, int, int8, int16, int32, int64,
+		uint, uint8, uint16, uint32, uint64, float32, float64:
+		return raw, nil // no keys to sort: a scalar's encoding is canonical
 	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()

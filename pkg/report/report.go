@@ -1,7 +1,10 @@
 package report
 
 import (
+	"bufio"
+	"bytes"
 	"encoding/json"
+	"errors"
 	"io"
 	"time"
 )
@@ -95,7 +98,51 @@ type Host struct {
 
 // Write writes r as indented JSON.
 func Write(w io.Writer, r *Report) error {
+	if len(r.Results) == 0 {
+		return writeIndented(w, r)
+	}
+	// The report with its results left out, then each result spliced in
+	// where encoding/json would put it, exactly as it would indent it:
+	// indenting a whole report of 100,000 results at once built and copied
+	// buffers of tens of megabytes.
+	shell := *r
+	shell.Results = []Result{}
+	var b bytes.Buffer
+	if err := writeIndented(&b, &shell); err != nil {
+		return err
+	}
+	const empty = "\n  \"results\": []"
+	at := bytes.Index(b.Bytes(), []byte(empty))
+	if at < 0 {
+		return errors.New("report: no results in the encoded report") // cannot happen: Results has no omitempty
+	}
+	bw := bufio.NewWriterSize(w, 64<<10)
+	bw.Write(b.Bytes()[:at])
+	bw.WriteString("\n  \"results\": [")
+	var one, ind bytes.Buffer
+	enc := json.NewEncoder(&one)
+	for i := range r.Results {
+		one.Reset()
+		ind.Reset()
+		if err := enc.Encode(&r.Results[i]); err != nil {
+			return err
+		}
+		if err := json.Indent(&ind, bytes.TrimSuffix(one.Bytes(), []byte("\n")), "    ", "  "); err != nil {
+			return err
+		}
+		if i > 0 {
+			bw.WriteByte(',')
+		}
+		bw.WriteString("\n    ")
+		bw.Write(ind.Bytes())
+	}
+	bw.WriteString("\n  ]")
+	bw.Write(b.Bytes()[at+len(empty):])
+	return bw.Flush()
+}
+
+func writeIndented(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
-	return enc.Encode(r)
+	return enc.Encode(v)
 }

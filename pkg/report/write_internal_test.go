@@ -1,0 +1,63 @@
+package report
+
+import (
+	"bytes"
+	"encoding/json"
+	"testing"
+)
+
+// Write splices the results into the rest of the report; the bytes are
+// those of indenting the whole report with encoding/json, whatever the
+// outputs hold.
+func TestWriteMatchesWholeIndent(t *testing.T) {
+	outputs := []any{
+		nil, true, int64(-3), uint64(1 << 63), 2.5, "", "a \"quoted\" <tag> & é\n",
+		[]byte{0, 1, 2}, []any{}, []any{1, "x", []any{nil}}, map[string]any{},
+		map[string]any{"z": 1, "a": map[string]any{"k": []any{1.5, "v"}}},
+	}
+	r := &Report{Schema: Schema, Job: "j", Tasks: len(outputs) + 1, Digest: "d",
+		Runs:       []Run{{Mode: "process", WorkerCount: 2, Workers: []Worker{{ID: 0, PID: 9, Tasks: 3}}, Cost: &Cost{ComputeSeconds: 1}}},
+		Comparison: &Comparison{}, Barrier: &Barrier{Kind: "barrier"}}
+	for i, o := range outputs {
+		r.Results = append(r.Results, Result{Task: i, Status: "ok", Output: o, Worker: i % 2, PID: 100 + i, Attempts: 1})
+	}
+	r.Results = append(r.Results, Result{Task: len(outputs), Status: "panic", Attempts: 2,
+		Error: &Error{Kind: "panic", Message: "boom </script>", Stack: "goroutine 1:\n\tmain.go:3"}})
+	for _, rep := range []*Report{r, {Schema: Schema, Job: "empty"}} {
+		var got, want bytes.Buffer
+		if err := Write(&got, rep); err != nil {
+			t.Fatal(err)
+		}
+		enc := json.NewEncoder(&want)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(rep); err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got.Bytes(), want.Bytes()) {
+			t.Fatalf("Write differs from the whole report indented:\n%s\n---\n%s", got.Bytes(), want.Bytes())
+		}
+	}
+}
+
+// A scalar's encoding, which Canonical returns as it is, is what the round
+// trip through JSON that it skips gives.
+func TestCanonicalScalars(t *testing.T) {
+	for _, v := range []any{nil, true, false, "", "é \"x\" <b>\u2028", []byte{0xff, 0}, int8(-8), int64(-1 << 63),
+		uint64(1<<64 - 1), uint8(7), 0.1, 1e21, 1e-7, float32(0.3), -2.5, 123456789.0} {
+		got, err := Canonical(v)
+		if err != nil {
+			t.Fatalf("%#v: %v", v, err)
+		}
+		raw, _ := json.Marshal(v)
+		dec := json.NewDecoder(bytes.NewReader(raw))
+		dec.UseNumber()
+		var generic any
+		if err := dec.Decode(&generic); err != nil {
+			t.Fatal(err)
+		}
+		want, _ := json.Marshal(generic)
+		if !bytes.Equal(got, want) {
+			t.Errorf("%#v: Canonical = %s, the round trip gives %s", v, got, want)
+		}
+	}
+}
