@@ -3,7 +3,11 @@ package pool
 import (
 	"context"
 	"errors"
+	"sync/atomic"
 	"testing"
+	"time"
+
+	"github.com/brinehq/brine/pkg/task"
 )
 
 // A call whose Run found the pool open but that reaches the queue only
@@ -33,5 +37,61 @@ func TestAdmitAfterCloseDrained(t *testing.T) {
 		if n := p.queue.len(); n != 0 {
 			t.Fatalf("%d items left in the queue of a closed pool", n)
 		}
+	}
+}
+
+var (
+	holdRelease chan struct{} // made by each test that holds a worker
+	hold        = task.Register("pool_internal.hold", func(_ context.Context, _ int) (int, error) {
+		<-holdRelease
+		return 0, nil
+	})
+	ran   atomic.Int64
+	tally = task.Register("pool_internal.tally", func(_ context.Context, x int) (int, error) {
+		ran.Add(1)
+		return x, nil
+	})
+)
+
+// Calls still queued when the pool closes are cancelled, not run: a worker
+// that finishes its task after Close takes no more.
+func TestCloseCancelsQueued(t *testing.T) {
+	holdRelease = make(chan struct{})
+	ran.Store(0)
+	p, err := New(context.Background(), WithMode(Thread), WithWorkers(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	held := Submit(context.Background(), p, hold, 0)
+	const n = 100
+	var cancelled atomic.Int64
+	runDone := make(chan error, 1)
+	go func() {
+		runDone <- p.Run(context.Background(), n, func(i int) task.Call { return tally.Call(i) }, func(r Result) {
+			if isCancelled(r.Err) {
+				cancelled.Add(1)
+			}
+		})
+	}()
+	for p.queue.len() < n { // the hold keeps the one worker busy
+		time.Sleep(time.Millisecond)
+	}
+	closed := make(chan error, 1)
+	go func() { closed <- p.Close() }()
+	for !p.closed.Load() {
+		time.Sleep(time.Millisecond)
+	}
+	close(holdRelease)
+	if err := <-closed; err != nil {
+		t.Fatal(err)
+	}
+	if _, err := held.Wait(context.Background()); err != nil {
+		t.Fatalf("the held task: %v", err)
+	}
+	if err := <-runDone; err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	if ran.Load() != 0 || cancelled.Load() != n {
+		t.Fatalf("after Close, %d queued calls ran and %d were cancelled; want 0 and %d", ran.Load(), cancelled.Load(), n)
 	}
 }

@@ -302,9 +302,16 @@ func (p *Pool) drain() {
 }
 
 // next returns the next item for a worker, preferring retries, or nil once
-// stop or halt is closed (a nil channel never is).
+// stop or halt is closed (a nil channel never is), even with work waiting.
 func (p *Pool) next(stop, halt <-chan struct{}) *item {
 	for {
+		select {
+		case <-stop:
+			return nil
+		case <-halt:
+			return nil
+		default:
+		}
 		if it := p.tryNext(); it != nil {
 			return it
 		}
