@@ -147,3 +147,57 @@ func TestLargeResultsAmongSmall(t *testing.T) {
 		t.Fatalf("%d results, want %d", next-1, len(want))
 	}
 }
+
+// kept holds what keepArg's calls were given, as they were given it.
+var (
+	kept    [][]byte
+	keptBox []boxed
+	keepArg = task.Register("worker_test.keep", func(_ context.Context, b []byte) (int, error) {
+		kept = append(kept, b)
+		return len(b), nil
+	})
+	keepBox = task.Register("worker_test.keepbox", func(_ context.Context, b boxed) (int, error) {
+		keptBox = append(keptBox, b)
+		return len(b.B), nil
+	})
+)
+
+type boxed struct{ B []byte }
+
+// The worker reads each frame into the buffer of the one before, so an
+// argument a function keeps must not share it: byte slices, by the fast
+// path or inside a struct, are the function's own.
+func TestKeptArgumentsSurviveLaterFrames(t *testing.T) {
+	kept, keptBox = nil, nil
+	stream, _ := wire.AppendWelcome(nil, wire.Welcome{Version: wire.Version})
+	var want [][]byte
+	for frame := range 3 {
+		payload := bytes.Repeat([]byte{'a' + byte(frame)}, 100)
+		want = append(want, payload)
+		c1, c2 := keepArg.Call(payload), keepBox.Call(boxed{B: payload})
+		a1, err1 := c1.AppendArgs(nil)
+		a2, err2 := c2.AppendArgs(nil)
+		if err1 != nil || err2 != nil {
+			t.Fatal(err1, err2)
+		}
+		var err error
+		stream, err = wire.AppendTasks(stream, []wire.Task{
+			{ID: uint64(2*frame + 1), Func: c1.Func(), Args: a1},
+			{ID: uint64(2*frame + 2), Func: c2.Func(), Args: a2},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := worker.Serve(context.Background(), bytes.NewReader(stream), io.Discard, task.Default, zerolog.Nop()); err != nil {
+		t.Fatalf("Serve: %v", err)
+	}
+	if len(kept) != len(want) || len(keptBox) != len(want) {
+		t.Fatalf("%d and %d calls kept their arguments, want %d each", len(kept), len(keptBox), len(want))
+	}
+	for i, w := range want {
+		if !bytes.Equal(kept[i], w) || !bytes.Equal(keptBox[i].B, w) {
+			t.Fatalf("frame %d's arguments changed after later frames: %q, %q; want %q", i, kept[i][:4], keptBox[i].B[:4], w[:4])
+		}
+	}
+}
