@@ -124,23 +124,11 @@ func checkScalarInt(t *testing.T, raw []byte) {
 		t.Fatalf("% x: ScalarInt calls it a scalar, DecodeAny fails: %v", raw[:min(len(raw), 16)], err)
 	}
 	want, wantInt := int64(0), true
-	switch x := v.(type) {
-	case int8:
-		want = int64(x)
-	case int16:
-		want = int64(x)
-	case int32:
-		want = int64(x)
-	case int64:
-		want = x
-	case uint8:
-		want = int64(x)
-	case uint16:
-		want = int64(x)
-	case uint32:
-		want = int64(x)
-	case uint64:
-		want = int64(x)
+	switch rv := reflect.ValueOf(v); {
+	case rv.CanInt():
+		want = rv.Int()
+	case rv.CanUint():
+		want = int64(rv.Uint()) // wrapping, as ScalarInt says
 	default:
 		wantInt = false
 	}

@@ -65,13 +65,22 @@ func (s *server) flush() error {
 	}
 	frame, err := s.bw.End(s.buf, s.n)
 	s.n = 0
+	return s.send(err, frame)
+}
+
+// send writes parts, one frame, to the output and flushes it, unless err,
+// from building the frame, is set. The first error is kept in s.err and
+// returned from then on. s.mu must be held.
+func (s *server) send(err error, parts ...[]byte) error {
 	if err != nil {
 		s.err = fmt.Errorf("worker: %w", err)
 		return s.err
 	}
-	if _, err := s.w.Write(frame); err != nil {
-		s.err = fmt.Errorf("worker: writing results: %w", err)
-		return s.err
+	for _, b := range parts {
+		if _, err := s.w.Write(b); err != nil {
+			s.err = fmt.Errorf("worker: writing results: %w", err)
+			return s.err
+		}
 	}
 	if err := s.w.Flush(); err != nil {
 		s.err = fmt.Errorf("worker: writing results: %w", err)
@@ -88,21 +97,8 @@ func (s *server) writeLarge() error {
 	}
 	head, bw := wire.BeginResults(s.buf[:0])
 	head, err := bw.EndBefore(head, 1, len(s.one))
-	if err != nil {
-		s.err = fmt.Errorf("worker: %w", err)
-		return s.err
-	}
 	s.buf = head[:0]
-	for _, b := range [][]byte{head, s.one} {
-		if _, err := s.w.Write(b); err != nil {
-			s.err = fmt.Errorf("worker: writing results: %w", err)
-			return s.err
-		}
-	}
-	if err := s.w.Flush(); err != nil {
-		s.err = fmt.Errorf("worker: writing results: %w", err)
-	}
-	return s.err
+	return s.send(err, head, s.one)
 }
 
 // flushStale writes the pending frame, if any, staleAfter after a frame's
