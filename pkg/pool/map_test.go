@@ -424,3 +424,31 @@ func TestCloseWhileRunsAdd(t *testing.T) {
 		})
 	}
 }
+
+// Run hands each call to the workers as it is built: a call whose build
+// waits for the result of the one before still gets it, in both modes.
+func TestRunFeedsWaitingWorkers(t *testing.T) {
+	inBothModes(t, func(t *testing.T, p *pool.Pool) {
+		const n = 10
+		answered := make(chan int, n)
+		build := func(i int) task.Call {
+			if i > 0 {
+				select {
+				case <-answered: // the call before has its result
+				case <-time.After(time.Minute): // a hang guard only
+					t.Errorf("call %d: the call before it never ran", i)
+				}
+			}
+			return square.Call(i)
+		}
+		err := p.Run(context.Background(), n, build, func(r pool.Result) {
+			if r.Err != nil {
+				t.Errorf("task %d: %v", r.Index, r.Err)
+			}
+			answered <- r.Index
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	})
+}
