@@ -109,16 +109,17 @@ func TestTaskTimeout(t *testing.T) {
 			}
 		case !errors.As(r.Err, &te) || te.Kind != wire.KindTimeout:
 			t.Errorf("task %d: want a timeout, got %v", i, r.Err)
-		case r.Attempts != 1:
-			t.Errorf("task %d timed out after %d attempts: a timeout is not retried", i, r.Attempts)
 		}
 	}
 	var exit *pool.WorkerExitError
 	if r := rs.byIdx[5]; !errors.As(r.Err, &exit) || exit.PID != r.PID || !strings.Contains(exit.Reason, "timeout") {
 		t.Errorf("task 5: want the exit of its worker, killed for the timeout; got %#v", exit)
 	}
-	if got := waitRestarts(p, 4); got < 4 {
-		t.Errorf("%d restarts for 4 timeouts", got)
+	// A timeout is not retried: each hanging task kills one worker, once.
+	// (One may be sent twice all the same, when it waited behind another
+	// hanging task on the worker that timeout killed.)
+	if got := waitRestarts(p, 4); got != 4 {
+		t.Errorf("%d restarts for 4 hanging tasks, want 4", got)
 	}
 	p.Close()
 	checkNoChildren(t)
