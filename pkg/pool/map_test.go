@@ -221,11 +221,14 @@ func TestMapUnknownFunction(t *testing.T) {
 	}
 }
 
+// badBind takes a channel, which Bind cannot encode.
+var badBind = task.Register2("pooltest.badbind", func(_ context.Context, c chan int, x int) (int, error) {
+	return x, nil
+})
+
 func TestMapUnencodableBinding(t *testing.T) {
 	p := typedPool(t, pool.WithMode(pool.Thread))
-	bad := task.Bind(task.Register2("pooltest.badbind", func(_ context.Context, c chan int, x int) (int, error) {
-		return x, nil
-	}), make(chan int))
+	bad := task.Bind(badBind, make(chan int))
 	_, err := pool.Map(context.Background(), p, bad, []int{1})
 	if err == nil || !strings.Contains(err.Error(), "cannot bind chan int") {
 		t.Errorf("got %v", err)
