@@ -75,10 +75,16 @@ func TestHandles(t *testing.T) {
 	}
 }
 
+// Functions of arguments that msgpack cannot encode.
+var (
+	chanArg = task.Register2("tasktest.chan", func(_ context.Context, c chan int, x int) (int, error) { return x, nil })
+	funcArg = task.Register("tasktest.func", func(_ context.Context, f func() int) (int, error) { return f(), nil })
+)
+
 // Arguments that msgpack cannot encode are refused with a message that says
 // why and what to do instead.
 func TestUnencodableArguments(t *testing.T) {
-	ch := task.Register2("tasktest.chan", func(_ context.Context, c chan int, x int) (int, error) { return x, nil })
+	ch, fn := chanArg, funcArg
 	bad := task.Bind(ch, make(chan int))
 	if err := bad.Err(); err == nil || !strings.Contains(err.Error(), "cannot bind chan int to tasktest.chan") ||
 		!strings.Contains(err.Error(), "functions travel by name") {
@@ -87,7 +93,6 @@ func TestUnencodableArguments(t *testing.T) {
 	if err := ch.Call(make(chan int), 1).Err(); err == nil {
 		t.Error("Func2.Call with a channel: no error")
 	}
-	fn := task.Register("tasktest.func", func(_ context.Context, f func() int) (int, error) { return f(), nil })
 	b := []byte("keep")
 	out, err := fn.Call(func() int { return 1 }).AppendArgs(b)
 	if err == nil || !strings.Contains(err.Error(), "cannot send a func() int to tasktest.func") || string(out) != "keep" {
