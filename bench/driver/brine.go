@@ -14,12 +14,8 @@ import (
 
 // coordRun is the part of a coordinator report (-report -) the driver reads.
 type coordRun struct {
-	Mode                string  `json:"mode"`
-	WallSeconds         float64 `json:"wall_seconds"`
-	SpawnSeconds        float64 `json:"spawn_seconds"`
-	ThroughputPerSecond float64 `json:"throughput_per_second"`
-	TasksOK             int     `json:"tasks_ok"`
-	TasksFailed         int     `json:"tasks_failed"`
+	SpawnSeconds float64 `json:"spawn_seconds"`
+	TasksFailed  int     `json:"tasks_failed"`
 }
 
 func (d *driver) coordinator(ctx context.Context, args ...string) (*output, error) {
