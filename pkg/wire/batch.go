@@ -1,5 +1,10 @@
 package wire
 
+import (
+	"fmt"
+	"math"
+)
+
 // AppendTasks appends one Tasks frame holding ts to b. On error (the batch
 // would exceed MaxFrame) b is returned unchanged.
 func AppendTasks(b []byte, ts []Task) ([]byte, error) {
@@ -23,7 +28,7 @@ func AppendTask(b []byte, t *Task) []byte {
 	return appendRaw(b, t.Args)
 }
 
-// BatchWriter builds one Tasks or Results frame element by element.
+// BatchWriter builds one Tasks, Results or Calls frame element by element.
 type BatchWriter struct {
 	start, countAt int
 }
@@ -57,6 +62,86 @@ func (w BatchWriter) EndBefore(b []byte, n, rest int) ([]byte, error) {
 	p := b[w.countAt+1:]
 	p[0], p[1], p[2], p[3] = byte(n>>24), byte(n>>16), byte(n>>8), byte(n)
 	return endFrame(b, w.start, rest)
+}
+
+// Calls asks a worker for len(Args) calls of one function, each a task of
+// its own: the i-th calls Func with Bound followed by Args[i], and is
+// answered by an ordinary result with id First+i. It is Pool.map's chunk:
+// the function and its bound arguments travel once for all the calls.
+// Only a worker whose Hello has FeatureCalls is sent one.
+type Calls struct {
+	First uint64
+	Func  string
+	Bound []byte
+	Args  [][]byte // each one encoded array, or nil for none
+}
+
+// AppendCalls appends one Calls frame holding c to b. On error (the frame
+// would exceed MaxFrame) b is returned unchanged.
+func AppendCalls(b []byte, c *Calls) ([]byte, error) {
+	b, w := BeginCalls(b, c.First, c.Func, c.Bound)
+	for _, a := range c.Args {
+		b = appendRaw(b, a)
+	}
+	return w.End(b, len(c.Args))
+}
+
+// BeginCalls starts a Calls frame in b for calls of fn with bound, the first
+// of which has task id first. Append each call's arguments, one encoded
+// array each, and finish the frame with End.
+func BeginCalls(b []byte, first uint64, fn string, bound []byte) ([]byte, BatchWriter) {
+	b, start := beginFrame(b)
+	b = appendArrayLen(b, 5)
+	b = appendUint(b, uint64(TypeCalls))
+	b = appendUint(b, first)
+	b = AppendString(b, fn)
+	b = appendRaw(b, bound)
+	w := BatchWriter{start: start, countAt: len(b)}
+	return append(b, 0xdd, 0, 0, 0, 0), w
+}
+
+// DecodeCalls decodes a Calls body into c, reusing the capacity of c.Args.
+// Bound and Args alias body, which the caller must therefore keep unchanged
+// while it uses them.
+func DecodeCalls(body []byte, c *Calls) error {
+	var d decoder
+	*c = Calls{Args: c.Args[:0]}
+	if err := d.open(body, TypeCalls, 5); err != nil {
+		return err
+	}
+	var err error
+	if c.First, err = d.uint(); err != nil {
+		return err
+	}
+	if c.Func, err = d.str(); err != nil {
+		return err
+	}
+	if c.Bound, err = d.optRaw(); err != nil {
+		return err
+	}
+	n, err := d.arrayLen()
+	if err != nil {
+		return err
+	}
+	if n > 0 && c.First > math.MaxUint64-uint64(n-1) {
+		return d.fail(fmt.Sprintf("%d calls from task id %d overflow the ids", n, c.First))
+	}
+	for range n {
+		args, err := d.optRaw()
+		if err != nil {
+			return err
+		}
+		c.Args = append(c.Args, args)
+	}
+	return nil
+}
+
+// Tasks appends the tasks of c to dst, one per call.
+func (c *Calls) Tasks(dst []Task) []Task {
+	for i, args := range c.Args {
+		dst = append(dst, Task{ID: c.First + uint64(i), Func: c.Func, Bound: c.Bound, Args: args})
+	}
+	return dst
 }
 
 // DecodeTasks decodes a Tasks body, appending to dst. Bound and Args alias

@@ -85,6 +85,21 @@ func checkBody(t *testing.T, b []byte) {
 			t.Fatalf("tasks: %+v re-decode as %+v, %v", ts, again, err2)
 		}
 	}
+	var c wire.Calls
+	if err := wire.DecodeCalls(b, &c); err != nil {
+		malformed("DecodeCalls", err)
+	} else {
+		ts := c.Tasks(nil)
+		if len(ts) > 0 && ts[len(ts)-1].ID-ts[0].ID != uint64(len(ts)-1) {
+			t.Fatalf("calls: ids %d to %d for %d calls", ts[0].ID, ts[len(ts)-1].ID, len(ts))
+		}
+		frame, err := wire.AppendCalls(nil, &c)
+		var again wire.Calls
+		err2 := wire.DecodeCalls(frameBody(t, frame, err), &again)
+		if err2 != nil || !reflect.DeepEqual(c, again) {
+			t.Fatalf("calls: %+v re-decode as %+v, %v", c, again, err2)
+		}
+	}
 	if rs, err := wire.DecodeResults(b, nil); err != nil {
 		malformed("DecodeResults", err)
 	} else {

@@ -23,6 +23,7 @@ var goldens = []struct {
 	msg  any
 }{
 	{"hello", wire.Hello{Version: 1, PID: 4242, Funcs: []string{"echo", "primes"}}},
+	{"hello-features", wire.Hello{Version: 1, PID: 4242, Funcs: []string{"echo"}, Features: []string{wire.FeatureCalls}}},
 	{"welcome", wire.Welcome{Version: 1, Worker: 2}},
 	{"tasks", tasks{
 		// primes(10000, 0): bound [10000], args [0]
@@ -35,6 +36,9 @@ var goldens = []struct {
 		{ID: 2, Err: &wire.Error{Kind: wire.KindPanic, Message: "boom", Stack: "main.f()"}, Nanos: 1500},
 	}},
 	{"shutdown", shutdown{}},
+	// primes(10000, i) for i = 0, 1, 2 as tasks 7, 8 and 9
+	{"calls", wire.Calls{First: 7, Func: "primes", Bound: []byte{0x91, 0xcd, 0x27, 0x10},
+		Args: [][]byte{{0x91, 0x00}, {0x91, 0x01}, {0x91, 0x02}}}},
 }
 
 func goldenPath(name string) string { return filepath.Join("testdata", "golden", name+".frame") }

@@ -164,9 +164,10 @@ var decoders = map[string]func([]byte) error{
 	"DecodeWelcome": func(b []byte) error { _, err := wire.DecodeWelcome(b); return err },
 	"DecodeTasks":   func(b []byte) error { _, err := wire.DecodeTasks(b, nil); return err },
 	"DecodeResults": func(b []byte) error { _, err := wire.DecodeResults(b, nil); return err },
+	"DecodeCalls":   func(b []byte) error { var c wire.Calls; return wire.DecodeCalls(b, &c) },
 }
 
-var allDecoders = []string{"PeekType", "DecodeHello", "DecodeWelcome", "DecodeTasks", "DecodeResults"}
+var allDecoders = []string{"PeekType", "DecodeHello", "DecodeWelcome", "DecodeTasks", "DecodeResults", "DecodeCalls"}
 
 // hostileBodies must each make the listed decoders fail with ErrMalformed.
 var hostileBodies = []struct {
@@ -227,6 +228,16 @@ var hostileBodies = []struct {
 	{"hello version overflows int64", unhex("94 01 cf ff ff ff ff ff ff ff ff 01 90"), []string{"DecodeHello"}},
 	{"hello declaring 4G functions", unhex("94 01 01 01 dd ff ff ff ff"), []string{"DecodeHello"}},
 	{"hello function not a string", unhex("94 01 01 01 91 c0"), []string{"DecodeHello"}},
+	{"calls of 4 elements", unhex("94 06 01 a1 66 c0"), []string{"DecodeCalls"}},
+	{"calls declaring 4G calls", unhex("95 06 01 a1 66 c0 dd ff ff ff ff"), []string{"DecodeCalls"}},
+	{"calls ids past 2^64", unhex("95 06 cf ff ff ff ff ff ff ff ff a1 66 c0 92 90 90"), []string{"DecodeCalls"}},
+	{"calls first id negative", unhex("95 06 ff a1 66 c0 91 90"), []string{"DecodeCalls"}},
+	{"calls func not a string", unhex("95 06 01 01 c0 91 90"), []string{"DecodeCalls"}},
+	{"calls args not an array", unhex("95 06 01 a1 66 c0 a1 61"), []string{"DecodeCalls"}},
+	{"calls second args missing", unhex("95 06 01 a1 66 c0 92 90"), []string{"DecodeCalls"}},
+	{"0xc1 in calls args", unhex("95 06 01 a1 66 c0 91 92 01 c1"), []string{"DecodeCalls"}},
+	{"10000 nested arrays in calls bound", cat(unhex("95 06 01 a1 66"), deep, []byte{0x01}, unhex("90")), []string{"DecodeCalls"}},
+	{"hello features not strings", unhex("95 01 01 01 90 91 01"), []string{"DecodeHello"}},
 	{"welcome of 2 elements", unhex("92 02 01"), []string{"DecodeWelcome"}},
 	{"welcome worker a string", unhex("93 02 01 a1 31"), []string{"DecodeWelcome"}},
 }
@@ -258,7 +269,7 @@ func TestHostileBodies(t *testing.T) {
 // TestWrongType gives every message to every decoder but its own.
 func TestWrongType(t *testing.T) {
 	own := map[wire.Type]string{wire.TypeHello: "DecodeHello", wire.TypeWelcome: "DecodeWelcome",
-		wire.TypeTasks: "DecodeTasks", wire.TypeResults: "DecodeResults"}
+		wire.TypeTasks: "DecodeTasks", wire.TypeResults: "DecodeResults", wire.TypeCalls: "DecodeCalls"}
 	for _, c := range roundTrips {
 		b := body(t, appendMsg(t, nil, c.msg))
 		typ, _ := wire.PeekType(b)
@@ -283,7 +294,8 @@ func TestTruncatedBodies(t *testing.T) {
 		}
 		typ, _ := wire.PeekType(b)
 		dec := map[wire.Type]string{wire.TypeHello: "DecodeHello", wire.TypeWelcome: "DecodeWelcome",
-			wire.TypeTasks: "DecodeTasks", wire.TypeResults: "DecodeResults", wire.TypeShutdown: "PeekType"}[typ]
+			wire.TypeTasks: "DecodeTasks", wire.TypeResults: "DecodeResults", wire.TypeShutdown: "PeekType",
+			wire.TypeCalls: "DecodeCalls"}[typ]
 		for n := range len(b) {
 			if err := decoders[dec](b[:n]); !errors.Is(err, wire.ErrMalformed) {
 				t.Errorf("%s cut to %d of %d bytes: %s = %v, want ErrMalformed", c.name, n, len(b), dec, err)
@@ -326,9 +338,16 @@ func TestExtraElements(t *testing.T) {
 	if err != nil || !equalJSON(rs, wantR) {
 		t.Errorf("DecodeResults with extras = %+v, %v", rs, err)
 	}
-	h, err := wire.DecodeHello(enc(1, 1, 99, []string{"a"}, "extra", extra))
-	if err != nil || !equalJSON(h, wire.Hello{Version: 1, PID: 99, Funcs: []string{"a"}}) {
+	// A Hello's fifth element is its features (§3); extras follow them.
+	h, err := wire.DecodeHello(enc(1, 1, 99, []string{"a"}, []string{"calls", "later"}, "extra", extra))
+	if err != nil || !equalJSON(h, wire.Hello{Version: 1, PID: 99, Funcs: []string{"a"}, Features: []string{"calls", "later"}}) {
 		t.Errorf("DecodeHello with extras = %+v, %v", h, err)
+	}
+	if !h.Has(wire.FeatureCalls) || h.Has("nope") {
+		t.Errorf("Hello.Has on %v: want calls and not nope", h.Features)
+	}
+	if _, err := wire.DecodeHello(enc(1, 1, 99, []string{"a"}, "not features")); !errors.Is(err, wire.ErrMalformed) {
+		t.Errorf("DecodeHello with a str for its features: %v, want ErrMalformed", err)
 	}
 	// A failed result has no value, even if a peer sent one (§5).
 	rs, err = wire.DecodeResults(unhex("92 04 91 94 01 01 92 a1 6b a1 6d 00"), nil)

@@ -1,6 +1,9 @@
 package wire
 
-import "fmt"
+import (
+	"fmt"
+	"slices"
+)
 
 // Version is the protocol version this package speaks. Peers of different
 // versions refuse each other at the handshake (docs/PROTOCOL.md §3).
@@ -16,7 +19,12 @@ const (
 	TypeTasks    Type = 3 // coordinator → worker, a batch of tasks
 	TypeResults  Type = 4 // worker → coordinator, a batch of results
 	TypeShutdown Type = 5 // coordinator → worker, finish and exit
+	TypeCalls    Type = 6 // coordinator → worker, calls of one function; only to a worker with FeatureCalls
 )
+
+// FeatureCalls, in a Hello's Features, says that the worker takes Calls
+// messages (docs/PROTOCOL.md §4).
+const FeatureCalls = "calls"
 
 func (t Type) String() string {
 	switch t {
@@ -30,6 +38,8 @@ func (t Type) String() string {
 		return "results"
 	case TypeShutdown:
 		return "shutdown"
+	case TypeCalls:
+		return "calls"
 	}
 	return fmt.Sprintf("type(%d)", uint8(t))
 }
@@ -39,7 +49,14 @@ type Hello struct {
 	Version int      // protocol version of the worker
 	PID     int      // the worker's process id
 	Funcs   []string // names of the functions it has registered, sorted
+	// Features are the optional messages the worker takes, such as
+	// FeatureCalls. A Hello without them is encoded with 4 elements, as
+	// before features existed.
+	Features []string
 }
+
+// Has reports whether the worker declared feature f.
+func (h Hello) Has(f string) bool { return slices.Contains(h.Features, f) }
 
 // Welcome is the coordinator's answer to a Hello it accepts.
 type Welcome struct {
@@ -90,44 +107,63 @@ func PeekType(body []byte) (Type, error) {
 // open checks that body is an array of at least n elements whose first is
 // type t, and positions d on body after the type.
 func (d *decoder) open(body []byte, t Type, n int) error {
+	_, err := d.openN(body, t, n)
+	return err
+}
+
+// openN is open that also returns how many elements the message has.
+func (d *decoder) openN(body []byte, t Type, n int) (int, error) {
 	*d = decoder{b: body}
 	got, err := d.arrayLen()
 	if err != nil {
-		return err
+		return 0, err
 	}
 	if got < n {
-		return d.fail(fmt.Sprintf("%s message of %d elements, want %d", t, got, n))
+		return 0, d.fail(fmt.Sprintf("%s message of %d elements, want %d", t, got, n))
 	}
 	typ, err := d.uint()
 	if err != nil {
-		return err
+		return 0, err
 	}
 	// Compare before narrowing: type 259 must not pass for 3.
 	if typ != uint64(t) {
-		return d.fail(fmt.Sprintf("want %s message, found type %d", t, typ))
+		return 0, d.fail(fmt.Sprintf("want %s message, found type %d", t, typ))
 	}
-	return nil
+	return got, nil
 }
 
 // AppendHello appends a Hello frame to b.
 func AppendHello(b []byte, h Hello) ([]byte, error) {
 	b, start := beginFrame(b)
-	b = appendArrayLen(b, 4)
+	if len(h.Features) > 0 {
+		b = appendArrayLen(b, 5)
+	} else {
+		b = appendArrayLen(b, 4)
+	}
 	b = appendUint(b, uint64(TypeHello))
 	b = AppendInt(b, int64(h.Version))
 	b = AppendInt(b, int64(h.PID))
-	b = appendArrayLen(b, len(h.Funcs))
-	for _, f := range h.Funcs {
-		b = AppendString(b, f)
+	b = appendStrings(b, h.Funcs)
+	if len(h.Features) > 0 {
+		b = appendStrings(b, h.Features)
 	}
 	return endFrame(b, start, 0)
+}
+
+func appendStrings(b []byte, ss []string) []byte {
+	b = appendArrayLen(b, len(ss))
+	for _, s := range ss {
+		b = AppendString(b, s)
+	}
+	return b
 }
 
 // DecodeHello decodes a Hello body.
 func DecodeHello(body []byte) (Hello, error) {
 	var h Hello
 	var d decoder
-	if err := d.open(body, TypeHello, 4); err != nil {
+	n, err := d.openN(body, TypeHello, 4)
+	if err != nil {
 		return h, err
 	}
 	v, err := d.int()
@@ -139,21 +175,34 @@ func DecodeHello(body []byte) (Hello, error) {
 		return h, err
 	}
 	h.PID = int(v)
+	if h.Funcs, err = d.strings(); err != nil {
+		return h, err
+	}
+	if n > 4 {
+		if h.Features, err = d.strings(); err != nil {
+			return h, err
+		}
+	}
+	return h, nil
+}
+
+// strings reads an array of str.
+func (d *decoder) strings() ([]string, error) {
 	n, err := d.arrayLen()
 	if err != nil {
-		return h, err
+		return nil, err
 	}
 	// n is bounded by the bytes left, but a string header is 16 bytes per
 	// 1-byte empty string: do not let the count size the allocation.
-	h.Funcs = make([]string, 0, min(n, 256))
+	ss := make([]string, 0, min(n, 256))
 	for range n {
 		s, err := d.str()
 		if err != nil {
-			return h, err
+			return nil, err
 		}
-		h.Funcs = append(h.Funcs, s)
+		ss = append(ss, s)
 	}
-	return h, nil
+	return ss, nil
 }
 
 // AppendWelcome appends a Welcome frame to b.

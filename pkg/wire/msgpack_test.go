@@ -35,11 +35,24 @@ func TestBodiesDecodeWithMsgpack(t *testing.T) {
 func libShape(t *testing.T, m any) []any {
 	switch m := m.(type) {
 	case wire.Hello:
-		fs := make([]any, len(m.Funcs))
-		for i, f := range m.Funcs {
-			fs[i] = f
+		strs := func(ss []string) []any {
+			out := make([]any, len(ss))
+			for i, s := range ss {
+				out[i] = s
+			}
+			return out
 		}
-		return []any{int64(wire.TypeHello), int64(m.Version), int64(m.PID), fs}
+		h := []any{int64(wire.TypeHello), int64(m.Version), int64(m.PID), strs(m.Funcs)}
+		if len(m.Features) > 0 {
+			h = append(h, strs(m.Features))
+		}
+		return h
+	case wire.Calls:
+		args := make([]any, len(m.Args))
+		for i, a := range m.Args {
+			args[i] = libValue(t, a)
+		}
+		return []any{int64(wire.TypeCalls), unsigned(m.First), m.Func, libValue(t, m.Bound), args}
 	case wire.Welcome:
 		return []any{int64(wire.TypeWelcome), int64(m.Version), int64(m.Worker)}
 	case tasks:

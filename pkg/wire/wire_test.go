@@ -38,6 +38,8 @@ func appendMsg(t testing.TB, b []byte, m any) []byte {
 		b, err = wire.AppendResults(b, m)
 	case shutdown:
 		b = wire.AppendShutdown(b)
+	case wire.Calls:
+		b, err = wire.AppendCalls(b, &m)
 	default:
 		t.Fatalf("appendMsg: unknown %T", m)
 	}
@@ -66,6 +68,10 @@ func decodeMsg(body []byte) (any, error) {
 		return results(rs), err
 	case wire.TypeShutdown:
 		return shutdown{}, nil
+	case wire.TypeCalls:
+		var c wire.Calls
+		err := wire.DecodeCalls(body, &c)
+		return c, err
 	}
 	return nil, errors.New("unknown type " + typ.String())
 }
@@ -108,6 +114,7 @@ var roundTrips = []struct {
 	msg, out any
 }{
 	{name: "hello", msg: wire.Hello{Version: wire.Version, PID: 4242, Funcs: []string{"echo", "primes", "sleep"}}},
+	{name: "hello/features", msg: wire.Hello{Version: wire.Version, PID: 7, Funcs: []string{"echo"}, Features: []string{wire.FeatureCalls, "x"}}},
 	{name: "hello/no funcs", msg: wire.Hello{Version: 1, PID: 1}, out: wire.Hello{Version: 1, PID: 1, Funcs: []string{}}},
 	{name: "hello/extremes", msg: wire.Hello{Version: math.MinInt64, PID: math.MaxInt64,
 		Funcs: []string{"", strings.Repeat("f", 40), strings.Repeat("g", 70000)}}},
@@ -140,6 +147,11 @@ var roundTrips = []struct {
 	}},
 	{name: "tasks/1 MiB args", msg: tasks{{ID: 1 << 40, Func: "echo", Args: bigArgs}, {ID: 2, Func: "echo", Args: []byte{0x91, 0xc0}}}},
 	{name: "tasks/many", msg: manyTasks(1000)},
+	{name: "calls/none", msg: wire.Calls{First: 3, Func: "f"}},
+	{name: "calls/nil and empty args", msg: wire.Calls{First: 1, Func: "f", Bound: nilValue, Args: [][]byte{nil, {}, nilValue, {0x90}}},
+		out: wire.Calls{First: 1, Func: "f", Args: [][]byte{nil, nil, nil, {0x90}}}},
+	{name: "calls/last ids", msg: wire.Calls{First: math.MaxUint64 - 1, Func: "echo", Args: [][]byte{{0x91, 0x01}, {0x91, 0x02}}}},
+	{name: "calls/bound and 1 MiB args", msg: wire.Calls{First: 1 << 40, Func: "hash", Bound: []byte{0x91, 0x92, 0x64, 0x2a}, Args: [][]byte{bigArgs, {0x91, 0xc0}}}},
 	{name: "results/empty batch", msg: results{}, out: results(nil)},
 	{name: "results/values", msg: results{
 		{ID: 1, Value: []byte{0x31}, Nanos: 1500},
@@ -221,7 +233,7 @@ func short(v any) string {
 // only the envelope.
 func TestPeekType(t *testing.T) {
 	types := map[string]wire.Type{"hello": wire.TypeHello, "welcome": wire.TypeWelcome,
-		"tasks": wire.TypeTasks, "results": wire.TypeResults, "shutdown": wire.TypeShutdown}
+		"tasks": wire.TypeTasks, "results": wire.TypeResults, "shutdown": wire.TypeShutdown, "calls": wire.TypeCalls}
 	for _, c := range roundTrips {
 		got, err := wire.PeekType(body(t, appendMsg(t, nil, c.msg)))
 		if err != nil {

@@ -52,7 +52,8 @@ func Serve(ctx context.Context, in io.Reader, out io.Writer, reg *task.Registry,
 }
 
 func handshake(r *wire.Reader, w *bufio.Writer, reg *task.Registry) error {
-	hello, _ := wire.AppendHello(nil, wire.Hello{Version: wire.Version, PID: os.Getpid(), Funcs: reg.Names()})
+	hello, _ := wire.AppendHello(nil, wire.Hello{Version: wire.Version, PID: os.Getpid(), Funcs: reg.Names(),
+		Features: []string{wire.FeatureCalls}})
 	if _, err := w.Write(hello); err != nil {
 		return fmt.Errorf("worker: sending hello: %w", err)
 	}
@@ -104,6 +105,7 @@ func (s *server) run(ctx context.Context, r *wire.Reader) error {
 		e    *task.Entry
 	}
 	var ts []wire.Task
+	var calls wire.Calls
 	var keep []byte // the buffer frames are read into
 	for {
 		if !r.Ready() { // about to wait for input: what is pending goes first
@@ -126,8 +128,13 @@ func (s *server) run(ctx context.Context, r *wire.Reader) error {
 			return fmt.Errorf("worker: reading tasks: %w", err)
 		}
 		switch typ {
-		case wire.TypeTasks:
-			if ts, err = wire.DecodeTasks(body, ts[:0]); err != nil {
+		case wire.TypeTasks, wire.TypeCalls:
+			if typ == wire.TypeTasks {
+				ts, err = wire.DecodeTasks(body, ts[:0])
+			} else if err = wire.DecodeCalls(body, &calls); err == nil {
+				ts = calls.Tasks(ts[:0])
+			}
+			if err != nil {
 				return fmt.Errorf("worker: reading tasks: %w", err)
 			}
 			// One clock reading per task: a task's start is the end of the
@@ -150,6 +157,7 @@ func (s *server) run(ctx context.Context, r *wire.Reader) error {
 			// The arguments were decoded into values of their own and the
 			// results encoded into s.buf: the body may be read over.
 			clear(ts)
+			clear(calls.Args)
 		case wire.TypeShutdown:
 			return nil
 		default: // docs/PROTOCOL.md: a worker ignores what it does not know

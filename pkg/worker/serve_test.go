@@ -201,3 +201,87 @@ func TestKeptArgumentsSurviveLaterFrames(t *testing.T) {
 		}
 	}
 }
+
+// A Calls frame is one task per call, answered by ordinary results with
+// ids from its first on; a call whose arguments do not fit fails alone, and
+// Calls and Tasks frames mix on one stream. The worker's Hello offers them.
+func TestCalls(t *testing.T) {
+	add := task.Bind(jobs.Primes, 100) // primes in [i·100, (i+1)·100)
+	args := func(c task.Call) []byte {
+		t.Helper()
+		b, err := c.AppendArgs(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	stream, _ := wire.AppendWelcome(nil, wire.Welcome{Version: wire.Version})
+	first := add.Call(0)
+	stream, err := wire.AppendCalls(stream, &wire.Calls{First: 10, Func: first.Func(), Bound: first.Bound(), Args: [][]byte{
+		args(add.Call(0)), args(add.Call(1)), {0x91, 0xa1, 'x'}, args(add.Call(2)),
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	echo := jobs.Echo.Call([]byte("between"))
+	if stream, err = wire.AppendTasks(stream, []wire.Task{{ID: 3, Func: echo.Func(), Args: args(echo)}}); err != nil {
+		t.Fatal(err)
+	}
+	if stream, err = wire.AppendCalls(stream, &wire.Calls{First: 20, Func: "no.such", Args: [][]byte{nil, nil}}); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if err := worker.Serve(context.Background(), bytes.NewReader(stream), &out, task.Default, zerolog.Nop()); err != nil {
+		t.Fatalf("Serve: %v", err)
+	}
+	r := wire.NewReader(&out, 0, 0)
+	body, err := r.Next()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h, err := wire.DecodeHello(body); err != nil || !h.Has(wire.FeatureCalls) {
+		t.Fatalf("hello %+v, %v: want the calls feature", h, err)
+	}
+	var got []wire.Result
+	for {
+		body, err := r.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, err = wire.DecodeResults(body, got); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := []struct {
+		id     uint64
+		primes int64  // when kind is ""
+		kind   string // the error's
+	}{{10, 25, ""}, {11, 21, ""}, {12, 0, wire.KindBadArgs}, {13, 16, ""}, {3, 0, ""}, {20, 0, wire.KindUnknown}, {21, 0, wire.KindUnknown}}
+	if len(got) != len(want) {
+		t.Fatalf("%d results, want %d: %+v", len(got), len(want), got)
+	}
+	for i, w := range want {
+		g := got[i]
+		switch {
+		case g.ID != w.id:
+			t.Errorf("result %d: id %d, want %d", i, g.ID, w.id)
+		case w.kind != "":
+			if g.Err == nil || g.Err.Kind != w.kind {
+				t.Errorf("task %d: error %v, want kind %s", g.ID, g.Err, w.kind)
+			}
+		case g.Err != nil:
+			t.Errorf("task %d: %v", g.ID, g.Err)
+		case g.ID == 3:
+			if v, err := jobs.Echo.Decode(g.Value); err != nil || string(v) != "between" {
+				t.Errorf("echo between the calls: %q, %v", v, err)
+			}
+		default:
+			if n, err := add.Decode(g.Value); err != nil || n != w.primes {
+				t.Errorf("task %d: %d primes (%v), want %d", g.ID, n, err, w.primes)
+			}
+		}
+	}
+}

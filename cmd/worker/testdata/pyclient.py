@@ -62,6 +62,8 @@ def main():
     if version != 1: fail("protocol version %r" % version)
     if pid != p.pid: fail("hello pid %r, process %r" % (pid, p.pid))
     if "primes" not in funcs: fail("no primes in %r" % funcs)
+    features = hello[4] if len(hello) > 4 else []
+    if "calls" not in features: fail("the hello offers no calls: %r" % (features,))
     send(to_w, [2, 1, 0])  # welcome, version 1, worker id 0
 
     size = 10000
@@ -69,6 +71,8 @@ def main():
              [9, "no.such.function", None, [1]], [10, "primes", [size], ["not a number"]],
              [11, "primes", [size, 1], [2]]]
     send(to_w, [3, tasks])
+    # Calls: tasks 20, 21 and 22 of primes with the bound [size]
+    send(to_w, [6, 20, "primes", [size], [[1], [2], ["x"]]])
     send(to_w, [5])  # shutdown: finish, answer, exit 0
 
     results = {}
@@ -83,16 +87,20 @@ def main():
             if not isinstance(nanos, int) or nanos < 0: fail("bad nanos %r" % (nanos,))
             results[tid] = (value, err)
     if p.wait(timeout=10) != 0: fail("worker exit status %r" % p.returncode)
-    if sorted(results) != [7, 8, 9, 10, 11]: fail("results for %r" % sorted(results))
+    if sorted(results) != [7, 8, 9, 10, 11, 20, 21, 22]: fail("results for %r" % sorted(results))
     want7, want8 = primes_in(0, size), primes_in(99 * size, 100 * size)
     if results[7] != (want7, None): fail("task 7: %r, want %d" % (results[7], want7))
     if results[8] != (want8, None): fail("task 8: %r, want %d" % (results[8], want8))
-    for tid, kind in ((9, "unknown_function"), (10, "bad_arguments"), (11, "bad_arguments")):
+    for tid, i in ((20, 1), (21, 2)):
+        want = primes_in(i * size, (i + 1) * size)
+        if results[tid] != (want, None): fail("call %d: %r, want %d" % (tid, results[tid], want))
+    for tid, kind in ((9, "unknown_function"), (10, "bad_arguments"), (11, "bad_arguments"), (22, "bad_arguments")):
         value, err = results[tid]
         if value is not None or not err or err[0] != kind:
             fail("task %d: %r, want a %s error" % (tid, results[tid], kind))
-    print("ok: hello from pid %d with %d functions; primes %d and %d; errors %s, %s, %s" %
-          (pid, len(funcs), want7, want8, results[9][1][0], results[10][1][0], results[11][1][0]))
+    print("ok: hello from pid %d with %d functions and %s; primes %d and %d; errors %s, %s, %s; calls %d, %d, %s" %
+          (pid, len(funcs), ", ".join(features), want7, want8, results[9][1][0], results[10][1][0], results[11][1][0],
+           results[20][0], results[21][0], results[22][1][0]))
 
 if __name__ == "__main__":
     main()
