@@ -95,6 +95,9 @@ func fuzzSeeds(t *testing.T) map[string][]byte {
 	// Before the fix, a result with both a value and an error decoded with
 	// its value, which re-encoding drops: the round trip was unstable.
 	seeds["regression-value-and-error"] = unhex("92 04 91 94 01 01 92 a1 6b a1 6d 00")
+	// Found by FuzzDecode: a Hello with an empty features array decoded
+	// to an empty slice, which re-encodes with no fifth element at all.
+	seeds["regression-hello-empty-features"] = unhex("95 01 01 01 91 a1 66 90")
 	seeds["extra-elements-results"] = unhex("92 04 93 95 01 05 c0 0a c3 94 02 c0 95 a1 6b a1 6d a1 73 a1 78 80 14 94 03 c0 92 a1 6b a1 6d 1e")
 	return seeds
 }

@@ -182,6 +182,9 @@ func DecodeHello(body []byte) (Hello, error) {
 		if h.Features, err = d.strings(); err != nil {
 			return h, err
 		}
+		if len(h.Features) == 0 {
+			h.Features = nil // as AppendHello writes it: no fifth element
+		}
 	}
 	return h, nil
 }
