@@ -3,6 +3,7 @@ package pool
 import (
 	"errors"
 	"os"
+	"slices"
 	"time"
 
 	"github.com/brinehq/brine/pkg/wire"
@@ -110,7 +111,7 @@ func (w *proc) nextBatch(batch []*item, carry *item, limit int) (_ []*item, _ *i
 		return append(batch, it), nil, true
 	}
 	batch = append(batch, it)
-	room := w.window() - w.n.Load() - 1
+	room := w.window() - w.n.Load() - int64(it.count())
 	if limit > 0 {
 		room = min(room, int64(limit-w.sent-1))
 	}
@@ -154,14 +155,34 @@ func (w *proc) retire() {
 
 // encode appends the frames for batch to buf and registers its tasks as in
 // flight. Tasks that cannot go (cancelled, unencodable) are completed here.
+// A chunk goes as one Calls frame to a worker that takes them, and as its
+// calls' tasks to one that does not; one that cannot be encoded whole, or
+// exceeds a frame's bytes, is split into single tasks.
 func (w *proc) encode(buf []byte, batch []*item) []byte {
 	per := w.b.p.opts.Batch
+	calls := w.hello.Has(wire.FeatureCalls)
 	tracked := w.tracked[:0]
 	var bw wire.BatchWriter
 	n, frameStart := 0, 0
-	for _, it := range batch {
+	for i := 0; i < len(batch); i++ {
+		it := batch[i]
 		if err := it.run.ctx.Err(); err != nil {
 			it.cancelled(err)
+			continue
+		}
+		if it.isChunk() {
+			if n > 0 { // the Tasks frame under way ends before the chunk
+				buf, _ = bw.End(buf, n)
+				n = 0
+			}
+			var ok bool
+			if buf, ok = w.appendChunk(buf, it, calls); !ok {
+				// Its calls go one by one, next.
+				batch = slices.Insert(batch, i+1, it.split()...)
+				continue
+			}
+			it.attempts++
+			tracked = append(tracked, it)
 			continue
 		}
 		if n == 0 {
@@ -179,6 +200,7 @@ func (w *proc) encode(buf []byte, batch []*item) []byte {
 		}
 		it.attempts++
 		it.size = len(buf) - at
+		w.b.p.noteCallBytes(int64(it.size))
 		tracked = append(tracked, it)
 		n++
 		if n == per || len(buf)-frameStart >= maxFrameBytes {
@@ -195,20 +217,53 @@ func (w *proc) encode(buf []byte, batch []*item) []byte {
 	return buf
 }
 
+// appendChunk appends chunk it to buf as a Calls frame, or as a Tasks
+// frame of its calls when the worker does not take Calls, and sets its
+// size. It returns buf as it was and false when the chunk cannot be sent
+// whole: a call cannot be encoded, or the frame would exceed maxFrameBytes.
+func (w *proc) appendChunk(buf []byte, it *item, calls bool) ([]byte, bool) {
+	start := len(buf)
+	var bw wire.BatchWriter
+	if calls {
+		buf, bw = wire.BeginCalls(buf, it.id, it.call.Func(), it.call.Bound())
+	} else {
+		buf, bw = wire.BeginTasks(buf)
+	}
+	var err error
+	for k, c := range it.calls {
+		if !calls {
+			buf = wire.AppendTaskHead(buf, it.id+uint64(k), c.Func(), c.Bound())
+		}
+		if buf, err = c.AppendArgs(buf); err != nil {
+			return buf[:start], false
+		}
+		if len(buf)-start > maxFrameBytes {
+			return buf[:start], false
+		}
+	}
+	if buf, err = bw.End(buf, len(it.calls)); err != nil {
+		return buf[:start], false
+	}
+	it.size = len(buf) - start
+	w.b.p.noteCallBytes(int64(it.size / len(it.calls)))
+	return buf, true
+}
+
 // track registers its as in flight, sent at now: under one lock and one
 // count for the whole batch, before it is written.
 func (w *proc) track(its []*item, now time.Time) {
-	var size int64
+	var size, calls int64
 	for _, it := range its {
 		it.sent = now
 		size += int64(it.size)
+		calls += int64(it.count())
 	}
-	w.sent += len(its)
+	w.sent += int(calls)
 	w.mu.Lock()
 	for _, it := range its {
 		w.inflight.push(it)
 	}
 	w.mu.Unlock()
-	w.n.Add(int64(len(its)))
+	w.n.Add(calls)
 	w.bytes.Add(size)
 }

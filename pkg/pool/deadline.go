@@ -42,10 +42,22 @@ func (w *proc) checkDeadline(limit time.Duration) time.Duration {
 		w.mu.Unlock()
 		return left
 	}
-	w.expired = it
+	w.expired, w.expiredID = it, it.running()
 	w.mu.Unlock()
-	w.killFor(fmt.Sprintf("task %d (%s) ran longer than the task timeout of %v", it.id, it.call.Func(), limit), true)
+	w.killFor(fmt.Sprintf("task %d (%s) ran longer than the task timeout of %v", w.expiredID, it.call.Func(), limit), true)
 	return 0
+}
+
+// running is the id of the task of it that a worker runs while it holds
+// it first: a chunk's first call without a result, as the worker runs
+// them in order.
+func (it *item) running() uint64 {
+	for k := range it.calls {
+		if it.done&(1<<k) == 0 {
+			return it.id + uint64(k)
+		}
+	}
+	return it.id
 }
 
 // head returns the task the worker is running and when it started, as far

@@ -10,7 +10,10 @@
 // Dispatch keeps a bounded window of tasks in flight per worker, so memory
 // does not grow with the number of tasks. The window adapts to the measured
 // duration of tasks: short tasks travel many to a frame, long ones one at a
-// time so that no worker hoards them.
+// time so that no worker hoards them. Within a Run, short calls of one
+// function with the same bound arguments also travel as chunks, as
+// Python's Pool.map ships its iterable: the function's name and bound
+// arguments once per chunk, each call's own arguments and result apart.
 //
 // In process mode the pool loses no task. A worker that dies (a crash,
 // os.Exit, a kill, the OOM killer) or breaks the protocol is noticed when

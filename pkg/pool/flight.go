@@ -18,14 +18,15 @@ func (f *flight) push(it *item) {
 	f.live++
 }
 
-// find returns the position of the task with id, looking first at hint,
-// or -1 if it is not in flight.
+// find returns the position of the item of task id (a single task, or a
+// chunk with that call), looking first at hint, or -1 if it is not in
+// flight.
 func (f *flight) find(id uint64, hint int) int {
-	if hint >= f.front && hint < len(f.q) && f.q[hint] != nil && f.q[hint].id == id {
+	if hint >= f.front && hint < len(f.q) && f.q[hint] != nil && f.q[hint].has(id) {
 		return hint
 	}
 	for i := f.front; i < len(f.q); i++ {
-		if it := f.q[i]; it != nil && it.id == id {
+		if it := f.q[i]; it != nil && it.has(id) {
 			return i
 		}
 	}

@@ -1,8 +1,10 @@
 package pool_test
 
 import (
+	"context"
 	"encoding/binary"
 	"errors"
+	"io"
 	"os"
 	"strconv"
 	"strings"
@@ -25,8 +27,13 @@ const (
 
 // misbehave runs a worker that breaks the protocol as mode says, and
 // returns its exit status. Modes "hello-*" break the handshake, in every
-// worker; the others break the protocol after it, in one worker (envMarker).
+// worker; the others break the protocol after it, in one worker (envMarker),
+// except "no-calls": every worker serves well but offers no Calls messages,
+// as a worker of another implementation may not, and exits 1 if it gets one.
 func misbehave(mode string) int {
+	if mode == "no-calls" {
+		return serveWithoutCalls()
+	}
 	if !strings.HasPrefix(mode, "hello-") && !firstToMisbehave() {
 		return worker.Main()
 	}
@@ -94,4 +101,46 @@ func firstToMisbehave() bool {
 	defer f.Close()
 	f.WriteString(strconv.Itoa(os.Getpid()))
 	return true
+}
+
+// serveWithoutCalls is a worker whose Hello lists no features: it answers
+// Tasks, each result in a frame of its own, until a Shutdown or the end of
+// its input, and exits 1 on anything else.
+func serveWithoutCalls() int {
+	in, out := os.NewFile(worker.InFD, "in"), os.NewFile(worker.OutFD, "out")
+	hello, _ := wire.AppendHello(nil, wire.Hello{Version: wire.Version, PID: os.Getpid(), Funcs: task.Default.Names()})
+	out.Write(hello)
+	r := wire.NewReader(in, 4<<10, 0)
+	if _, err := r.Next(); err != nil { // the Welcome
+		return 1
+	}
+	for {
+		body, err := r.Next()
+		if errors.Is(err, io.EOF) {
+			return 0
+		}
+		typ, perr := wire.PeekType(body)
+		if err != nil || perr != nil || typ == wire.TypeShutdown {
+			return map[bool]int{true: 0, false: 1}[typ == wire.TypeShutdown]
+		}
+		ts, err := wire.DecodeTasks(body, nil)
+		if err != nil {
+			return 1
+		}
+		var frame []byte
+		for _, t := range ts {
+			res := wire.Result{ID: t.ID}
+			if e, ok := task.Default.Lookup(t.Func); !ok {
+				res.Err = &wire.Error{Kind: wire.KindUnknown, Message: t.Func}
+			} else {
+				res.Value, res.Err = e.Invoke(context.Background(), t.Bound, t.Args, nil)
+			}
+			if frame, err = wire.AppendResults(frame, []wire.Result{res}); err != nil {
+				return 1
+			}
+		}
+		if _, err := out.Write(frame); err != nil {
+			return 1
+		}
+	}
 }

@@ -35,7 +35,8 @@ type Options struct {
 	Command []string
 	Env     []string // extra environment for workers, "KEY=value"
 	// Batch is the most tasks sent to a worker in one frame; 0 adapts it
-	// to the tasks' duration, 1 sends each task in its own frame.
+	// to the tasks' duration (and lets Run send short calls in chunks, see
+	// the package doc), 1 sends each task in its own frame.
 	Batch int
 	// Prefetch, when positive, is the most tasks a worker process holds at
 	// once, the one it runs included; 0 adapts it to the tasks' duration

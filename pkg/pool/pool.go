@@ -29,6 +29,10 @@ type Pool struct {
 	ids   atomic.Uint64
 	stats stats // serialization counters, see Stats
 	stock stock // items of completed tasks, for new calls
+	// taskNanos and callBytes are the latest estimates of how long a task
+	// runs in a worker process and how many bytes a call takes encoded:
+	// they size chunks (see chunkSize).
+	taskNanos, callBytes atomic.Int64
 	// objs are the conds and barriers the workers share: in process mode
 	// those of region, which every worker maps; in thread mode local ones.
 	objs   cond.Objects
@@ -68,16 +72,19 @@ type WorkerInfo struct {
 	Restarts int
 }
 
-// item is one task on its way through the pool.
+// item is one task on its way through the pool, or a chunk of them (see
+// chunk.go).
 type item struct {
-	id       uint64 // unique in the pool: the wire task id
+	id       uint64 // unique in the pool: the wire task id (of the first call, for a chunk)
 	index    int
-	call     task.Call
-	attempts int       // times sent to a worker
-	faults   int       // deaths of a worker holding it that it may have caused; see retryOrFail
-	alone    bool      // a suspect: send it to a worker that holds nothing else
-	size     int       // encoded size while in flight to a worker
-	sent     time.Time // when it was last sent, for TaskTimeout
+	call     task.Call   // a chunk's first
+	calls    []task.Call // a chunk's calls; empty for a single task
+	done     uint64      // bit k: a chunk's call k has its result
+	attempts int         // times sent to a worker
+	faults   int         // deaths of a worker holding it that it may have caused; see retryOrFail
+	alone    bool        // a suspect: send it to a worker that holds nothing else
+	size     int         // encoded size while in flight to a worker
+	sent     time.Time   // when it was last sent, for TaskTimeout
 	run      *runState
 }
 
@@ -116,15 +123,35 @@ func (p *Pool) newItem(index int, c task.Call, rs *runState) *item {
 	return &item{id: p.ids.Add(1), index: index, call: c, run: rs}
 }
 
+// complete passes r to the run as the result of it, or of every call of
+// chunk it that has none yet, and counts them in.
 func (it *item) complete(r Result) {
-	it.deliver(r)
-	it.run.finish()
+	if !it.isChunk() {
+		it.deliver(0, r)
+		it.run.finish()
+		return
+	}
+	n := 0
+	for k := range it.calls {
+		if it.done&(1<<k) == 0 {
+			rk := r
+			if te, ok := r.Err.(*TaskError); ok && n > 0 {
+				own := *te // each result its own error
+				rk.Err = &own
+			}
+			it.deliver(k, rk)
+			n++
+		}
+	}
+	if n > 0 {
+		it.run.finishN(n)
+	}
 }
 
-// deliver passes r, the result of it, to its run, which has yet to count it
-// in with finish.
-func (it *item) deliver(r Result) {
-	r.Index, r.Attempts = it.index, it.attempts
+// deliver passes r, the result of it's call k (0 for a single task), to its
+// run, which has yet to count it in with finish.
+func (it *item) deliver(k int, r Result) {
+	r.Index, r.Attempts = it.index+k, it.attempts
 	it.run.each(r)
 }
 
@@ -146,9 +173,9 @@ func New(ctx context.Context, opts ...Option) (*Pool, error) {
 		opts:  o,
 		queue: newQueue(o.Workers * 256),
 		// A slot holds at most two processes (one draining, see retire),
-		// each with at most maxWindow tasks in flight and one a sender
-		// holds back (carry): salvage never blocks on retry.
-		retry: make(chan *item, 2*o.Workers*(maxWindow+1)),
+		// each with at most maxWindow tasks in flight, and a chunk past it,
+		// and one a sender holds back (carry): salvage never blocks on retry.
+		retry: make(chan *item, 2*o.Workers*(maxWindow+maxChunk+1)),
 		quit:  make(chan struct{}),
 	}
 	var err error
@@ -232,6 +259,20 @@ func (p *Pool) Run(ctx context.Context, n int, build func(i int) task.Call, each
 	// goroutines completing them. The one more is Run's own, while it adds.
 	rs := newRunState(ctx, each, n+1)
 	items := itemSource{p: p}
+	chunks := chunker{p: p}
+	add := func(it *item) error {
+		err := p.enqueue(ctx, it)
+		if err != nil {
+			it.cancelled(err)
+		}
+		return err
+	}
+	// cancel fails calls from, which nothing holds, with err.
+	cancel := func(from int, err error) {
+		for j := from; j < n; j++ {
+			(&item{index: j, call: build(j), run: rs}).cancelled(err)
+		}
+	}
 	lastFunc := ""
 	for i := range n {
 		c := build(i)
@@ -240,7 +281,12 @@ func (p *Pool) Run(ctx context.Context, n int, build func(i int) task.Call, each
 				if i == 0 {
 					return err
 				}
-				// Results already flow; refuse this and the rest as failed.
+				// Results already flow: send what is ready, and refuse
+				// this call and the rest as failed.
+				if ferr := chunks.flush(add, &items, rs); ferr != nil {
+					cancel(i, ferr)
+					break
+				}
 				for j := i; j < n; j++ {
 					(&item{index: j, call: build(j), run: rs}).complete(Result{Err: &TaskError{Kind: wire.KindUnknown, Message: err.Error()}})
 				}
@@ -248,15 +294,15 @@ func (p *Pool) Run(ctx context.Context, n int, build func(i int) task.Call, each
 			}
 			lastFunc = c.Func()
 		}
-		it := items.next(i, c, rs)
-		if err := p.enqueue(ctx, it); err != nil {
-			it.cancelled(err)
-			for j := i + 1; j < n; j++ {
-				(&item{index: j, call: build(j), run: rs}).cancelled(err)
+		if took, err := chunks.push(i, c, add, &items, rs); err != nil {
+			if took {
+				i++
 			}
+			cancel(i, err)
 			break
 		}
 	}
+	_ = chunks.flush(add, &items, rs) // on an error, add has cancelled the chunk, the last calls
 	rs.finish()
 	p.await(rs)
 	return ctx.Err()

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -31,12 +32,13 @@ type proc struct {
 	relaysDone chan struct{} // closed when both relays have ended
 	tail       *tailBuffer   // the last lines of its stderr, for error messages
 
-	mu       sync.Mutex
-	inflight flight
-	found    []int     // claim's scratch: positions in inflight
-	tracked  []*item   // encode's scratch: the tasks of the batch it encodes; the sender's own
-	lastDone time.Time // when a result last arrived, with TaskTimeout
-	expired  *item     // the task whose timeout killed the worker
+	mu        sync.Mutex
+	inflight  flight
+	found     []int     // claim's scratch: positions in inflight
+	tracked   []*item   // encode's scratch: the tasks of the batch it encodes; the sender's own
+	lastDone  time.Time // when a result last arrived, with TaskTimeout
+	expired   *item     // the item of the task whose timeout killed the worker
+	expiredID uint64    // that task's id
 
 	n         atomic.Int64 // len(inflight), read without the lock
 	bytes     atomic.Int64 // encoded size of the tasks in flight
@@ -206,15 +208,15 @@ func (w *proc) killFor(reason string, blameless bool) {
 	w.signalFor(syscall.SIGKILL, reason, blameless)
 }
 
-// verdict returns the task whose timeout killed the worker, if one did, and
-// whether its death is no fault of the tasks it held.
-func (w *proc) verdict() (expired *item, blameless bool) {
+// verdict returns the id of the task whose timeout killed the worker and
+// true, if one did, and whether its death is no fault of the tasks it held.
+func (w *proc) verdict() (expired uint64, timedOut, blameless bool) {
 	w.mu.Lock()
-	expired = w.expired
+	expired, timedOut = w.expiredID, w.expired != nil
 	w.mu.Unlock()
 	w.sigMu.Lock()
 	defer w.sigMu.Unlock()
-	return expired, w.blameless
+	return expired, timedOut, w.blameless
 }
 
 // holds reports whether the worker holds a task of rs.
@@ -229,12 +231,20 @@ func (w *proc) holds(rs *runState) bool {
 	return held
 }
 
-// takeInflight removes and returns every task the worker holds.
+// takeInflight removes and returns every task the worker holds, a chunk
+// as a single item for each of its calls that has no result.
 func (w *proc) takeInflight() []*item {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	its := w.inflight.takeAll()
 	w.n.Store(0)
 	w.bytes.Store(0)
+	for i := 0; i < len(its); i++ {
+		if it := its[i]; it.isChunk() {
+			parts := it.split()
+			its = slices.Replace(its, i, i+1, parts...)
+			i += len(parts) - 1
+		}
+	}
 	return its
 }

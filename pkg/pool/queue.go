@@ -1,6 +1,9 @@
 package pool
 
-import "sync"
+import (
+	"sync"
+	"sync/atomic"
+)
 
 // queue is the work waiting for a worker: a bounded FIFO that Runs fill one
 // call at a time and that senders empty as many calls at a time as their
@@ -16,12 +19,15 @@ type queue struct {
 	buf   []*item // a ring of n items from head
 	head  int
 	n     int
+	empty atomic.Bool // n == 0, to read without the lock
 	ready chan struct{}
 	room  chan struct{}
 }
 
 func newQueue(capacity int) *queue {
-	return &queue{buf: make([]*item, capacity), ready: make(chan struct{}, 1), room: make(chan struct{}, 1)}
+	q := &queue{buf: make([]*item, capacity), ready: make(chan struct{}, 1), room: make(chan struct{}, 1)}
+	q.empty.Store(true)
+	return q
 }
 
 func signal(c chan struct{}) {
@@ -40,6 +46,7 @@ func (q *queue) tryPush(it *item) bool {
 	}
 	q.buf[(q.head+q.n)%len(q.buf)] = it
 	q.n++
+	q.empty.Store(false)
 	first, roomLeft := q.n == 1, q.n < len(q.buf)
 	q.mu.Unlock()
 	if first {
@@ -52,20 +59,41 @@ func (q *queue) tryPush(it *item) bool {
 	return true
 }
 
-// take appends up to limit items from the front to dst.
-func (q *queue) take(dst []*item, limit int) []*item {
+// take appends items from the front to dst, as many as carry at most
+// limit calls between them (see item.count).
+func (q *queue) take(dst []*item, limit int) []*item { return q.pop(dst, limit, false) }
+
+// takeOne returns the item at the front, or nil if there is none.
+func (q *queue) takeOne() *item {
+	var one [1]*item
+	if got := q.pop(one[:0], 1, true); len(got) == 1 {
+		return got[0]
+	}
+	return nil
+}
+
+// pop is take, which with one takes the front item even if it carries
+// more than limit calls.
+func (q *queue) pop(dst []*item, limit int, one bool) []*item {
 	if limit <= 0 {
 		return dst
 	}
 	q.mu.Lock()
 	wasFull := q.n == len(q.buf)
-	k := min(limit, q.n)
-	for range k {
-		dst = append(dst, q.buf[q.head])
+	k := 0
+	for ; k < q.n; k++ {
+		it := q.buf[q.head]
+		if limit -= it.count(); limit < 0 && !(one && k == 0) {
+			break
+		}
+		dst = append(dst, it)
 		q.buf[q.head] = nil
 		q.head = (q.head + 1) % len(q.buf)
 	}
 	q.n -= k
+	if q.n == 0 && k > 0 {
+		q.empty.Store(true)
+	}
 	left := q.n > 0
 	q.mu.Unlock()
 	if wasFull && k > 0 {
@@ -75,15 +103,6 @@ func (q *queue) take(dst []*item, limit int) []*item {
 		signal(q.ready) // for another taker
 	}
 	return dst
-}
-
-// takeOne returns the item at the front, or nil if there is none.
-func (q *queue) takeOne() *item {
-	var one [1]*item
-	if got := q.take(one[:0], 1); len(got) == 1 {
-		return got[0]
-	}
-	return nil
 }
 
 // len returns how many items wait.

@@ -18,7 +18,7 @@ import (
 func (w *proc) receive(src io.Reader) error {
 	r := wire.NewReader(src, 256<<10, 0)
 	var rs []wire.Result
-	var its []*item
+	var its, ended []*item
 	done := itemSink{p: w.b.p}
 	for {
 		body, err := r.Next()
@@ -39,7 +39,7 @@ func (w *proc) receive(src io.Reader) error {
 			return err
 		}
 		var reuse bool
-		if its, reuse, err = w.claim(rs, its[:0]); err != nil {
+		if its, ended, reuse, err = w.claim(rs, its[:0], ended[:0]); err != nil {
 			return err
 		}
 		w.answered(rs)
@@ -56,40 +56,54 @@ func (w *proc) receive(src io.Reader) error {
 			}
 			w.deliver(it, &rs[i])
 			n++
-			if reuse {
-				done.put(it)
-			}
 		}
 		if run != nil {
 			run.finishN(n)
 		}
+		if reuse {
+			for _, it := range ended {
+				done.put(it)
+			}
+		}
 		clear(its)
+		clear(ended)
 	}
 }
 
-// claim takes the tasks that rs answers out of the in-flight set. A result
-// for a task the worker does not hold (or answers twice) is a protocol
-// error; the set is then left as it was, for salvage. reuse says whether
-// nothing else refers to the tasks, so that their items can be recycled once
-// complete: always, unless a task's timeout is killing the worker, whose
+// claim finds the item of each result of rs, appending it to its, and
+// takes those it completes, all calls of a chunk answered, out of the
+// in-flight set, appending them to ended. A result for a task the worker
+// does not hold (or answers twice) is a protocol error; the set is then
+// left as it was, for salvage. reuse says whether nothing else refers to
+// the ended items, so that they can be recycled once their results are
+// delivered: always, unless a task's timeout is killing the worker, whose
 // salvage looks for that task by its item.
-func (w *proc) claim(rs []wire.Result, its []*item) (_ []*item, reuse bool, _ error) {
+func (w *proc) claim(rs []wire.Result, its, ended []*item) (_, _ []*item, reuse bool, _ error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	var size int64
 	found, next := w.found[:0], 0
 	for i := range rs {
-		at := w.inflight.find(rs[i].ID, next)
-		if at < 0 {
-			for j, back := range its {
-				w.inflight.put(found[j], back)
-			}
-			return its[:0], false, fmt.Errorf("%w: result for task %d, which the worker does not hold", wire.ErrMalformed, rs[i].ID)
+		id := rs[i].ID
+		at := w.inflight.find(id, next)
+		var it *item
+		if at >= 0 {
+			it = w.inflight.q[at]
 		}
-		it := w.inflight.take(at)
-		found, next = append(found, at), at+1
-		its = append(its, it)
+		if it == nil || it.isChunk() && it.done&(1<<(id-it.id)) != 0 {
+			w.unclaim(rs[:i], its, found)
+			return its[:0], ended[:0], false, fmt.Errorf("%w: result for task %d, which the worker does not hold", wire.ErrMalformed, id)
+		}
+		found, its, next = append(found, at), append(its, it), at
+		if it.isChunk() {
+			if it.done |= 1 << (id - it.id); it.left() > 0 {
+				continue // its next result is likely the next one's
+			}
+		}
+		w.inflight.take(at)
+		ended = append(ended, it)
 		size += int64(it.size)
+		next = at + 1
 	}
 	w.found = found
 	w.inflight.settle()
@@ -102,7 +116,20 @@ func (w *proc) claim(rs []wire.Result, its []*item) (_ []*item, reuse bool, _ er
 	case w.wake <- struct{}{}:
 	default:
 	}
-	return its, w.expired == nil, nil
+	return its, ended, w.expired == nil, nil
+}
+
+// unclaim undoes what claim did for rs, answered by its at the positions
+// found, after a result it could not accept.
+func (w *proc) unclaim(rs []wire.Result, its []*item, found []int) {
+	for j, it := range its {
+		if it.isChunk() {
+			it.done &^= 1 << (rs[j].ID - it.id)
+		}
+		if w.inflight.q[found[j]] == nil {
+			w.inflight.put(found[j], it)
+		}
+	}
 }
 
 // answered counts a frame's results in, before their tasks complete, and
@@ -118,6 +145,7 @@ func (w *proc) answered(rs []wire.Result) {
 		}
 	}
 	w.avg.Store(avg)
+	w.b.p.noteTask(avg)
 	w.slot.tasks.Add(int64(len(rs)))
 	w.completed.Add(int64(len(rs)))
 }
@@ -133,5 +161,5 @@ func (w *proc) deliver(it *item, r *wire.Result) {
 	if te, ok := res.Err.(*TaskError); ok {
 		te.Worker, te.PID = w.slot.id, w.pid
 	}
-	it.deliver(res)
+	it.deliver(int(r.ID-it.id), res)
 }

@@ -68,22 +68,36 @@ type itemSource struct {
 
 // next returns the item of call c, the index-th of rs.
 func (src *itemSource) next(index int, c task.Call, rs *runState) *item {
+	it := src.take()
+	*it = item{id: src.p.ids.Add(1), index: index, call: c, calls: it.calls, run: rs}
+	return it
+}
+
+// nextChunk returns a chunk item of calls, a copy of them, of which the
+// first is the index-th of rs.
+func (src *itemSource) nextChunk(index int, calls []task.Call, rs *runState) *item {
+	it := src.take()
+	n := uint64(len(calls))
+	*it = item{id: src.p.ids.Add(n) - n + 1, index: index, call: calls[0], calls: append(it.calls, calls...), run: rs}
+	return it
+}
+
+// take returns an item from the stock, or a new one: one whose calls, if
+// any, are an empty slice to reuse.
+func (src *itemSource) take() *item {
 	if len(src.batch) == 0 && src.fresh == 0 {
 		if src.batch = src.p.stock.take(src.batch); src.batch == nil {
 			src.fresh = stockBatch // none yet: look again a batch later
 		}
 	}
-	var it *item
 	if n := len(src.batch); n > 0 {
-		it = src.batch[n-1]
+		it := src.batch[n-1]
 		src.batch[n-1] = nil
 		src.batch = src.batch[:n-1]
-	} else {
-		it = new(item)
-		src.fresh--
+		return it
 	}
-	*it = item{id: src.p.ids.Add(1), index: index, call: c, run: rs}
-	return it
+	src.fresh--
+	return new(item)
 }
 
 // itemSink takes the items of tasks one goroutine completed.
@@ -95,7 +109,8 @@ type itemSink struct {
 // put keeps it, which has completed and to which the pool holds no
 // reference any more, for a new call.
 func (snk *itemSink) put(it *item) {
-	*it = item{}
+	clear(it.calls)
+	*it = item{calls: it.calls[:0]} // a chunk's slice, for the next
 	if snk.batch == nil {
 		snk.batch = make([]*item, 0, stockBatch)
 	}

@@ -76,7 +76,7 @@ func (sv *supervisor) ended(w *proc, exit *WorkerExitError) {
 		return
 	}
 	log := sv.b.p.opts.Logger.Warn()
-	if _, blameless := w.verdict(); blameless {
+	if _, _, blameless := w.verdict(); blameless {
 		log = sv.b.p.opts.Logger.Info() // the pool killed it, and said why
 	}
 	log.Int("worker", sv.s.id).Int("pid", w.pid).Err(exit).Msg("replacing worker")
@@ -173,7 +173,7 @@ func (b *processes) noWorker(it *item, err error) {
 
 // salvage gives the tasks a dead worker held another chance, or fails them.
 func (b *processes) salvage(w *proc, exit *WorkerExitError) {
-	expired, blameless := w.verdict()
+	expired, timedOut, blameless := w.verdict()
 	held := w.takeInflight()
 	for _, it := range held {
 		switch {
@@ -183,7 +183,7 @@ func (b *processes) salvage(w *proc, exit *WorkerExitError) {
 				Message: fmt.Sprintf("stopped while running: %v", it.run.ctx.Err())}})
 		case b.closing():
 			it.cancelled(ErrClosed)
-		case it == expired:
+		case timedOut && it.id == expired:
 			it.complete(Result{Worker: w.slot.id, PID: w.pid, Err: &TaskError{
 				Kind: wire.KindTimeout, Func: it.call.Func(), Worker: w.slot.id, PID: w.pid, Cause: exit,
 				Message: fmt.Sprintf("ran longer than the task timeout of %v, so its worker (pid %d) was killed and replaced; "+

@@ -16,11 +16,19 @@ import (
 )
 
 // BenchmarkServe measures the worker's side of a trivial task: decoding it
-// from a batch frame, calling the function, encoding its result. ns/op is
-// per task; no pipe, no other process.
+// from a batch frame (Tasks, or Calls: a chunk), calling the function,
+// encoding its result. ns/op is per task; no pipe, no other process.
 func BenchmarkServe(b *testing.B) {
-	for _, batch := range []int{1, 100} {
-		b.Run(fmt.Sprintf("echo/batch=%d", batch), func(b *testing.B) {
+	for _, bc := range []struct {
+		batch int
+		calls bool
+	}{{1, false}, {100, false}, {64, true}} {
+		batch, calls := bc.batch, bc.calls
+		name := fmt.Sprintf("echo/batch=%d", batch)
+		if calls {
+			name = fmt.Sprintf("echo/calls=%d", batch)
+		}
+		b.Run(name, func(b *testing.B) {
 			var in bytes.Buffer
 			welcome, _ := wire.AppendWelcome(nil, wire.Welcome{Version: wire.Version})
 			in.Write(welcome)
@@ -31,6 +39,13 @@ func BenchmarkServe(b *testing.B) {
 				ts[i] = wire.Task{ID: uint64(i), Func: call.Func(), Args: args}
 			}
 			frame, _ := wire.AppendTasks(nil, ts)
+			if calls {
+				c := wire.Calls{Func: call.Func(), Args: make([][]byte, batch)}
+				for i := range c.Args {
+					c.Args[i] = args
+				}
+				frame, _ = wire.AppendCalls(nil, &c)
+			}
 			for i := 0; i < b.N; i += batch {
 				in.Write(frame)
 			}

@@ -1,0 +1,233 @@
+package pool_test
+
+import (
+	"context"
+	"errors"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/brinehq/brine/pkg/jobs"
+	"github.com/brinehq/brine/pkg/pool"
+	"github.com/brinehq/brine/pkg/task"
+	"github.com/brinehq/brine/pkg/wire"
+)
+
+// chunked starts a process pool whose next Run puts short calls into
+// chunks (Calls messages) from its first call on.
+func chunked(t *testing.T, opts ...pool.Option) *pool.Pool {
+	t.Helper()
+	p := startPool(t, append([]pool.Option{pool.WithWorkers(2)}, opts...)...)
+	pool.SetTaskNanos(p, 1)
+	return p
+}
+
+// checkChunksSent fails t unless the run's task frames were too small to
+// carry each call as a task of its own (id, function name and bound
+// arguments each time): chunks carry them once.
+func checkChunksSent(t *testing.T, p *pool.Pool, n int, perTask int) {
+	t.Helper()
+	if got := p.Stats().TaskBytes; got >= int64(n*perTask) {
+		t.Errorf("%d task bytes for %d calls: chunks would take less than %d", got, n, n*perTask)
+	}
+}
+
+// The calls of chunks each get their own result, with their own index, and
+// chunks end where the function or its bound arguments change.
+func TestChunksRunEveryCall(t *testing.T) {
+	const n = 6000
+	p := chunked(t)
+	double, triple := task.Bind(scale, 2), task.Bind(scale, 3)
+	build := func(i int) task.Call {
+		switch {
+		case i%1000 >= 900:
+			return square.Call(i)
+		case i/1000%2 == 1:
+			return triple.Call(i)
+		}
+		return double.Call(i)
+	}
+	want := func(i int) int64 {
+		switch {
+		case i%1000 >= 900:
+			return int64(i * i)
+		case i/1000%2 == 1:
+			return int64(3 * i)
+		}
+		return int64(2 * i)
+	}
+	rs := newResults(t)
+	if err := p.Run(bounded(t), n, build, rs.add); err != nil {
+		t.Fatal(err)
+	}
+	rs.checkAll(n)
+	for i, r := range rs.byIdx {
+		if v, err := r.Decode(); err != nil || toInt64(v) != want(i) {
+			t.Errorf("call %d: %v, %v; want %d", i, v, err, want(i))
+		}
+	}
+	// A task of scale with its bound [k] and args [i] takes at least 16 bytes.
+	checkChunksSent(t, p, n, 12)
+}
+
+func toInt64(v any) int64 {
+	switch v := v.(type) {
+	case int64:
+		return v
+	case int8:
+		return int64(v)
+	case int16:
+		return int64(v)
+	case int32:
+		return int64(v)
+	case uint8:
+		return int64(v)
+	case uint16:
+		return int64(v)
+	case uint32:
+		return int64(v)
+	case uint64:
+		return int64(v)
+	}
+	return -1
+}
+
+// faulty returns the calls of fault in mode on every every-th of n, the
+// others returning their index at once.
+func faulty(mode string, every int) func(int) task.Call {
+	f := task.Bind(jobs.Fault, jobs.FaultSpec{Mode: mode, Every: int64(every)})
+	return func(i int) task.Call { return f.Call(int64(i)) }
+}
+
+// A call that kills its worker in the middle of a chunk fails alone; the
+// calls of its chunk that had no result yet run again elsewhere, and none
+// runs to two results.
+func TestChunkCallCrashes(t *testing.T) {
+	const n, every = 2000, 500 // calls 0, 500, 1000 and 1500 exit(3)
+	p := chunked(t, pool.WithRetries(1))
+	rs := newResults(t)
+	if err := p.Run(bounded(t), n, faulty("exit", every), rs.add); err != nil {
+		t.Fatal(err)
+	}
+	rs.checkAll(n)
+	for i, r := range rs.byIdx {
+		var te *pool.TaskError
+		switch {
+		case i%every != 0:
+			if v, err := r.Decode(); err != nil || toInt64(v) != int64(i) {
+				t.Errorf("call %d: %v, %v", i, v, r.Err)
+			}
+		case !errors.As(r.Err, &te) || te.Kind != wire.KindWorkerDied:
+			t.Errorf("call %d: want kind %s, got %v", i, wire.KindWorkerDied, r.Err)
+		}
+	}
+}
+
+// A call that hangs in the middle of a chunk times out alone: the calls
+// before it in its chunk keep their results, those after it run elsewhere.
+func TestChunkCallTimesOut(t *testing.T) {
+	const n, every = 1200, 400 // calls 0, 400 and 800 hang
+	p := chunked(t, pool.WithTaskTimeout(300*time.Millisecond))
+	rs := newResults(t)
+	if err := p.Run(bounded(t), n, faulty("hang", every), rs.add); err != nil {
+		t.Fatal(err)
+	}
+	rs.checkAll(n)
+	for i, r := range rs.byIdx {
+		var te *pool.TaskError
+		switch {
+		case i%every != 0:
+			if v, err := r.Decode(); err != nil || toInt64(v) != int64(i) {
+				t.Errorf("call %d: %v, %v", i, v, r.Err)
+			}
+		case !errors.As(r.Err, &te) || te.Kind != wire.KindTimeout:
+			t.Errorf("call %d: want a timeout, got %v", i, r.Err)
+		}
+	}
+}
+
+// A call whose argument cannot be encoded fails alone with kind encode; the
+// other calls of its chunk go as tasks of their own.
+func TestChunkCallUnencodable(t *testing.T) {
+	const n, bad = 500, 77
+	p := chunked(t)
+	rs := newResults(t)
+	build := func(i int) task.Call {
+		if i == bad {
+			return typeOf.Call(make(chan int))
+		}
+		return typeOf.Call(i)
+	}
+	if err := p.Run(bounded(t), n, build, rs.add); err != nil {
+		t.Fatal(err)
+	}
+	rs.checkAll(n)
+	for i, r := range rs.byIdx {
+		var te *pool.TaskError
+		switch {
+		case i == bad:
+			if !errors.As(r.Err, &te) || te.Kind != wire.KindEncode {
+				t.Errorf("call %d: want kind %s, got %v", i, wire.KindEncode, r.Err)
+			}
+		case r.Err != nil:
+			t.Errorf("call %d: %v", i, r.Err)
+		}
+	}
+}
+
+// A worker whose Hello does not offer Calls gets a chunk's calls as tasks.
+func TestChunksToWorkerWithoutCalls(t *testing.T) {
+	const n = 3000
+	p := chunked(t, pool.WithEnv(envMisbehave+"=no-calls"))
+	rs := newResults(t)
+	double := task.Bind(scale, 2)
+	if err := p.Run(bounded(t), n, func(i int) task.Call { return double.Call(i) }, rs.add); err != nil {
+		t.Fatal(err)
+	}
+	rs.checkAll(n)
+	for i, r := range rs.byIdx {
+		if v, err := r.Decode(); err != nil || toInt64(v) != int64(2*i) {
+			t.Errorf("call %d: %v, %v", i, v, r.Err)
+		}
+	}
+	for _, w := range p.Workers() {
+		if w.Restarts > 0 {
+			t.Errorf("worker %d restarted %d times: was it sent a Calls message?", w.ID, w.Restarts)
+		}
+	}
+}
+
+// A run stopped in its middle gives each of its calls one result: those of
+// chunks not yet sent are cancelled.
+func TestChunksCancelled(t *testing.T) {
+	const n = 200_000
+	p := chunked(t)
+	ctx, cancel := context.WithCancel(bounded(t))
+	defer cancel()
+	rs := newResults(t)
+	var got atomic.Int64
+	double := task.Bind(scale, 2)
+	err := p.Run(ctx, n, func(i int) task.Call { return double.Call(i) }, func(r pool.Result) {
+		rs.add(r)
+		if got.Add(1) == 1000 {
+			cancel()
+		}
+	})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("Run: %v, want context.Canceled", err)
+	}
+	rs.checkAll(n)
+	cancelled := 0
+	for i, r := range rs.byIdx {
+		var te *pool.TaskError
+		switch {
+		case errors.As(r.Err, &te) && te.Kind == wire.KindCancelled:
+			cancelled++
+		case r.Err != nil:
+			t.Errorf("call %d: %v", i, r.Err)
+		}
+	}
+	if cancelled == 0 {
+		t.Error("no call was cancelled: the run ended before it was stopped")
+	}
+}
