@@ -20,7 +20,7 @@ import (
 // whatever must treat a call on its own (salvage after a worker died, a
 // call that cannot be encoded) splits the chunk into single items first.
 const (
-	maxChunk = 64 // most calls in a chunk: the bits of item.done
+	maxChunk = 64 // most calls in a chunk: the bits of chunk.done
 	// chunkTime is about how long the calls of one chunk should run: short
 	// enough that a window of flightTarget holds several chunks, so that
 	// the pool still balances work between workers.
@@ -31,9 +31,7 @@ const (
 // run in chunkTime at the tasks' measured duration, within a frame's bytes
 // at their measured size, or 1 when tasks are not known to be short yet.
 func (p *Pool) chunkSize() int {
-	// A chunk is sent and held whole: not where frames, the tasks a worker
-	// holds or those it is sent are counted exactly.
-	if p.opts.Mode != Process || p.opts.Batch != 0 || p.opts.Prefetch > 0 || p.opts.MaxTasksPerWorker > 0 {
+	if !p.mayChunk() {
 		return 1
 	}
 	avg := p.taskNanos.Load()
@@ -47,17 +45,37 @@ func (p *Pool) chunkSize() int {
 	return int(min(max(k, 1), maxChunk))
 }
 
+// mayChunk reports whether the pool sends chunks at all: in process mode
+// with automatic batching and prefetch, and without recycling, since a
+// chunk is sent and held whole, not where frames, the tasks a worker holds
+// or those it is sent are counted exactly.
+func (p *Pool) mayChunk() bool {
+	o := &p.opts
+	return o.Mode == Process && o.Batch == 0 && o.Prefetch == 0 && o.MaxTasksPerWorker == 0
+}
+
 // sameChunk reports whether c may join a chunk whose first call is first:
 // the same function and the same bound arguments.
 func sameChunk(first, c task.Call) bool {
 	return c.Func() == first.Func() && bytes.Equal(c.Bound(), first.Bound())
 }
 
+// chunk is what a chunk item carries besides an item's fields.
+type chunk struct {
+	calls []task.Call
+	done  uint64 // bit k: call k has its result
+}
+
 // count is how many calls it carries.
-func (it *item) count() int { return max(len(it.calls), 1) }
+func (it *item) count() int {
+	if it.chunk == nil {
+		return 1
+	}
+	return len(it.chunk.calls)
+}
 
 // isChunk reports whether it carries several calls.
-func (it *item) isChunk() bool { return len(it.calls) > 0 }
+func (it *item) isChunk() bool { return it.chunk != nil }
 
 // has reports whether task id is one of it's calls.
 func (it *item) has(id uint64) bool { return id-it.id < uint64(it.count()) }
@@ -67,15 +85,15 @@ func (it *item) left() int {
 	if !it.isChunk() {
 		return 1
 	}
-	return len(it.calls) - bits.OnesCount64(it.done)
+	return len(it.chunk.calls) - bits.OnesCount64(it.chunk.done)
 }
 
 // split returns an item of its own for each call of chunk it that awaits
 // its result, with the chunk's history, and the same task ids.
 func (it *item) split() []*item {
 	its := make([]*item, 0, it.left())
-	for k, c := range it.calls {
-		if it.done&(1<<k) == 0 {
+	for k, c := range it.chunk.calls {
+		if it.chunk.done&(1<<k) == 0 {
 			its = append(its, &item{id: it.id + uint64(k), index: it.index + k, call: c,
 				attempts: it.attempts, faults: it.faults, sent: it.sent, run: it.run})
 		}

@@ -18,7 +18,7 @@ func chunkOf(n int, rs *runState) *item {
 	for k := range calls {
 		calls[k] = chunkTestFunc.Call(10 + k)
 	}
-	return &item{id: 100, index: 10, call: calls[0], calls: calls, run: rs}
+	return &item{id: 100, index: 10, call: calls[0], chunk: &chunk{calls: calls}, run: rs}
 }
 
 // A chunk knows its calls' ids, which have results and which runs next;
@@ -33,7 +33,7 @@ func TestChunkItem(t *testing.T) {
 		t.Fatalf("a chunk of 64 from id 100: count %d, has 100 %v, 163 %v, 164 %v, 99 %v",
 			it.count(), it.has(100), it.has(163), it.has(164), it.has(99))
 	}
-	it.done = 1<<0 | 1<<1 | 1<<5 | 1<<63
+	it.chunk.done = 1<<0 | 1<<1 | 1<<5 | 1<<63
 	if it.left() != 60 || it.running() != 102 {
 		t.Fatalf("left %d, running %d; want 60 and 102", it.left(), it.running())
 	}
@@ -43,7 +43,7 @@ func TestChunkItem(t *testing.T) {
 	}
 	for _, p := range parts {
 		k := int(p.id - 100)
-		if k < 2 || k == 5 || k == 63 || p.index != 10+k || p.call != it.calls[k] || p.isChunk() || p.attempts != 2 {
+		if k < 2 || k == 5 || k == 63 || p.index != 10+k || p.call != it.chunk.calls[k] || p.isChunk() || p.attempts != 2 {
 			t.Fatalf("part %+v of call %d", p, k)
 		}
 	}
@@ -71,7 +71,7 @@ func TestChunkItem(t *testing.T) {
 // take counts the calls of chunks against its limit; takeOne takes a chunk
 // whatever its size.
 func TestQueueTakesCalls(t *testing.T) {
-	q := newQueue(8)
+	q := newQueue(8, true)
 	rs := newRunState(context.Background(), func(Result) {}, 0)
 	its := []*item{chunkOf(4, rs), {index: 1}, chunkOf(3, rs), {index: 2}}
 	for _, it := range its {

@@ -199,7 +199,7 @@ func (w *proc) encode(buf []byte, batch []*item) []byte {
 			continue
 		}
 		it.attempts++
-		it.size = len(buf) - at
+		it.size = int32(len(buf) - at)
 		w.b.p.noteCallBytes(int64(it.size))
 		tracked = append(tracked, it)
 		n++
@@ -230,7 +230,7 @@ func (w *proc) appendChunk(buf []byte, it *item, calls bool) ([]byte, bool) {
 		buf, bw = wire.BeginTasks(buf)
 	}
 	var err error
-	for k, c := range it.calls {
+	for k, c := range it.chunk.calls {
 		if !calls {
 			buf = wire.AppendTaskHead(buf, it.id+uint64(k), c.Func(), c.Bound())
 		}
@@ -241,11 +241,11 @@ func (w *proc) appendChunk(buf []byte, it *item, calls bool) ([]byte, bool) {
 			return buf[:start], false
 		}
 	}
-	if buf, err = bw.End(buf, len(it.calls)); err != nil {
+	if buf, err = bw.End(buf, len(it.chunk.calls)); err != nil {
 		return buf[:start], false
 	}
-	it.size = len(buf) - start
-	w.b.p.noteCallBytes(int64(it.size / len(it.calls)))
+	it.size = int32(len(buf) - start)
+	w.b.p.noteCallBytes(int64(len(buf)-start) / int64(len(it.chunk.calls)))
 	return buf, true
 }
 

@@ -52,8 +52,11 @@ func (w *proc) checkDeadline(limit time.Duration) time.Duration {
 // it first: a chunk's first call without a result, as the worker runs
 // them in order.
 func (it *item) running() uint64 {
-	for k := range it.calls {
-		if it.done&(1<<k) == 0 {
+	if it.chunk == nil {
+		return it.id
+	}
+	for k := range it.chunk.calls {
+		if it.chunk.done&(1<<k) == 0 {
 			return it.id + uint64(k)
 		}
 	}

@@ -77,14 +77,13 @@ type WorkerInfo struct {
 type item struct {
 	id       uint64 // unique in the pool: the wire task id (of the first call, for a chunk)
 	index    int
-	call     task.Call   // a chunk's first
-	calls    []task.Call // a chunk's calls; empty for a single task
-	done     uint64      // bit k: a chunk's call k has its result
-	attempts int         // times sent to a worker
-	faults   int         // deaths of a worker holding it that it may have caused; see retryOrFail
-	alone    bool        // a suspect: send it to a worker that holds nothing else
-	size     int         // encoded size while in flight to a worker
-	sent     time.Time   // when it was last sent, for TaskTimeout
+	call     task.Call // a chunk's first
+	chunk    *chunk    // a chunk's calls; nil for a single task
+	attempts int32     // times sent to a worker
+	faults   int32     // deaths of a worker holding it that it may have caused; see retryOrFail
+	size     int32     // encoded size while in flight to a worker
+	alone    bool      // a suspect: send it to a worker that holds nothing else
+	sent     time.Time // when it was last sent, for TaskTimeout
 	run      *runState
 }
 
@@ -126,14 +125,18 @@ func (p *Pool) newItem(index int, c task.Call, rs *runState) *item {
 // complete passes r to the run as the result of it, or of every call of
 // chunk it that has none yet, and counts them in.
 func (it *item) complete(r Result) {
-	if !it.isChunk() {
-		it.deliver(0, r)
-		it.run.finish()
+	if it.chunk != nil {
+		it.completeChunk(r)
 		return
 	}
+	it.deliver(0, r)
+	it.run.finish()
+}
+
+func (it *item) completeChunk(r Result) {
 	n := 0
-	for k := range it.calls {
-		if it.done&(1<<k) == 0 {
+	for k := range it.chunk.calls {
+		if it.chunk.done&(1<<k) == 0 {
 			rk := r
 			if te, ok := r.Err.(*TaskError); ok && n > 0 {
 				own := *te // each result its own error
@@ -151,7 +154,7 @@ func (it *item) complete(r Result) {
 // deliver passes r, the result of it's call k (0 for a single task), to its
 // run, which has yet to count it in with finish.
 func (it *item) deliver(k int, r Result) {
-	r.Index, r.Attempts = it.index+k, it.attempts
+	r.Index, r.Attempts = it.index+k, int(it.attempts)
 	it.run.each(r)
 }
 
@@ -170,14 +173,14 @@ func New(ctx context.Context, opts ...Option) (*Pool, error) {
 	}
 	o.fill()
 	p := &Pool{
-		opts:  o,
-		queue: newQueue(o.Workers * 256),
+		opts: o,
 		// A slot holds at most two processes (one draining, see retire),
 		// each with at most maxWindow tasks in flight, and a chunk past it,
 		// and one a sender holds back (carry): salvage never blocks on retry.
 		retry: make(chan *item, 2*o.Workers*(maxWindow+maxChunk+1)),
 		quit:  make(chan struct{}),
 	}
+	p.queue = newQueue(o.Workers*256, p.mayChunk()) // the chunker watches it
 	var err error
 	if o.Mode == Thread {
 		p.objs = &cond.LocalObjects{}
@@ -259,7 +262,7 @@ func (p *Pool) Run(ctx context.Context, n int, build func(i int) task.Call, each
 	// goroutines completing them. The one more is Run's own, while it adds.
 	rs := newRunState(ctx, each, n+1)
 	items := itemSource{p: p}
-	chunks := chunker{p: p}
+	chunks, chunking := chunker{p: p}, p.mayChunk()
 	add := func(it *item) error {
 		err := p.enqueue(ctx, it)
 		if err != nil {
@@ -294,7 +297,14 @@ func (p *Pool) Run(ctx context.Context, n int, build func(i int) task.Call, each
 			}
 			lastFunc = c.Func()
 		}
-		if took, err := chunks.push(i, c, add, &items, rs); err != nil {
+		if !chunking {
+			it := items.next(i, c, rs)
+			if err := p.enqueue(ctx, it); err != nil {
+				it.cancelled(err)
+				cancel(i+1, err)
+				break
+			}
+		} else if took, err := chunks.push(i, c, add, &items, rs); err != nil {
 			if took {
 				i++
 			}

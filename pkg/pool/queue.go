@@ -15,17 +15,21 @@ import (
 // stale, so whoever wakes on one looks again; whoever leaves calls (or room)
 // behind for others passes a token on.
 type queue struct {
-	mu    sync.Mutex
-	buf   []*item // a ring of n items from head
-	head  int
-	n     int
-	empty atomic.Bool // n == 0, to read without the lock
+	mu   sync.Mutex
+	buf  []*item // a ring of n items from head
+	head int
+	n    int
+	// empty is n == 0, to read without the lock, kept only with watch:
+	// an atomic store lengthens the critical section.
+	empty atomic.Bool
+	watch bool
 	ready chan struct{}
 	room  chan struct{}
 }
 
-func newQueue(capacity int) *queue {
-	q := &queue{buf: make([]*item, capacity), ready: make(chan struct{}, 1), room: make(chan struct{}, 1)}
+// newQueue returns a queue of capacity items that, with watch, keeps empty.
+func newQueue(capacity int, watch bool) *queue {
+	q := &queue{buf: make([]*item, capacity), ready: make(chan struct{}, 1), room: make(chan struct{}, 1), watch: watch}
 	q.empty.Store(true)
 	return q
 }
@@ -46,7 +50,9 @@ func (q *queue) tryPush(it *item) bool {
 	}
 	q.buf[(q.head+q.n)%len(q.buf)] = it
 	q.n++
-	q.empty.Store(false)
+	if q.watch && q.n == 1 {
+		q.empty.Store(false)
+	}
 	first, roomLeft := q.n == 1, q.n < len(q.buf)
 	q.mu.Unlock()
 	if first {
@@ -72,8 +78,9 @@ func (q *queue) takeOne() *item {
 	return nil
 }
 
-// pop is take, which with one takes the front item even if it carries
-// more than limit calls.
+// pop is take, which with one takes the front item alone, whatever it
+// carries: without reading it, under the lock, where a taker that runs it
+// at once would only move the cost of fetching it from another core.
 func (q *queue) pop(dst []*item, limit int, one bool) []*item {
 	if limit <= 0 {
 		return dst
@@ -81,17 +88,22 @@ func (q *queue) pop(dst []*item, limit int, one bool) []*item {
 	q.mu.Lock()
 	wasFull := q.n == len(q.buf)
 	k := 0
-	for ; k < q.n; k++ {
+	for k < q.n && limit > 0 {
 		it := q.buf[q.head]
-		if limit -= it.count(); limit < 0 && !(one && k == 0) {
-			break
+		calls := 1
+		if !one {
+			if calls = it.count(); calls > limit {
+				break
+			}
 		}
+		limit -= calls
 		dst = append(dst, it)
 		q.buf[q.head] = nil
 		q.head = (q.head + 1) % len(q.buf)
+		k++
 	}
 	q.n -= k
-	if q.n == 0 && k > 0 {
+	if q.watch && q.n == 0 && k > 0 {
 		q.empty.Store(true)
 	}
 	left := q.n > 0

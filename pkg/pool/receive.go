@@ -90,13 +90,13 @@ func (w *proc) claim(rs []wire.Result, its, ended []*item) (_, _ []*item, reuse 
 		if at >= 0 {
 			it = w.inflight.q[at]
 		}
-		if it == nil || it.isChunk() && it.done&(1<<(id-it.id)) != 0 {
+		if it == nil || it.isChunk() && it.chunk.done&(1<<(id-it.id)) != 0 {
 			w.unclaim(rs[:i], its, found)
 			return its[:0], ended[:0], false, fmt.Errorf("%w: result for task %d, which the worker does not hold", wire.ErrMalformed, id)
 		}
 		found, its, next = append(found, at), append(its, it), at
 		if it.isChunk() {
-			if it.done |= 1 << (id - it.id); it.left() > 0 {
+			if it.chunk.done |= 1 << (id - it.id); it.left() > 0 {
 				continue // its next result is likely the next one's
 			}
 		}
@@ -124,7 +124,7 @@ func (w *proc) claim(rs []wire.Result, its, ended []*item) (_, _ []*item, reuse 
 func (w *proc) unclaim(rs []wire.Result, its []*item, found []int) {
 	for j, it := range its {
 		if it.isChunk() {
-			it.done &^= 1 << (rs[j].ID - it.id)
+			it.chunk.done &^= 1 << (rs[j].ID - it.id)
 		}
 		if w.inflight.q[found[j]] == nil {
 			w.inflight.put(found[j], it)

@@ -69,7 +69,9 @@ type itemSource struct {
 // next returns the item of call c, the index-th of rs.
 func (src *itemSource) next(index int, c task.Call, rs *runState) *item {
 	it := src.take()
-	*it = item{id: src.p.ids.Add(1), index: index, call: c, calls: it.calls, run: rs}
+	// Written whole, not read: it was last used on another core. The
+	// chunk it may have goes with it.
+	*it = item{id: src.p.ids.Add(1), index: index, call: c, run: rs}
 	return it
 }
 
@@ -78,12 +80,17 @@ func (src *itemSource) next(index int, c task.Call, rs *runState) *item {
 func (src *itemSource) nextChunk(index int, calls []task.Call, rs *runState) *item {
 	it := src.take()
 	n := uint64(len(calls))
-	*it = item{id: src.p.ids.Add(n) - n + 1, index: index, call: calls[0], calls: append(it.calls, calls...), run: rs}
+	ch := it.chunk
+	if ch == nil {
+		ch = &chunk{calls: make([]task.Call, 0, maxChunk)}
+	}
+	ch.calls = append(ch.calls, calls...)
+	*it = item{id: src.p.ids.Add(n) - n + 1, index: index, call: calls[0], chunk: ch, run: rs}
 	return it
 }
 
-// take returns an item from the stock, or a new one: one whose calls, if
-// any, are an empty slice to reuse.
+// take returns an item from the stock, or a new one: one whose chunk, if
+// any, is empty, for nextChunk to reuse.
 func (src *itemSource) take() *item {
 	if len(src.batch) == 0 && src.fresh == 0 {
 		if src.batch = src.p.stock.take(src.batch); src.batch == nil {
@@ -109,8 +116,12 @@ type itemSink struct {
 // put keeps it, which has completed and to which the pool holds no
 // reference any more, for a new call.
 func (snk *itemSink) put(it *item) {
-	clear(it.calls)
-	*it = item{calls: it.calls[:0]} // a chunk's slice, for the next
+	ch := it.chunk
+	if ch != nil { // kept for the next chunk
+		clear(ch.calls)
+		*ch = chunk{calls: ch.calls[:0]}
+	}
+	*it = item{chunk: ch}
 	if snk.batch == nil {
 		snk.batch = make([]*item, 0, stockBatch)
 	}

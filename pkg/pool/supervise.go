@@ -206,7 +206,7 @@ func (b *processes) retryOrFail(w *proc, it *item, exit *WorkerExitError, blamel
 	if !blameless {
 		it.faults++
 		it.alone = true
-		if it.faults > b.p.opts.Retries && alone {
+		if int(it.faults) > b.p.opts.Retries && alone {
 			it.complete(Result{Worker: w.slot.id, PID: w.pid, Err: &TaskError{
 				Kind: wire.KindWorkerDied, Func: it.call.Func(), Worker: w.slot.id, PID: w.pid, Cause: exit,
 				Message: fmt.Sprintf("%v; the task was sent %d times (retries: %d)", exit, it.attempts, b.p.opts.Retries)}})
