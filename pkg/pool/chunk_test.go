@@ -62,34 +62,12 @@ func TestChunksRunEveryCall(t *testing.T) {
 	}
 	rs.checkAll(n)
 	for i, r := range rs.byIdx {
-		if v, err := r.Decode(); err != nil || toInt64(v) != want(i) {
+		if v, err := r.Decode(); err != nil || toInt(v) != want(i) {
 			t.Errorf("call %d: %v, %v; want %d", i, v, err, want(i))
 		}
 	}
 	// A task of scale with its bound [k] and args [i] takes at least 16 bytes.
 	checkChunksSent(t, p, n, 12)
-}
-
-func toInt64(v any) int64 {
-	switch v := v.(type) {
-	case int64:
-		return v
-	case int8:
-		return int64(v)
-	case int16:
-		return int64(v)
-	case int32:
-		return int64(v)
-	case uint8:
-		return int64(v)
-	case uint16:
-		return int64(v)
-	case uint32:
-		return int64(v)
-	case uint64:
-		return int64(v)
-	}
-	return -1
 }
 
 // faulty returns the calls of fault in mode on every every-th of n, the
@@ -105,8 +83,16 @@ func faulty(mode string, every int) func(int) task.Call {
 func TestChunkCallCrashes(t *testing.T) {
 	const n, every = 2000, 500 // calls 0, 500, 1000 and 1500 exit(3)
 	p := chunked(t, pool.WithRetries(1))
+	checkFaulty(t, p, "exit", n, every, wire.KindWorkerDied)
+}
+
+// checkFaulty runs n calls of fault in mode, every every-th misbehaving,
+// and checks that those alone fail, with kind, and the others return their
+// index, each call with one result.
+func checkFaulty(t *testing.T, p *pool.Pool, mode string, n, every int, kind string) {
+	t.Helper()
 	rs := newResults(t)
-	if err := p.Run(bounded(t), n, faulty("exit", every), rs.add); err != nil {
+	if err := p.Run(bounded(t), n, faulty(mode, every), rs.add); err != nil {
 		t.Fatal(err)
 	}
 	rs.checkAll(n)
@@ -114,11 +100,11 @@ func TestChunkCallCrashes(t *testing.T) {
 		var te *pool.TaskError
 		switch {
 		case i%every != 0:
-			if v, err := r.Decode(); err != nil || toInt64(v) != int64(i) {
+			if v, err := r.Decode(); err != nil || toInt(v) != int64(i) {
 				t.Errorf("call %d: %v, %v", i, v, r.Err)
 			}
-		case !errors.As(r.Err, &te) || te.Kind != wire.KindWorkerDied:
-			t.Errorf("call %d: want kind %s, got %v", i, wire.KindWorkerDied, r.Err)
+		case !errors.As(r.Err, &te) || te.Kind != kind:
+			t.Errorf("call %d: want kind %s, got %v", i, kind, r.Err)
 		}
 	}
 }
@@ -128,22 +114,7 @@ func TestChunkCallCrashes(t *testing.T) {
 func TestChunkCallTimesOut(t *testing.T) {
 	const n, every = 1200, 400 // calls 0, 400 and 800 hang
 	p := chunked(t, pool.WithTaskTimeout(300*time.Millisecond))
-	rs := newResults(t)
-	if err := p.Run(bounded(t), n, faulty("hang", every), rs.add); err != nil {
-		t.Fatal(err)
-	}
-	rs.checkAll(n)
-	for i, r := range rs.byIdx {
-		var te *pool.TaskError
-		switch {
-		case i%every != 0:
-			if v, err := r.Decode(); err != nil || toInt64(v) != int64(i) {
-				t.Errorf("call %d: %v, %v", i, v, r.Err)
-			}
-		case !errors.As(r.Err, &te) || te.Kind != wire.KindTimeout:
-			t.Errorf("call %d: want a timeout, got %v", i, r.Err)
-		}
-	}
+	checkFaulty(t, p, "hang", n, every, wire.KindTimeout)
 }
 
 // A call whose argument cannot be encoded fails alone with kind encode; the
@@ -186,7 +157,7 @@ func TestChunksToWorkerWithoutCalls(t *testing.T) {
 	}
 	rs.checkAll(n)
 	for i, r := range rs.byIdx {
-		if v, err := r.Decode(); err != nil || toInt64(v) != int64(2*i) {
+		if v, err := r.Decode(); err != nil || toInt(v) != int64(2*i) {
 			t.Errorf("call %d: %v, %v", i, v, r.Err)
 		}
 	}

@@ -111,40 +111,52 @@ func TestLargeResultsAmongSmall(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	_, rs := serveAll(t, stream)
+	next := uint64(1)
+	for _, res := range rs {
+		if res.ID != next || res.Err != nil {
+			t.Fatalf("result %d (error %v), want %d", res.ID, res.Err, next)
+		}
+		got, err := jobs.Echo.Decode(res.Value)
+		if err != nil || !bytes.Equal(got, want[next-1]) {
+			t.Fatalf("task %d: %d bytes back (%v), want its %d", next, len(got), err, len(want[next-1]))
+		}
+		next++
+	}
+	if int(next-1) != len(want) {
+		t.Fatalf("%d results, want %d", next-1, len(want))
+	}
+}
+
+// serveAll runs Serve on stream, a Welcome and what follows, to its end,
+// and returns the worker's Hello and its results in the order written.
+func serveAll(t *testing.T, stream []byte) (wire.Hello, []wire.Result) {
+	t.Helper()
 	var out bytes.Buffer
 	if err := worker.Serve(context.Background(), bytes.NewReader(stream), &out, task.Default, zerolog.Nop()); err != nil {
 		t.Fatalf("Serve: %v", err)
 	}
 	r := wire.NewReader(&out, 0, 0)
-	if _, err := r.Next(); err != nil { // the Hello
+	body, err := r.Next()
+	if err != nil {
 		t.Fatal(err)
 	}
-	next := uint64(1)
+	hello, err := wire.DecodeHello(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rs []wire.Result
 	for {
 		body, err := r.Next()
 		if errors.Is(err, io.EOF) {
-			break
+			return hello, rs
 		}
 		if err != nil {
 			t.Fatal(err)
 		}
-		rs, err := wire.DecodeResults(body, nil)
-		if err != nil {
+		if rs, err = wire.DecodeResults(body, rs); err != nil {
 			t.Fatal(err)
 		}
-		for _, res := range rs {
-			if res.ID != next || res.Err != nil {
-				t.Fatalf("result %d (error %v), want %d", res.ID, res.Err, next)
-			}
-			got, err := jobs.Echo.Decode(res.Value)
-			if err != nil || !bytes.Equal(got, want[next-1]) {
-				t.Fatalf("task %d: %d bytes back (%v), want its %d", next, len(got), err, len(want[next-1]))
-			}
-			next++
-		}
-	}
-	if int(next-1) != len(want) {
-		t.Fatalf("%d results, want %d", next-1, len(want))
 	}
 }
 
@@ -230,30 +242,9 @@ func TestCalls(t *testing.T) {
 	if stream, err = wire.AppendCalls(stream, &wire.Calls{First: 20, Func: "no.such", Args: [][]byte{nil, nil}}); err != nil {
 		t.Fatal(err)
 	}
-	var out bytes.Buffer
-	if err := worker.Serve(context.Background(), bytes.NewReader(stream), &out, task.Default, zerolog.Nop()); err != nil {
-		t.Fatalf("Serve: %v", err)
-	}
-	r := wire.NewReader(&out, 0, 0)
-	body, err := r.Next()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if h, err := wire.DecodeHello(body); err != nil || !h.Has(wire.FeatureCalls) {
-		t.Fatalf("hello %+v, %v: want the calls feature", h, err)
-	}
-	var got []wire.Result
-	for {
-		body, err := r.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got, err = wire.DecodeResults(body, got); err != nil {
-			t.Fatal(err)
-		}
+	h, got := serveAll(t, stream)
+	if !h.Has(wire.FeatureCalls) {
+		t.Fatalf("hello %+v: want the calls feature", h)
 	}
 	want := []struct {
 		id     uint64
