@@ -3,6 +3,7 @@ package pool
 import (
 	"bytes"
 	"math/bits"
+	"sync/atomic"
 
 	"github.com/brinehq/brine/pkg/task"
 )
@@ -14,10 +15,14 @@ import (
 // in the queue and in flight. Call k of chunk it is task it.id+k, the
 // it.index+k-th of its run, answered by a result of its own.
 //
-// Chunks are made by Run for short tasks only, in process mode with
-// automatic batching and prefetch, and only while the calls of a run are
-// being added;
-// whatever must treat a call on its own (salvage after a worker died, a
+// Run makes chunks of short tasks, in process mode with automatic batching
+// and prefetch. It never holds a call back: a chunk enters the queue with
+// its first call and grows there, call by call, until a sender takes it,
+// which seals it, or it is full. So a worker with nothing to do never waits
+// for a chunk to fill, and a call whose build waits for the result of the
+// one before still gets it.
+//
+// Whatever must treat a call on its own (salvage after a worker died, a
 // call that cannot be encoded) splits the chunk into single items first.
 const (
 	maxChunk = 64 // most calls in a chunk: the bits of chunk.done
@@ -60,18 +65,56 @@ func sameChunk(first, c task.Call) bool {
 	return c.Func() == first.Func() && bytes.Equal(c.Bound(), first.Bound())
 }
 
-// chunk is what a chunk item carries besides an item's fields.
+// chunk is what a chunk item carries besides an item's fields. Run adds
+// calls to it while it waits in the queue; once taken, it is sealed and
+// its calls are fixed. A chunk is never reused: Run may still look at one
+// whose item has long been recycled, and finds it sealed.
 type chunk struct {
-	calls []task.Call
-	done  uint64 // bit k: call k has its result
+	room  []task.Call   // the calls are room[:count]; its length is the most
+	state atomic.Uint64 // count, and sealed once a sender took it
+	done  uint64        // bit k: call k has its result; once in flight
 }
+
+const chunkSealed = 1 << 63
+
+func newChunk(c task.Call, size int) *chunk {
+	ch := &chunk{room: make([]task.Call, size)}
+	ch.room[0] = c
+	ch.state.Store(1)
+	return ch
+}
+
+// tryAdd appends c, unless the chunk is full or sealed.
+func (ch *chunk) tryAdd(c task.Call) bool {
+	n := ch.state.Load()
+	if n&chunkSealed != 0 || n >= uint64(len(ch.room)) {
+		return false
+	}
+	// Only Run writes room[n], and a reader reads room[:count] once the
+	// chunk is sealed, with n not in it unless the swap below succeeded.
+	ch.room[n] = c
+	if ch.state.CompareAndSwap(n, n+1) {
+		return true
+	}
+	ch.room[n] = nil // sealed meanwhile, without it
+	return false
+}
+
+// seal fixes the chunk's calls.
+func (ch *chunk) seal() { ch.state.Or(chunkSealed) }
+
+// count is how many calls the chunk has.
+func (ch *chunk) count() int { return int(ch.state.Load() &^ chunkSealed) }
+
+// calls returns the chunk's calls: those it has when it is sealed.
+func (ch *chunk) calls() []task.Call { return ch.room[:ch.count()] }
 
 // count is how many calls it carries.
 func (it *item) count() int {
 	if it.chunk == nil {
 		return 1
 	}
-	return len(it.chunk.calls)
+	return it.chunk.count()
 }
 
 // isChunk reports whether it carries several calls.
@@ -85,73 +128,20 @@ func (it *item) left() int {
 	if !it.isChunk() {
 		return 1
 	}
-	return len(it.chunk.calls) - bits.OnesCount64(it.chunk.done)
+	return it.chunk.count() - bits.OnesCount64(it.chunk.done)
 }
 
 // split returns an item of its own for each call of chunk it that awaits
 // its result, with the chunk's history, and the same task ids.
 func (it *item) split() []*item {
 	its := make([]*item, 0, it.left())
-	for k, c := range it.chunk.calls {
+	for k, c := range it.chunk.calls() {
 		if it.chunk.done&(1<<k) == 0 {
 			its = append(its, &item{id: it.id + uint64(k), index: it.index + k, call: c,
 				attempts: it.attempts, faults: it.faults, sent: it.sent, run: it.run})
 		}
 	}
 	return its
-}
-
-// chunker groups the calls Run adds into chunks of equal function and bound
-// arguments, and hands each, or each call alone, to add. A chunk goes when
-// it is full, or at once when the queue is empty: calls are not held back
-// from workers that may have nothing to do.
-type chunker struct {
-	p     *Pool
-	calls []task.Call // the chunk being filled
-	index int         // of its first call
-	size  int         // calls it is to hold
-}
-
-// push adds call c, the index-th of its run, handing add every item that
-// is ready. On an error of add, which has completed the item it refused,
-// push returns it and whether c was in that item; either way nothing is
-// left in the chunker.
-func (ch *chunker) push(index int, c task.Call, add func(*item) error, items *itemSource, rs *runState) (took bool, _ error) {
-	if len(ch.calls) > 0 && !sameChunk(ch.calls[0], c) {
-		if err := ch.flush(add, items, rs); err != nil {
-			return false, err
-		}
-	}
-	if len(ch.calls) == 0 {
-		ch.size, ch.index = ch.p.chunkSize(), index
-		if ch.size == 1 {
-			return true, add(items.next(index, c, rs))
-		}
-	}
-	ch.calls = append(ch.calls, c)
-	// Nothing waits for the workers: they may be idle, or the next call's
-	// build may wait for this one's result. What there is goes now.
-	if len(ch.calls) == ch.size || ch.p.queue.empty.Load() {
-		return true, ch.flush(add, items, rs)
-	}
-	return true, nil
-}
-
-// flush hands the chunk being filled, if any, to add, and returns add's
-// error.
-func (ch *chunker) flush(add func(*item) error, items *itemSource, rs *runState) error {
-	if len(ch.calls) == 0 {
-		return nil
-	}
-	var it *item
-	if len(ch.calls) == 1 {
-		it = items.next(ch.index, ch.calls[0], rs)
-	} else {
-		it = items.nextChunk(ch.index, ch.calls, rs)
-	}
-	clear(ch.calls)
-	ch.calls = ch.calls[:0]
-	return add(it)
 }
 
 // noteTask folds a task's measured duration into the pool's estimate, which

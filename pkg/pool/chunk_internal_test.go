@@ -11,14 +11,67 @@ import (
 
 var chunkTestFunc = task.Register("pool.chunktest", func(_ context.Context, x int) (int, error) { return x, nil })
 
-// chunkOf returns a chunk of n calls of runState rs, the first with task
-// id 100 and index 10.
+// chunkOf returns a sealed chunk of n calls of runState rs, the first with
+// task id 100 and index 10.
 func chunkOf(n int, rs *runState) *item {
-	calls := make([]task.Call, n)
-	for k := range calls {
-		calls[k] = chunkTestFunc.Call(10 + k)
+	it := openChunk(n, n, rs)
+	it.chunk.seal()
+	return it
+}
+
+// openChunk returns a chunk of n calls, as chunkOf, with room for size and
+// not sealed, as Run queues it.
+func openChunk(n, size int, rs *runState) *item {
+	ch := newChunk(chunkTestFunc.Call(10), size)
+	for k := 1; k < n; k++ {
+		if !ch.tryAdd(chunkTestFunc.Call(10 + k)) {
+			panic("a new chunk refused a call")
+		}
 	}
-	return &item{id: 100, index: 10, call: calls[0], chunk: &chunk{calls: calls}, run: rs}
+	return &item{id: 100, index: 10, call: ch.room[0], chunk: ch, run: rs}
+}
+
+// A chunk takes calls up to its size until it is sealed, and then keeps
+// those it has.
+func TestChunkGrowsUntilSealed(t *testing.T) {
+	ch := newChunk(chunkTestFunc.Call(0), 3)
+	if !ch.tryAdd(chunkTestFunc.Call(1)) || ch.count() != 2 {
+		t.Fatalf("a chunk of room 3 with one call: tryAdd, count %d", ch.count())
+	}
+	ch.seal()
+	if ch.tryAdd(chunkTestFunc.Call(2)) || ch.count() != 2 || len(ch.calls()) != 2 || ch.room[2] != nil {
+		t.Fatalf("sealed: count %d, calls %d, room[2] %v", ch.count(), len(ch.calls()), ch.room[2])
+	}
+	full := newChunk(chunkTestFunc.Call(0), 2)
+	if !full.tryAdd(chunkTestFunc.Call(1)) || full.tryAdd(chunkTestFunc.Call(2)) || full.count() != 2 {
+		t.Fatalf("a chunk of room 2: count %d", full.count())
+	}
+}
+
+// Run adds calls to a chunk in the queue while a sender takes it: every
+// call ends up in exactly one chunk, in order, and none after the seal.
+func TestChunkAddWhileTaken(t *testing.T) {
+	for range 200 {
+		ch := newChunk(chunkTestFunc.Call(0), maxChunk)
+		added := make(chan int)
+		go func() {
+			k := 1
+			for k < maxChunk && ch.tryAdd(chunkTestFunc.Call(k)) {
+				k++
+			}
+			added <- k
+		}()
+		ch.seal()
+		got := ch.calls()
+		if k := <-added; len(got) != k {
+			t.Fatalf("sealed with %d calls, but %d were added", len(got), k)
+		}
+		for k, c := range got {
+			if c == nil {
+				t.Fatalf("call %d of %d is missing", k, len(got))
+			}
+		}
+	}
 }
 
 // A chunk knows its calls' ids, which have results and which runs next;
@@ -43,7 +96,7 @@ func TestChunkItem(t *testing.T) {
 	}
 	for _, p := range parts {
 		k := int(p.id - 100)
-		if k < 2 || k == 5 || k == 63 || p.index != 10+k || p.call != it.chunk.calls[k] || p.isChunk() || p.attempts != 2 {
+		if k < 2 || k == 5 || k == 63 || p.index != 10+k || p.call != it.chunk.room[k] || p.isChunk() || p.attempts != 2 {
 			t.Fatalf("part %+v of call %d", p, k)
 		}
 	}
@@ -69,26 +122,31 @@ func TestChunkItem(t *testing.T) {
 }
 
 // take counts the calls of chunks against its limit; takeOne takes a chunk
-// whatever its size.
+// whatever its size. A chunk looked at is sealed, taken or not.
 func TestQueueTakesCalls(t *testing.T) {
 	q := newQueue(8, true)
 	rs := newRunState(context.Background(), func(Result) {}, 0)
-	its := []*item{chunkOf(4, rs), {index: 1}, chunkOf(3, rs), {index: 2}}
+	open := func(n int) *item { return openChunk(n, n+1, rs) }
+	its := []*item{open(4), {index: 1}, open(3), {index: 2}}
 	for _, it := range its {
 		q.tryPush(it)
 	}
 	if got := q.take(nil, 3); len(got) != 0 || q.len() != 4 {
 		t.Fatalf("take(3) with a chunk of 4 in front took %d", len(got))
 	}
-	if got := q.take(nil, 8); len(got) != 3 || got[0] != its[0] || got[2] != its[2] {
-		t.Fatalf("take(8) took %d items, want the chunk of 4, a task and the chunk of 3", len(got))
+	if its[0].chunk.tryAdd(chunkTestFunc.Call(99)) {
+		t.Fatal("a chunk take looked at took another call")
 	}
-	if it := q.takeOne(); it != its[3] || !q.empty.Load() {
-		t.Fatalf("takeOne: %v, empty %v", it, q.empty.Load())
+	if got := q.take(nil, 8); len(got) != 3 || got[0] != its[0] || got[2] != its[2] || its[2].chunk.tryAdd(nil) {
+		t.Fatalf("take(8) took %d items, want the chunk of 4, a task and the chunk of 3, sealed", len(got))
 	}
-	q.tryPush(its[0])
-	if it := q.takeOne(); it != its[0] {
-		t.Fatalf("takeOne gave %v, not the chunk", it)
+	if it := q.takeOne(); it != its[3] || q.len() != 0 {
+		t.Fatalf("takeOne: %v, %d left", it, q.len())
+	}
+	big := open(63)
+	q.tryPush(big)
+	if it := q.takeOne(); it != big || big.chunk.tryAdd(nil) {
+		t.Fatalf("takeOne gave %v, not the chunk of 63, or left it open", it)
 	}
 }
 

@@ -3,6 +3,7 @@ package pool_test
 import (
 	"context"
 	"errors"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -200,5 +201,48 @@ func TestChunksCancelled(t *testing.T) {
 	}
 	if cancelled == 0 {
 		t.Error("no call was cancelled: the run ended before it was stopped")
+	}
+}
+
+// A call whose build waits for the result of the one before still gets it
+// while another Run of short calls keeps the queue full: a chunk never
+// holds a call back.
+func TestChunksHoldNoCallBack(t *testing.T) {
+	p := chunked(t)
+	ctx, stop := context.WithCancel(bounded(t))
+	defer stop()
+	busy := make(chan error, 1)
+	started := make(chan struct{})
+	var once sync.Once
+	double := task.Bind(scale, 2)
+	go func() {
+		busy <- p.Run(ctx, 5_000_000, func(i int) task.Call { return double.Call(i) }, func(pool.Result) {
+			once.Do(func() { close(started) })
+		})
+	}()
+	<-started
+	const n = 20
+	answered := make(chan int, n)
+	build := func(i int) task.Call {
+		if i > 0 {
+			select {
+			case <-answered:
+			case <-time.After(30 * time.Second): // a hang guard only
+				t.Errorf("call %d: the call before it never ran", i)
+			}
+		}
+		return square.Call(i)
+	}
+	if err := p.Run(bounded(t), n, build, func(r pool.Result) {
+		if v, err := r.Decode(); err != nil || toInt(v) != int64(r.Index*r.Index) {
+			t.Errorf("call %d: %v, %v", r.Index, v, r.Err)
+		}
+		answered <- r.Index
+	}); err != nil {
+		t.Fatal(err)
+	}
+	stop()
+	if err := <-busy; err != nil && !errors.Is(err, context.Canceled) {
+		t.Fatal(err)
 	}
 }

@@ -199,7 +199,7 @@ func (w *proc) encode(buf []byte, batch []*item) []byte {
 			continue
 		}
 		it.attempts++
-		it.size = int32(len(buf) - at)
+		it.size = len(buf) - at
 		w.b.p.noteCallBytes(int64(it.size))
 		tracked = append(tracked, it)
 		n++
@@ -221,17 +221,18 @@ func (w *proc) encode(buf []byte, batch []*item) []byte {
 // frame of its calls when the worker does not take Calls, and sets its
 // size. It returns buf as it was and false when the chunk cannot be sent
 // whole: a call cannot be encoded, or the frame would exceed maxFrameBytes.
-func (w *proc) appendChunk(buf []byte, it *item, calls bool) ([]byte, bool) {
+func (w *proc) appendChunk(buf []byte, it *item, asCalls bool) ([]byte, bool) {
 	start := len(buf)
 	var bw wire.BatchWriter
-	if calls {
+	if asCalls {
 		buf, bw = wire.BeginCalls(buf, it.id, it.call.Func(), it.call.Bound())
 	} else {
 		buf, bw = wire.BeginTasks(buf)
 	}
 	var err error
-	for k, c := range it.chunk.calls {
-		if !calls {
+	calls := it.chunk.calls()
+	for k, c := range calls {
+		if !asCalls {
 			buf = wire.AppendTaskHead(buf, it.id+uint64(k), c.Func(), c.Bound())
 		}
 		if buf, err = c.AppendArgs(buf); err != nil {
@@ -241,11 +242,11 @@ func (w *proc) appendChunk(buf []byte, it *item, calls bool) ([]byte, bool) {
 			return buf[:start], false
 		}
 	}
-	if buf, err = bw.End(buf, len(it.chunk.calls)); err != nil {
+	if buf, err = bw.End(buf, len(calls)); err != nil {
 		return buf[:start], false
 	}
-	it.size = int32(len(buf) - start)
-	w.b.p.noteCallBytes(int64(len(buf)-start) / int64(len(it.chunk.calls)))
+	it.size = len(buf) - start
+	w.b.p.noteCallBytes(int64(len(buf)-start) / int64(len(calls)))
 	return buf, true
 }
 

@@ -55,7 +55,7 @@ func (it *item) running() uint64 {
 	if it.chunk == nil {
 		return it.id
 	}
-	for k := range it.chunk.calls {
+	for k := range it.chunk.calls() {
 		if it.chunk.done&(1<<k) == 0 {
 			return it.id + uint64(k)
 		}

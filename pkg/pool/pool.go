@@ -81,7 +81,7 @@ type item struct {
 	chunk    *chunk    // a chunk's calls; nil for a single task
 	attempts int32     // times sent to a worker
 	faults   int32     // deaths of a worker holding it that it may have caused; see retryOrFail
-	size     int32     // encoded size while in flight to a worker
+	size     int       // encoded size while in flight to a worker
 	alone    bool      // a suspect: send it to a worker that holds nothing else
 	sent     time.Time // when it was last sent, for TaskTimeout
 	run      *runState
@@ -135,7 +135,7 @@ func (it *item) complete(r Result) {
 
 func (it *item) completeChunk(r Result) {
 	n := 0
-	for k := range it.chunk.calls {
+	for k := range it.chunk.calls() {
 		if it.chunk.done&(1<<k) == 0 {
 			rk := r
 			if te, ok := r.Err.(*TaskError); ok && n > 0 {
@@ -180,7 +180,7 @@ func New(ctx context.Context, opts ...Option) (*Pool, error) {
 		retry: make(chan *item, 2*o.Workers*(maxWindow+maxChunk+1)),
 		quit:  make(chan struct{}),
 	}
-	p.queue = newQueue(o.Workers*256, p.mayChunk()) // the chunker watches it
+	p.queue = newQueue(o.Workers*256, p.mayChunk())
 	var err error
 	if o.Mode == Thread {
 		p.objs = &cond.LocalObjects{}
@@ -262,20 +262,11 @@ func (p *Pool) Run(ctx context.Context, n int, build func(i int) task.Call, each
 	// goroutines completing them. The one more is Run's own, while it adds.
 	rs := newRunState(ctx, each, n+1)
 	items := itemSource{p: p}
-	chunks, chunking := chunker{p: p}, p.mayChunk()
-	add := func(it *item) error {
-		err := p.enqueue(ctx, it)
-		if err != nil {
-			it.cancelled(err)
-		}
-		return err
-	}
-	// cancel fails calls from, which nothing holds, with err.
-	cancel := func(from int, err error) {
-		for j := from; j < n; j++ {
-			(&item{index: j, call: build(j), run: rs}).cancelled(err)
-		}
-	}
+	// open is the chunk last queued, which the next calls join while it
+	// waits there and they have its function and bound arguments.
+	var open *chunk
+	var openFirst task.Call
+	chunking := p.mayChunk()
 	lastFunc := ""
 	for i := range n {
 		c := build(i)
@@ -284,12 +275,7 @@ func (p *Pool) Run(ctx context.Context, n int, build func(i int) task.Call, each
 				if i == 0 {
 					return err
 				}
-				// Results already flow: send what is ready, and refuse
-				// this call and the rest as failed.
-				if ferr := chunks.flush(add, &items, rs); ferr != nil {
-					cancel(i, ferr)
-					break
-				}
+				// Results already flow; refuse this and the rest as failed.
 				for j := i; j < n; j++ {
 					(&item{index: j, call: build(j), run: rs}).complete(Result{Err: &TaskError{Kind: wire.KindUnknown, Message: err.Error()}})
 				}
@@ -297,22 +283,32 @@ func (p *Pool) Run(ctx context.Context, n int, build func(i int) task.Call, each
 			}
 			lastFunc = c.Func()
 		}
-		if !chunking {
-			it := items.next(i, c, rs)
-			if err := p.enqueue(ctx, it); err != nil {
-				it.cancelled(err)
-				cancel(i+1, err)
-				break
+		if open != nil && sameChunk(openFirst, c) && open.tryAdd(c) {
+			continue
+		}
+		// it may be sent, answered and recycled once queued, and is not read
+		// after it was written: another core may still have it.
+		var it *item
+		var ch *chunk
+		if chunking {
+			if size := p.chunkSize(); size > 1 {
+				ch = newChunk(c, size)
 			}
-		} else if took, err := chunks.push(i, c, add, &items, rs); err != nil {
-			if took {
-				i++
+		}
+		if ch != nil {
+			it = items.nextChunk(i, ch, rs)
+		} else {
+			it = items.next(i, c, rs)
+		}
+		if err := p.enqueue(ctx, it); err != nil {
+			it.cancelled(err)
+			for j := i + 1; j < n; j++ {
+				(&item{index: j, call: build(j), run: rs}).cancelled(err)
 			}
-			cancel(i, err)
 			break
 		}
+		open, openFirst = ch, c
 	}
-	_ = chunks.flush(add, &items, rs) // on an error, add has cancelled the chunk, the last calls
 	rs.finish()
 	p.await(rs)
 	return ctx.Err()

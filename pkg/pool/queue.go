@@ -1,9 +1,6 @@
 package pool
 
-import (
-	"sync"
-	"sync/atomic"
-)
+import "sync"
 
 // queue is the work waiting for a worker: a bounded FIFO that Runs fill one
 // call at a time and that senders empty as many calls at a time as their
@@ -15,23 +12,18 @@ import (
 // stale, so whoever wakes on one looks again; whoever leaves calls (or room)
 // behind for others passes a token on.
 type queue struct {
-	mu   sync.Mutex
-	buf  []*item // a ring of n items from head
-	head int
-	n    int
-	// empty is n == 0, to read without the lock, kept only with watch:
-	// an atomic store lengthens the critical section.
-	empty atomic.Bool
-	watch bool
-	ready chan struct{}
-	room  chan struct{}
+	mu     sync.Mutex
+	buf    []*item // a ring of n items from head
+	head   int
+	n      int
+	chunks bool // items may be chunks, which are sealed when taken
+	ready  chan struct{}
+	room   chan struct{}
 }
 
-// newQueue returns a queue of capacity items that, with watch, keeps empty.
-func newQueue(capacity int, watch bool) *queue {
-	q := &queue{buf: make([]*item, capacity), ready: make(chan struct{}, 1), room: make(chan struct{}, 1), watch: watch}
-	q.empty.Store(true)
-	return q
+// newQueue returns a queue of capacity items, which may be chunks.
+func newQueue(capacity int, chunks bool) *queue {
+	return &queue{buf: make([]*item, capacity), ready: make(chan struct{}, 1), room: make(chan struct{}, 1), chunks: chunks}
 }
 
 func signal(c chan struct{}) {
@@ -50,9 +42,6 @@ func (q *queue) tryPush(it *item) bool {
 	}
 	q.buf[(q.head+q.n)%len(q.buf)] = it
 	q.n++
-	if q.watch && q.n == 1 {
-		q.empty.Store(false)
-	}
 	first, roomLeft := q.n == 1, q.n < len(q.buf)
 	q.mu.Unlock()
 	if first {
@@ -80,7 +69,9 @@ func (q *queue) takeOne() *item {
 
 // pop is take, which with one takes the front item alone, whatever it
 // carries: without reading it, under the lock, where a taker that runs it
-// at once would only move the cost of fetching it from another core.
+// at once would only move the cost of fetching it from another core (a
+// chunk is read, to seal it, only in a pool that makes chunks). A chunk
+// looked at is sealed, taken or not: it stays as it is.
 func (q *queue) pop(dst []*item, limit int, one bool) []*item {
 	if limit <= 0 {
 		return dst
@@ -90,6 +81,9 @@ func (q *queue) pop(dst []*item, limit int, one bool) []*item {
 	k := 0
 	for k < q.n && limit > 0 {
 		it := q.buf[q.head]
+		if q.chunks && it.chunk != nil {
+			it.chunk.seal() // Run adds no more calls to it
+		}
 		calls := 1
 		if !one {
 			if calls = it.count(); calls > limit {
@@ -103,9 +97,6 @@ func (q *queue) pop(dst []*item, limit int, one bool) []*item {
 		k++
 	}
 	q.n -= k
-	if q.watch && q.n == 0 && k > 0 {
-		q.empty.Store(true)
-	}
 	left := q.n > 0
 	q.mu.Unlock()
 	if wasFull && k > 0 {

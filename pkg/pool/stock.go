@@ -68,29 +68,30 @@ type itemSource struct {
 
 // next returns the item of call c, the index-th of rs.
 func (src *itemSource) next(index int, c task.Call, rs *runState) *item {
-	it := src.take()
-	// Written whole, not read: it was last used on another core. The
-	// chunk it may have goes with it.
+	var it *item
+	if n := len(src.batch); n > 0 { // take's common case, inline
+		it = src.batch[n-1]
+		src.batch[n-1] = nil
+		src.batch = src.batch[:n-1]
+	} else {
+		it = src.take()
+	}
+	// Written whole, not read: it was last used on another core.
 	*it = item{id: src.p.ids.Add(1), index: index, call: c, run: rs}
 	return it
 }
 
-// nextChunk returns a chunk item of calls, a copy of them, of which the
-// first is the index-th of rs.
-func (src *itemSource) nextChunk(index int, calls []task.Call, rs *runState) *item {
+// nextChunk returns the item of ch, a new chunk whose first call is the
+// index-th of rs. The task ids of as many calls as ch has room for are
+// taken now; those it does not use are skipped.
+func (src *itemSource) nextChunk(index int, ch *chunk, rs *runState) *item {
 	it := src.take()
-	n := uint64(len(calls))
-	ch := it.chunk
-	if ch == nil {
-		ch = &chunk{calls: make([]task.Call, 0, maxChunk)}
-	}
-	ch.calls = append(ch.calls, calls...)
-	*it = item{id: src.p.ids.Add(n) - n + 1, index: index, call: calls[0], chunk: ch, run: rs}
+	n := uint64(len(ch.room))
+	*it = item{id: src.p.ids.Add(n) - n + 1, index: index, call: ch.room[0], chunk: ch, run: rs}
 	return it
 }
 
-// take returns an item from the stock, or a new one: one whose chunk, if
-// any, is empty, for nextChunk to reuse.
+// take returns an item from the stock, or a new one.
 func (src *itemSource) take() *item {
 	if len(src.batch) == 0 && src.fresh == 0 {
 		if src.batch = src.p.stock.take(src.batch); src.batch == nil {
@@ -116,12 +117,7 @@ type itemSink struct {
 // put keeps it, which has completed and to which the pool holds no
 // reference any more, for a new call.
 func (snk *itemSink) put(it *item) {
-	ch := it.chunk
-	if ch != nil { // kept for the next chunk
-		clear(ch.calls)
-		*ch = chunk{calls: ch.calls[:0]}
-	}
-	*it = item{chunk: ch}
+	*it = item{}
 	if snk.batch == nil {
 		snk.batch = make([]*item, 0, stockBatch)
 	}
