@@ -291,7 +291,7 @@ func (p *Pool) Run(ctx context.Context, n int, build func(i int) task.Call, each
 		var it *item
 		var ch *chunk
 		if chunking {
-			if size := p.chunkSize(); size > 1 {
+			if size := min(p.chunkSize(), n-i); size > 1 { // no room past the run's last call
 				ch = newChunk(c, size)
 			}
 		}
