@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/brinehq/brine/pkg/task"
 	"github.com/brinehq/brine/pkg/wire"
@@ -176,5 +177,43 @@ func TestChunkSize(t *testing.T) {
 		if got := p.chunkSize(); got != c.want {
 			t.Errorf("%s: chunkSize %d, want %d", c.name, got, c.want)
 		}
+	}
+}
+
+// claim answers a chunk's calls one by one, takes it out of flight with
+// its last, and refuses a second result for a call, an id past the calls it
+// has, or a call it never had, leaving flight as it was.
+func TestClaimChunk(t *testing.T) {
+	w := newProc(&processes{p: &Pool{}}, &slot{})
+	rs := newRunState(context.Background(), func(Result) {}, 0)
+	ch := openChunk(3, 8, rs) // ids 100 to 102, room to 107
+	ch.chunk.seal()
+	single := &item{id: 200, call: chunkTestFunc.Call(1), run: rs}
+	w.track([]*item{ch, single}, time.Now())
+	if w.n.Load() != 4 {
+		t.Fatalf("%d calls in flight, want 4", w.n.Load())
+	}
+	results := func(ids ...uint64) []wire.Result {
+		out := make([]wire.Result, len(ids))
+		for i, id := range ids {
+			out[i] = wire.Result{ID: id, Value: []byte{0xc0}}
+		}
+		return out
+	}
+	its, ended, _, err := w.claim(results(100, 101), nil, nil)
+	if err != nil || len(its) != 2 || its[0] != ch || its[1] != ch || len(ended) != 0 || ch.left() != 1 {
+		t.Fatalf("two of three calls: %d items, %d ended, %d left, %v", len(its), len(ended), ch.left(), err)
+	}
+	for _, bad := range [][]uint64{{102, 101}, {102, 103}, {102, 99}, {200, 200}} {
+		if _, _, _, err := w.claim(results(bad...), nil, nil); !errors.Is(err, wire.ErrMalformed) {
+			t.Errorf("results %v: %v, want a protocol error", bad, err)
+		}
+		if ch.left() != 1 || w.inflight.find(102, 0) < 0 || w.inflight.find(200, 0) < 0 {
+			t.Fatalf("after results %v: %d left, flight %v", bad, ch.left(), w.inflight.q)
+		}
+	}
+	its, ended, _, err = w.claim(results(102, 200), nil, nil)
+	if err != nil || len(its) != 2 || len(ended) != 2 || ended[0] != ch || ended[1] != single || w.n.Load() != 0 {
+		t.Fatalf("the last call and the task: %d items, %d ended, %d in flight, %v", len(its), len(ended), w.n.Load(), err)
 	}
 }
