@@ -21,11 +21,7 @@ func AppendTasks(b []byte, ts []Task) ([]byte, error) {
 // Together with BeginTasks and BatchWriter.End it lets a sender encode tasks
 // straight into its output buffer without building a []Task first.
 func AppendTask(b []byte, t *Task) []byte {
-	b = appendArrayLen(b, 4)
-	b = appendUint(b, t.ID)
-	b = AppendString(b, t.Func)
-	b = appendRaw(b, t.Bound)
-	return appendRaw(b, t.Args)
+	return appendRaw(AppendTaskHead(b, t.ID, t.Func, t.Bound), t.Args)
 }
 
 // BatchWriter builds one Tasks, Results or Calls frame element by element.
@@ -45,10 +41,14 @@ func beginBatch(b []byte, t Type) ([]byte, BatchWriter) {
 	b, start := beginFrame(b)
 	b = appendArrayLen(b, 2)
 	b = appendUint(b, uint64(t))
-	// A fixed 5-byte array32 header lets End patch the count in place.
-	w := BatchWriter{start: start, countAt: len(b)}
-	b = append(b, 0xdd, 0, 0, 0, 0)
-	return b, w
+	return beginCount(b, start)
+}
+
+// beginCount appends the header of the batch array of the frame that
+// starts at start: a fixed 5-byte array32 header, which End patches with
+// the count in place.
+func beginCount(b []byte, start int) ([]byte, BatchWriter) {
+	return append(b, 0xdd, 0, 0, 0, 0), BatchWriter{start: start, countAt: len(b)}
 }
 
 // End finishes the frame after exactly n elements were appended to it.
@@ -96,8 +96,7 @@ func BeginCalls(b []byte, first uint64, fn string, bound []byte) ([]byte, BatchW
 	b = appendUint(b, first)
 	b = AppendString(b, fn)
 	b = appendRaw(b, bound)
-	w := BatchWriter{start: start, countAt: len(b)}
-	return append(b, 0xdd, 0, 0, 0, 0), w
+	return beginCount(b, start)
 }
 
 // DecodeCalls decodes a Calls body into c, reusing the capacity of c.Args.
