@@ -164,6 +164,7 @@ func (w *proc) encode(buf []byte, batch []*item) []byte {
 	tracked := w.tracked[:0]
 	var bw wire.BatchWriter
 	n, frameStart := 0, 0
+	var callBytes int // of the last call encoded, for the size of chunks
 	for i := 0; i < len(batch); i++ {
 		it := batch[i]
 		if err := it.run.ctx.Err(); err != nil {
@@ -182,6 +183,7 @@ func (w *proc) encode(buf []byte, batch []*item) []byte {
 				continue
 			}
 			it.attempts++
+			callBytes = it.size / it.count()
 			tracked = append(tracked, it)
 			continue
 		}
@@ -200,7 +202,7 @@ func (w *proc) encode(buf []byte, batch []*item) []byte {
 		}
 		it.attempts++
 		it.size = len(buf) - at
-		w.b.p.noteCallBytes(int64(it.size))
+		callBytes = it.size
 		tracked = append(tracked, it)
 		n++
 		if n == per || len(buf)-frameStart >= maxFrameBytes {
@@ -210,6 +212,9 @@ func (w *proc) encode(buf []byte, batch []*item) []byte {
 	}
 	if n > 0 {
 		buf, _ = bw.End(buf, n)
+	}
+	if callBytes > 0 {
+		w.b.p.noteCallBytes(int64(callBytes))
 	}
 	w.track(tracked, time.Now())
 	clear(tracked)
@@ -246,7 +251,6 @@ func (w *proc) appendChunk(buf []byte, it *item, asCalls bool) ([]byte, bool) {
 		return buf[:start], false
 	}
 	it.size = len(buf) - start
-	w.b.p.noteCallBytes(int64(len(buf)-start) / int64(len(calls)))
 	return buf, true
 }
 
