@@ -62,8 +62,8 @@ func (c *collector) totals() totals {
 }
 
 // decodeSample: the result values of one task in decodeSample (by index)
-// have their decoding timed, standing for the others. Reading the clock twice per result cost as much
-// as decoding a small value.
+// have their decoding timed, standing for the others. Reading the clock
+// twice per result cost as much as decoding a small value.
 const decodeSample = 16
 
 func newCollector(n int, keep bool) *collector {
