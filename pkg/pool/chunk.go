@@ -67,21 +67,44 @@ func sameChunk(first, c task.Call) bool {
 
 // chunk is what a chunk item carries besides an item's fields. Run adds
 // calls to it while it waits in the queue; once taken, it is sealed and
-// its calls are fixed. A chunk is never reused: Run may still look at one
-// whose item has long been recycled, and finds it sealed.
+// its calls are fixed.
+//
+// A chunk is used again once both its references are gone: Run's, held
+// while the chunk is the one it adds to (Run may look at it long after
+// its item completed, and finds it sealed), and its item's, until the item
+// completed and is recycled (itemSink.put). A chunk whose item ends
+// otherwise, split or cancelled, is left to the garbage collector.
 type chunk struct {
 	room  []task.Call   // the calls are room[:count]; its length is the most
 	state atomic.Uint64 // count, and sealed once a sender took it
 	done  uint64        // bit k: call k has its result; once in flight
+	refs  atomic.Int32  // Run's and the item's, see above
 }
 
 const chunkSealed = 1 << 63
 
-func newChunk(c task.Call, size int) *chunk {
-	ch := &chunk{room: make([]task.Call, size)}
+// newChunk returns a chunk of size calls, the first c, with the references
+// of Run and of its item, one used before if the pool has one.
+func (p *Pool) newChunk(c task.Call, size int) *chunk {
+	ch, _ := p.chunks.Get().(*chunk)
+	if ch == nil {
+		// Room for the largest, so that any size can use it again.
+		ch = &chunk{room: make([]task.Call, maxChunk)}
+	}
+	ch.room = ch.room[:size]
 	ch.room[0] = c
+	ch.done = 0
+	ch.refs.Store(2)
 	ch.state.Store(1)
 	return ch
+}
+
+// release drops a reference to ch; the last keeps ch for a new chunk.
+func (p *Pool) release(ch *chunk) {
+	if ch.refs.Add(-1) == 0 {
+		clear(ch.room[:cap(ch.room)]) // let the calls go
+		p.chunks.Put(ch)
+	}
 }
 
 // tryAdd appends c, unless the chunk is full or sealed.

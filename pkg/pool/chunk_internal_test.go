@@ -23,7 +23,7 @@ func chunkOf(n int, rs *runState) *item {
 // openChunk returns a chunk of n calls, as chunkOf, with room for size and
 // not sealed, as Run queues it.
 func openChunk(n, size int, rs *runState) *item {
-	ch := newChunk(chunkTestFunc.Call(10), size)
+	ch := new(Pool).newChunk(chunkTestFunc.Call(10), size)
 	for k := 1; k < n; k++ {
 		if !ch.tryAdd(chunkTestFunc.Call(10 + k)) {
 			panic("a new chunk refused a call")
@@ -35,7 +35,7 @@ func openChunk(n, size int, rs *runState) *item {
 // A chunk takes calls up to its size until it is sealed, and then keeps
 // those it has.
 func TestChunkGrowsUntilSealed(t *testing.T) {
-	ch := newChunk(chunkTestFunc.Call(0), 3)
+	ch := new(Pool).newChunk(chunkTestFunc.Call(0), 3)
 	if !ch.tryAdd(chunkTestFunc.Call(1)) || ch.count() != 2 {
 		t.Fatalf("a chunk of room 3 with one call: tryAdd, count %d", ch.count())
 	}
@@ -43,9 +43,34 @@ func TestChunkGrowsUntilSealed(t *testing.T) {
 	if ch.tryAdd(chunkTestFunc.Call(2)) || ch.count() != 2 || len(ch.calls()) != 2 || ch.room[2] != nil {
 		t.Fatalf("sealed: count %d, calls %d, room[2] %v", ch.count(), len(ch.calls()), ch.room[2])
 	}
-	full := newChunk(chunkTestFunc.Call(0), 2)
+	full := new(Pool).newChunk(chunkTestFunc.Call(0), 2)
 	if !full.tryAdd(chunkTestFunc.Call(1)) || full.tryAdd(chunkTestFunc.Call(2)) || full.count() != 2 {
 		t.Fatalf("a chunk of room 2: count %d", full.count())
+	}
+}
+
+// A chunk is used again only once Run and its item have both let it go,
+// and then holds no call of its past.
+func TestChunkReusedOnceLetGo(t *testing.T) {
+	p := new(Pool)
+	ch := p.newChunk(chunkTestFunc.Call(0), 4)
+	ch.tryAdd(chunkTestFunc.Call(1))
+	ch.seal()
+	p.release(ch) // the item's
+	if other := p.newChunk(chunkTestFunc.Call(2), 4); other == ch {
+		t.Fatal("a chunk Run still holds was handed out again")
+	}
+	p.release(ch) // Run's
+	for k, c := range ch.room[:cap(ch.room)] {
+		if c != nil {
+			t.Fatalf("a chunk let go still holds call %d", k)
+		}
+	}
+	// sync.Pool may drop what it is given (under -race, at random).
+	if again := p.newChunk(chunkTestFunc.Call(3), 2); again == ch {
+		if again.count() != 1 || again.done != 0 || !again.tryAdd(chunkTestFunc.Call(4)) || again.tryAdd(chunkTestFunc.Call(5)) {
+			t.Fatalf("a chunk used again with room 2: count %d, done %b", again.count(), again.done)
+		}
 	}
 }
 
@@ -53,7 +78,7 @@ func TestChunkGrowsUntilSealed(t *testing.T) {
 // call ends up in exactly one chunk, in order, and none after the seal.
 func TestChunkAddWhileTaken(t *testing.T) {
 	for range 200 {
-		ch := newChunk(chunkTestFunc.Call(0), maxChunk)
+		ch := new(Pool).newChunk(chunkTestFunc.Call(0), maxChunk)
 		added := make(chan int)
 		go func() {
 			k := 1
@@ -125,12 +150,14 @@ func TestChunkItem(t *testing.T) {
 // take counts the calls of chunks against its limit; takeOne takes a chunk
 // whatever its size. A chunk looked at is sealed, taken or not.
 func TestQueueTakesCalls(t *testing.T) {
-	q := newQueue(8, true)
+	q := newQueue(16, 16)
 	rs := newRunState(context.Background(), func(Result) {}, 0)
 	open := func(n int) *item { return openChunk(n, n+1, rs) }
 	its := []*item{open(4), {index: 1}, open(3), {index: 2}}
 	for _, it := range its {
-		q.tryPush(it)
+		if !q.tryPush(it) {
+			t.Fatalf("a queue of 16 calls refused %d items of 11", len(its))
+		}
 	}
 	if got := q.take(nil, 3); len(got) != 0 || q.len() != 4 {
 		t.Fatalf("take(3) with a chunk of 4 in front took %d", len(got))
@@ -148,6 +175,40 @@ func TestQueueTakesCalls(t *testing.T) {
 	q.tryPush(big)
 	if it := q.takeOne(); it != big || big.chunk.tryAdd(nil) {
 		t.Fatalf("takeOne gave %v, not the chunk of 63, or left it open", it)
+	}
+}
+
+// A queue of chunks bounds its calls, a chunk counting for its room; a chunk
+// larger than the capacity still enters an empty queue, and whoever takes
+// from a queue that may have refused a push passes on a room token.
+func TestQueueCountsChunkRoom(t *testing.T) {
+	q := newQueue(16, 16)
+	rs := newRunState(context.Background(), func(Result) {}, 0)
+	first := openChunk(1, 10, rs)
+	if !q.tryPush(first) {
+		t.Fatal("an empty queue refused a chunk")
+	}
+	second := openChunk(1, 7, rs)
+	if q.tryPush(second) {
+		t.Fatal("a queue of 16 calls took chunks of room 10 and 7")
+	}
+	if !q.tryPush(&item{index: 1}) {
+		t.Fatal("a queue of 16 calls with a chunk of room 10 refused a single call")
+	}
+	if got := q.take(nil, 1); len(got) != 1 || got[0] != first {
+		t.Fatalf("take: %v, want the chunk", got)
+	}
+	select {
+	case <-q.room:
+	default:
+		t.Fatal("no room token after a take from a queue that refused a push")
+	}
+	if !q.tryPush(second) {
+		t.Fatal("a queue of 16 calls with one queued refused a chunk of room 7")
+	}
+	q.take(nil, 16)
+	if huge := openChunk(1, 40, rs); !q.tryPush(huge) || q.len() != 1 {
+		t.Fatalf("an empty queue of 16 calls refused a chunk of room 40, or holds %d items", q.len())
 	}
 }
 

@@ -246,3 +246,33 @@ func TestChunksHoldNoCallBack(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// Runs sharing a pool each get the results of their own calls while their
+// chunks are used again, by them and by each other, once done with.
+func TestChunksOfConcurrentRuns(t *testing.T) {
+	const runs, rounds, n = 3, 4, 4000
+	p := chunked(t)
+	double := task.Bind(scale, 2)
+	var wg sync.WaitGroup
+	for r := range runs {
+		wg.Go(func() {
+			for round := range rounds {
+				base := (r*rounds + round) * n // every call of every run its own argument
+				rs := newResults(t)
+				if err := p.Run(bounded(t), n, func(i int) task.Call { return double.Call(base + i) }, rs.add); err != nil {
+					t.Error(err)
+					return
+				}
+				rs.checkAll(n)
+				for i, res := range rs.byIdx {
+					if v, err := res.Decode(); err != nil || toInt(v) != int64(2*(base+i)) {
+						t.Errorf("run %d round %d call %d: %v, %v; want %d", r, round, i, v, res.Err, 2*(base+i))
+						return
+					}
+				}
+			}
+		})
+	}
+	wg.Wait()
+	checkChunksSent(t, p, runs*rounds*n, 12)
+}

@@ -29,6 +29,8 @@ type Pool struct {
 	ids   atomic.Uint64
 	stats stats // serialization counters, see Stats
 	stock stock // items of completed tasks, for new calls
+	// chunks are chunks no longer in use, for new ones (see chunk).
+	chunks sync.Pool
 	// taskNanos and callBytes are the latest estimates of how long a task
 	// runs in a worker process and how many bytes a call takes encoded:
 	// they size chunks (see chunkSize).
@@ -180,7 +182,13 @@ func New(ctx context.Context, opts ...Option) (*Pool, error) {
 		retry: make(chan *item, 2*o.Workers*(maxWindow+maxChunk+1)),
 		quit:  make(chan struct{}),
 	}
-	p.queue = newQueue(o.Workers*256, p.mayChunk())
+	calls := 0
+	if p.mayChunk() {
+		// Enough to fill every worker's window once: with fewer queued,
+		// senders find the queue empty more often than not.
+		calls = o.Workers * maxWindow
+	}
+	p.queue = newQueue(o.Workers*256, calls)
 	var err error
 	if o.Mode == Thread {
 		p.objs = &cond.LocalObjects{}
@@ -292,7 +300,7 @@ func (p *Pool) Run(ctx context.Context, n int, build func(i int) task.Call, each
 		var ch *chunk
 		if chunking {
 			if size := min(p.chunkSize(), n-i); size > 1 { // no room past the run's last call
-				ch = newChunk(c, size)
+				ch = p.newChunk(c, size)
 			}
 		}
 		if ch != nil {
@@ -307,7 +315,13 @@ func (p *Pool) Run(ctx context.Context, n int, build func(i int) task.Call, each
 			}
 			break
 		}
+		if open != nil {
+			p.release(open)
+		}
 		open, openFirst = ch, c
+	}
+	if open != nil {
+		p.release(open)
 	}
 	rs.finish()
 	p.await(rs)

@@ -11,19 +11,43 @@ import "sync"
 // while calls may be waiting, room while there may be room. A token can be
 // stale, so whoever wakes on one looks again; whoever leaves calls (or room)
 // behind for others passes a token on.
+//
+// A queue that may hold chunks also bounds the calls it holds, a chunk
+// counting for as many as it has room for: so it holds no more work in
+// chunks than in single calls, and the chunks in use stay few enough to be
+// used again (see chunk) rather than each take fresh memory.
 type queue struct {
-	mu     sync.Mutex
-	buf    []*item // a ring of n items from head
-	head   int
-	n      int
-	chunks bool // items may be chunks, which are sealed when taken
-	ready  chan struct{}
-	room   chan struct{}
+	mu       sync.Mutex
+	buf      []*item // a ring of n items from head
+	head     int
+	n        int
+	calls    int  // the room of the items queued (see weight), if chunks
+	maxCalls int  // the most calls, if chunks
+	chunks   bool // items may be chunks, which are sealed when taken
+	ready    chan struct{}
+	room     chan struct{}
 }
 
-// newQueue returns a queue of capacity items, which may be chunks.
-func newQueue(capacity int, chunks bool) *queue {
-	return &queue{buf: make([]*item, capacity), ready: make(chan struct{}, 1), room: make(chan struct{}, 1), chunks: chunks}
+// newQueue returns a queue of capacity items and, if calls > 0, of chunks
+// with at most that many calls between them.
+func newQueue(capacity, calls int) *queue {
+	return &queue{buf: make([]*item, capacity), maxCalls: calls, chunks: calls > 0,
+		ready: make(chan struct{}, 1), room: make(chan struct{}, 1)}
+}
+
+// weight is how many calls it counts for in the queue: a chunk's room, not
+// its count, which grows while it waits.
+func weight(it *item) int {
+	if it.chunk == nil {
+		return 1
+	}
+	return len(it.chunk.room)
+}
+
+// full reports whether a push may have been refused: whether there was no
+// room for a chunk as large as they come.
+func (q *queue) full() bool {
+	return q.n == len(q.buf) || q.chunks && q.calls+maxChunk > q.maxCalls
 }
 
 func signal(c chan struct{}) {
@@ -35,14 +59,19 @@ func signal(c chan struct{}) {
 
 // tryPush adds it at the back unless the queue is full.
 func (q *queue) tryPush(it *item) bool {
+	w := 0 // calls are counted only where they may come in chunks
+	if q.chunks {
+		w = weight(it)
+	}
 	q.mu.Lock()
-	if q.n == len(q.buf) {
+	if q.n == len(q.buf) || q.n > 0 && q.calls+w > q.maxCalls {
 		q.mu.Unlock()
 		return false
 	}
 	q.buf[(q.head+q.n)%len(q.buf)] = it
 	q.n++
-	first, roomLeft := q.n == 1, q.n < len(q.buf)
+	q.calls += w
+	first, roomLeft := q.n == 1, !q.full()
 	q.mu.Unlock()
 	if first {
 		signal(q.ready)
@@ -77,7 +106,7 @@ func (q *queue) pop(dst []*item, limit int, one bool) []*item {
 		return dst
 	}
 	q.mu.Lock()
-	wasFull := q.n == len(q.buf)
+	wasFull := q.full()
 	k := 0
 	for k < q.n && limit > 0 {
 		it := q.buf[q.head]
@@ -89,6 +118,9 @@ func (q *queue) pop(dst []*item, limit int, one bool) []*item {
 			if calls = it.count(); calls > limit {
 				break
 			}
+		}
+		if q.chunks {
+			q.calls -= weight(it)
 		}
 		limit -= calls
 		dst = append(dst, it)

@@ -9,7 +9,7 @@ import (
 // The queue keeps order, holds at most its capacity, and takes no more
 // than asked, nor anything for a limit of zero or less.
 func TestQueueOrderAndBounds(t *testing.T) {
-	q := newQueue(4, false)
+	q := newQueue(4, 0)
 	its := make([]*item, 6)
 	for i := range its {
 		its[i] = &item{index: i}
@@ -48,7 +48,7 @@ func TestQueueOrderAndBounds(t *testing.T) {
 // when they can go on: every item pushed is taken exactly once, and nobody
 // is left waiting.
 func TestQueueConcurrent(t *testing.T) {
-	q := newQueue(8, false)
+	q := newQueue(8, 0)
 	const pushers, takers, each = 4, 3, 5000
 	var taken sync.Map
 	var wg sync.WaitGroup

@@ -117,6 +117,9 @@ type itemSink struct {
 // put keeps it, which has completed and to which the pool holds no
 // reference any more, for a new call.
 func (snk *itemSink) put(it *item) {
+	if it.chunk != nil {
+		snk.p.release(it.chunk)
+	}
 	*it = item{}
 	if snk.batch == nil {
 		snk.batch = make([]*item, 0, stockBatch)
