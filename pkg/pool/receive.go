@@ -16,7 +16,7 @@ import (
 // hold. Every result it accepts completes its task exactly once; the tasks
 // it has not answered stay in flight, for salvage.
 func (w *proc) receive(src io.Reader) error {
-	r := wire.NewReader(src, 256<<10, 0)
+	r := wire.NewReader(src, 64<<10, 0)
 	var rs []wire.Result
 	var its, ended []*item
 	done := itemSink{p: w.b.p}
