@@ -19,9 +19,11 @@ func (w *proc) receive(src io.Reader) error {
 	r := wire.NewReader(src, 64<<10, 0)
 	var rs []wire.Result
 	var its, ended []*item
+	var spare []byte // a body no result refers to: the next is read into it
+	var values valueBlocks
 	done := itemSink{p: w.b.p}
 	for {
-		body, err := r.Next()
+		body, err := r.NextInto(spare)
 		if errors.Is(err, io.EOF) {
 			return nil
 		}
@@ -37,6 +39,10 @@ func (w *proc) receive(src io.Reader) error {
 		}
 		if rs, err = w.decodeCounted(body, rs[:0]); err != nil {
 			return err
+		}
+		spare = nil
+		if values.hold(rs) {
+			spare = body
 		}
 		var reuse bool
 		if its, ended, reuse, err = w.claim(rs, its[:0], ended[:0]); err != nil {
@@ -162,4 +168,40 @@ func (w *proc) deliver(it *item, r *wire.Result) {
 		te.Worker, te.PID = w.slot.id, w.pid
 	}
 	it.deliver(int(r.ID-it.id), res)
+}
+
+// valueBlocks keeps the small result values of frames, copied out of them
+// into blocks that many results share, so that the receiver can read the
+// next frame over the last one: otherwise each frame takes fresh memory,
+// which a short run pays for in page faults. A result that outlives its
+// run keeps a block alive, as it kept its whole frame before.
+type valueBlocks struct{ block []byte }
+
+const (
+	smallValue = 256      // the largest result value copied out of its frame
+	valueBlock = 16 << 10 // bytes per block
+)
+
+// hold moves the values of rs into blocks, and reports whether it did:
+// not if one of them is larger than smallValue, for which copying would
+// cost more than the frame's fresh memory; they then stay in the frame.
+func (vb *valueBlocks) hold(rs []wire.Result) bool {
+	for i := range rs {
+		if len(rs[i].Value) > smallValue {
+			return false
+		}
+	}
+	for i := range rs {
+		v := rs[i].Value
+		if v == nil { // a failure: its error's strings are copies already
+			continue
+		}
+		if cap(vb.block)-len(vb.block) < len(v) {
+			vb.block = make([]byte, 0, valueBlock)
+		}
+		at := len(vb.block)
+		vb.block = append(vb.block, v...)
+		rs[i].Value = vb.block[at:len(vb.block):len(vb.block)]
+	}
+	return true
 }

@@ -1,0 +1,40 @@
+package pool
+
+import (
+	"bytes"
+	"testing"
+
+	"github.com/brinehq/brine/pkg/wire"
+)
+
+// Small result values move out of their frame, each into room of its own,
+// so that the frame can be read over; a frame with a large value keeps its
+// values where they are.
+func TestValueBlocks(t *testing.T) {
+	var vb valueBlocks
+	frame := []byte("abcdefgh")
+	rs := []wire.Result{{Value: frame[0:3]}, {Err: &wire.Error{Kind: wire.KindError}}, {Value: frame[3:8]}}
+	if !vb.hold(rs) {
+		t.Fatal("small values were not moved")
+	}
+	copy(frame, "XXXXXXXX") // the next frame read over this one
+	if string(rs[0].Value) != "abc" || rs[1].Value != nil || string(rs[2].Value) != "defgh" {
+		t.Fatalf("values after the frame was read over: %q %q %q", rs[0].Value, rs[1].Value, rs[2].Value)
+	}
+	if cap(rs[0].Value) != 3 {
+		t.Fatalf("a value has capacity %d past its 3 bytes: appending to it would write over the next", cap(rs[0].Value))
+	}
+	for len(vb.block)+200 <= valueBlock { // fill the block
+		vb.hold([]wire.Result{{Value: make([]byte, 200)}})
+	}
+	last := []wire.Result{{Value: bytes.Repeat([]byte{7}, 200)}}
+	if !vb.hold(last) || !bytes.Equal(last[0].Value, bytes.Repeat([]byte{7}, 200)) || string(rs[2].Value) != "defgh" {
+		t.Fatal("a value that did not fit the block was not moved to a new one intact")
+	}
+
+	big := make([]byte, smallValue+1)
+	rs = []wire.Result{{Value: frame[0:2]}, {Value: big}}
+	if vb.hold(rs) || &rs[0].Value[0] != &frame[0] || &rs[1].Value[0] != &big[0] {
+		t.Fatal("a frame with a large value had its values moved")
+	}
+}
