@@ -19,7 +19,7 @@ import (
 func (c *config) runSerial(ctx context.Context, build func(int) task.Call, col *collector, stderr io.Writer) (measure, error) {
 	pid := os.Getpid()
 	bar := startProgress(stderr, c.params.Tasks, col, c.noProgress)
-	start := time.Now()
+	start := startClean()
 	for i := range c.params.Tasks {
 		call := build(i)
 		if err := call.Err(); err != nil {
