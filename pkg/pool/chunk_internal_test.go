@@ -57,7 +57,7 @@ func TestChunkReusedOnceLetGo(t *testing.T) {
 	ch.tryAdd(chunkTestFunc.Call(1))
 	ch.seal()
 	ch.done = 0b11 // both calls answered
-	p.release(ch) // the item's
+	p.release(ch)  // the item's
 	if other := p.newChunk(chunkTestFunc.Call(2), 4); other == ch {
 		t.Fatal("a chunk Run still holds was handed out again")
 	}
