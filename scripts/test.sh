@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Runs every test under the race detector, then each fuzz target briefly
-# (20,000 inputs each, beyond its seed corpus).
+# Checks formatting, runs every test under the race detector, then each fuzz
+# target briefly (20,000 inputs each, beyond its seed corpus).
 # Installs the independent msgpack client (Debian's python3-msgpack) that
 # the protocol conformance test drives the worker with, when it is missing.
 set -euo pipefail
@@ -19,6 +19,11 @@ fi
 
 go build ./...
 go vet ./...
+unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
+if [ -n "$unformatted" ]; then
+	echo "not gofmt-formatted:" $unformatted >&2
+	exit 1
+fi
 go test -race -count=1 -timeout 20m ./...
 for target in $(grep -rlE '^func Fuzz' --include='*_test.go' pkg | xargs -n1 dirname | sort -u); do
 	for fn in $(grep -hoE '^func (Fuzz[A-Za-z0-9_]+)' "$target"/*_test.go | awk '{print $2}'); do
