@@ -41,8 +41,11 @@ func TestAdmitAfterCloseDrained(t *testing.T) {
 }
 
 var (
-	holdRelease chan struct{} // made by each test that holds a worker
-	hold        = task.Register("pool_internal.hold", func(_ context.Context, _ int) (int, error) {
+	// made by each test that holds a worker: hold says it runs on
+	// holdStarted, and returns once holdRelease is closed
+	holdStarted, holdRelease chan struct{}
+	hold                     = task.Register("pool_internal.hold", func(_ context.Context, _ int) (int, error) {
+		holdStarted <- struct{}{}
 		<-holdRelease
 		return 0, nil
 	})
@@ -56,13 +59,14 @@ var (
 // Calls still queued when the pool closes are cancelled, not run: a worker
 // that finishes its task after Close takes no more.
 func TestCloseCancelsQueued(t *testing.T) {
-	holdRelease = make(chan struct{})
+	holdStarted, holdRelease = make(chan struct{}, 1), make(chan struct{})
 	ran.Store(0)
 	p, err := New(context.Background(), WithMode(Thread), WithWorkers(1))
 	if err != nil {
 		t.Fatal(err)
 	}
 	held := Submit(context.Background(), p, hold, 0)
+	<-holdStarted // the one worker is busy: what follows stays queued
 	const n = 100
 	var cancelled atomic.Int64
 	runDone := make(chan error, 1)
@@ -73,7 +77,7 @@ func TestCloseCancelsQueued(t *testing.T) {
 			}
 		})
 	}()
-	for p.queue.len() < n { // the hold keeps the one worker busy
+	for p.queue.len() < n {
 		time.Sleep(time.Millisecond)
 	}
 	closed := make(chan error, 1)
