@@ -111,7 +111,12 @@ func (w *proc) nextBatch(batch []*item, carry *item, limit int) (_ []*item, _ *i
 		return append(batch, it), nil, true
 	}
 	batch = append(batch, it)
-	room := w.window() - w.n.Load() - int64(it.count())
+	// At most half the window in one frame: a worker writes the results
+	// of a frame as it ends it when they are many (see the worker's
+	// flushResults), so with a second frame queued behind the first it
+	// runs on while the results of the first come back and a third goes.
+	window := w.window()
+	room := min(window/2, window-w.n.Load()) - int64(it.count())
 	if limit > 0 {
 		room = min(room, int64(limit-w.sent-1))
 	}

@@ -11,6 +11,10 @@ import (
 const (
 	// flushBytes of pending results are written at once.
 	flushBytes = 256 << 10
+	// flushResults pending at the end of a frame are written even when
+	// the next frame is already here: a coordinator that sends its window
+	// in two frames then sends more while the worker runs the second.
+	flushResults = 256
 	// flushTime: a task that ran this long has its result written at once
 	// instead of batched with those of the tasks queued behind it.
 	flushTime = 200 * time.Microsecond
@@ -49,6 +53,13 @@ func (s *server) add(now, more bool) error {
 		s.stale.Reset(staleAfter)
 	}
 	return s.err
+}
+
+// pending is how many results wait in the pending frame.
+func (s *server) pending() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.n
 }
 
 // flushNow writes the pending frame, if any.

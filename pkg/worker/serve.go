@@ -97,8 +97,9 @@ type server struct {
 // run reads frames and runs their tasks, one goroutine doing both, so that
 // no task waits for a hand-off between goroutines. Results wait in the
 // pending frame while more tasks are already buffered, and are written
-// before run waits for input (or at once, or when stale: see add). It
-// returns at the end of the input or a Shutdown.
+// before run waits for input or at the end of a frame that left many (or
+// at once, or when stale: see add). It returns at the end of the input or
+// a Shutdown.
 func (s *server) run(ctx context.Context, r *wire.Reader) error {
 	var last struct { // the function of the previous task, looked up once per run of equal names
 		name string
@@ -108,7 +109,9 @@ func (s *server) run(ctx context.Context, r *wire.Reader) error {
 	var calls wire.Calls
 	var keep []byte // the buffer frames are read into
 	for {
-		if !r.Ready() { // about to wait for input: what is pending goes first
+		// About to wait for input, or many results pending (see
+		// flushResults): what is pending goes first.
+		if !r.Ready() || s.pending() >= flushResults {
 			if err := s.flushNow(); err != nil {
 				return err
 			}

@@ -276,3 +276,62 @@ func TestCalls(t *testing.T) {
 		}
 	}
 }
+
+// A frame whose tasks leave many results (256 or more) has them written at
+// its end even when the next frame is already buffered, so that a
+// coordinator which sends its window in two frames can send a third while
+// the worker runs the second; few results still wait for more.
+func TestManyResultsGoAtFrameEnd(t *testing.T) {
+	echo := jobs.Echo.Call([]byte{})
+	arg, err := echo.AppendArgs(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stream, _ := wire.AppendWelcome(nil, wire.Welcome{Version: wire.Version})
+	sizes := []int{300, 300, 100, 100} // all buffered before the first runs
+	for f, n := range sizes {
+		c := wire.Calls{First: uint64(f * 1000), Func: echo.Func(), Args: make([][]byte, n)}
+		for i := range c.Args {
+			c.Args[i] = arg
+		}
+		if stream, err = wire.AppendCalls(stream, &c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var out bytes.Buffer
+	if err := worker.Serve(context.Background(), bytes.NewReader(stream), &out, task.Default, zerolog.Nop()); err != nil {
+		t.Fatal(err)
+	}
+	r := wire.NewReader(&out, 0, 0)
+	if _, err := r.Next(); err != nil { // the hello
+		t.Fatal(err)
+	}
+	var frames, results int
+	var last uint64
+	for {
+		body, err := r.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		rs, err := wire.DecodeResults(body, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, res := range rs {
+			if results > 0 && res.ID <= last {
+				t.Fatalf("result %d after %d", res.ID, last)
+			}
+			last = res.ID
+		}
+		frames++
+		results += len(rs)
+	}
+	// At the ends of the two large frames, then the two small ones together
+	// at the end of the input; a result that waited 1 ms adds a frame.
+	if results != 800 || frames < 3 {
+		t.Fatalf("%d results in %d frames: want 800 in 3 or more", results, frames)
+	}
+}
