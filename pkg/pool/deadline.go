@@ -42,9 +42,10 @@ func (w *proc) checkDeadline(limit time.Duration) time.Duration {
 		w.mu.Unlock()
 		return left
 	}
-	w.expired, w.expiredID = it, it.running()
+	id := it.running()
+	w.timedOut, w.expiredID = true, id
 	w.mu.Unlock()
-	w.killFor(fmt.Sprintf("task %d (%s) ran longer than the task timeout of %v", w.expiredID, it.call.Func(), limit), true)
+	w.killFor(fmt.Sprintf("task %d (%s) ran longer than the task timeout of %v", id, it.call.Func(), limit), true)
 	return 0
 }
 

@@ -37,7 +37,7 @@ type proc struct {
 	found     []int     // claim's scratch: positions in inflight
 	tracked   []*item   // encode's scratch: the tasks of the batch it encodes; the sender's own
 	lastDone  time.Time // when a result last arrived, with TaskTimeout
-	expired   *item     // the item of the task whose timeout killed the worker
+	timedOut  bool      // a task's timeout killed the worker
 	expiredID uint64    // that task's id
 
 	n         atomic.Int64 // len(inflight), read without the lock
@@ -212,7 +212,7 @@ func (w *proc) killFor(reason string, blameless bool) {
 // true, if one did, and whether its death is no fault of the tasks it held.
 func (w *proc) verdict() (expired uint64, timedOut, blameless bool) {
 	w.mu.Lock()
-	expired, timedOut = w.expiredID, w.expired != nil
+	expired, timedOut = w.expiredID, w.timedOut
 	w.mu.Unlock()
 	w.sigMu.Lock()
 	defer w.sigMu.Unlock()

@@ -44,8 +44,7 @@ func (w *proc) receive(src io.Reader) error {
 		if values.hold(rs) {
 			spare = body
 		}
-		var reuse bool
-		if its, ended, reuse, err = w.claim(rs, its[:0], ended[:0]); err != nil {
+		if its, ended, err = w.claim(rs, its[:0], ended[:0]); err != nil {
 			return err
 		}
 		w.answered(rs)
@@ -66,10 +65,8 @@ func (w *proc) receive(src io.Reader) error {
 		if run != nil {
 			run.finishN(n)
 		}
-		if reuse {
-			for _, it := range ended {
-				done.put(it)
-			}
+		for _, it := range ended {
+			done.put(it)
 		}
 		clear(its)
 		clear(ended)
@@ -78,13 +75,12 @@ func (w *proc) receive(src io.Reader) error {
 
 // claim finds the item of each result of rs, appending it to its, and
 // takes those it completes, all calls of a chunk answered, out of the
-// in-flight set, appending them to ended. A result for a task the worker
-// does not hold (or answers twice) is a protocol error; the set is then
-// left as it was, for salvage. reuse says whether nothing else refers to
-// the ended items, so that they can be recycled once their results are
-// delivered: always, unless a task's timeout is killing the worker, whose
-// salvage looks for that task by its item.
-func (w *proc) claim(rs []wire.Result, its, ended []*item) (_, _ []*item, reuse bool, _ error) {
+// in-flight set, appending them to ended: nothing else refers to them, and
+// they are recycled once their results are delivered (a timed-out task is
+// known by its id, not its item). A result for a task the worker does not
+// hold (or answers twice) is a protocol error; the set is then left as it
+// was, for salvage.
+func (w *proc) claim(rs []wire.Result, its, ended []*item) (_, _ []*item, _ error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	var size int64
@@ -98,7 +94,7 @@ func (w *proc) claim(rs []wire.Result, its, ended []*item) (_, _ []*item, reuse 
 		}
 		if it == nil || it.isChunk() && it.chunk.done&(1<<(id-it.id)) != 0 {
 			w.unclaim(rs[:i], its, found)
-			return its[:0], ended[:0], false, fmt.Errorf("%w: result for task %d, which the worker does not hold", wire.ErrMalformed, id)
+			return its[:0], ended[:0], fmt.Errorf("%w: result for task %d, which the worker does not hold", wire.ErrMalformed, id)
 		}
 		found, its, next = append(found, at), append(its, it), at
 		if it.isChunk() {
@@ -122,7 +118,7 @@ func (w *proc) claim(rs []wire.Result, its, ended []*item) (_, _ []*item, reuse 
 	case w.wake <- struct{}{}:
 	default:
 	}
-	return its, ended, w.expired == nil, nil
+	return its, ended, nil
 }
 
 // unclaim undoes what claim did for rs, answered by its at the positions
