@@ -135,11 +135,19 @@ func (w *proc) unclaim(rs []wire.Result, its []*item, found []int) {
 }
 
 // answered counts a frame's results in, before their tasks complete, and
-// folds their compute times into the worker's moving average.
+// folds their compute times into the worker's moving average, all but the
+// worker's first: a fresh process runs its first call on code and memory
+// it has never touched, which can take a thousand times as long as the
+// calls after it, and an average seeded by it would keep the window small
+// for many round trips.
 func (w *proc) answered(rs []wire.Result) {
-	avg := w.avg.Load()
-	for i := range rs {
-		nanos := taskNanos(&rs[i])
+	n := int64(len(rs))
+	avg, timed := w.avg.Load(), rs
+	if w.completed.Load() == 0 && n > 0 {
+		timed = rs[1:]
+	}
+	for i := range timed {
+		nanos := taskNanos(&timed[i])
 		if avg == 0 {
 			avg = max(nanos, 1)
 		} else {
@@ -147,9 +155,11 @@ func (w *proc) answered(rs []wire.Result) {
 		}
 	}
 	w.avg.Store(avg)
-	w.b.p.noteTask(avg)
-	w.slot.tasks.Add(int64(len(rs)))
-	w.completed.Add(int64(len(rs)))
+	if avg > 0 { // none yet after a first result alone
+		w.b.p.noteTask(avg)
+	}
+	w.slot.tasks.Add(n)
+	w.completed.Add(n)
 }
 
 // taskNanos is how long the worker says r's function ran, at most an hour.

@@ -38,3 +38,37 @@ func TestValueBlocks(t *testing.T) {
 		t.Fatal("a frame with a large value had its values moved")
 	}
 }
+
+// A worker's first result does not seed its average task time, which sets
+// its window: a fresh process's first call can take a thousand times as
+// long as the next. The results after it count, one frame or many.
+func TestAnsweredSkipsFirstResult(t *testing.T) {
+	took := func(nanos ...uint64) []wire.Result {
+		rs := make([]wire.Result, len(nanos))
+		for i, n := range nanos {
+			rs[i].Nanos = n
+		}
+		return rs
+	}
+	w := newProc(&processes{p: &Pool{}}, &slot{})
+	w.answered(took(500_000)) // a cold first call: 0.5 ms
+	if w.avg.Load() != 0 || w.window() != minWindow || w.completed.Load() != 1 {
+		t.Fatalf("after the first result: average %d ns, window %d, %d completed; want none yet, %d, 1",
+			w.avg.Load(), w.window(), w.completed.Load(), minWindow)
+	}
+	w.answered(took(100, 100))
+	if w.avg.Load() != 100 || w.window() != maxWindow || w.completed.Load() != 3 {
+		t.Fatalf("after two 100 ns calls: average %d ns, window %d, %d completed; want 100, %d, 3",
+			w.avg.Load(), w.window(), w.completed.Load(), maxWindow)
+	}
+
+	w = newProc(&processes{p: &Pool{}}, &slot{})
+	w.answered(took(500_000, 100, 100)) // the first result in a frame with others
+	if w.avg.Load() != 100 || w.slot.tasks.Load() != 3 {
+		t.Fatalf("first frame of three: average %d ns, %d tasks; want 100, 3", w.avg.Load(), w.slot.tasks.Load())
+	}
+	w.answered(took(900_000)) // later slow calls count in full
+	if w.avg.Load() <= 100_000 {
+		t.Fatalf("a 0.9 ms call after the first moved the average only to %d ns", w.avg.Load())
+	}
+}
