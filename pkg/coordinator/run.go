@@ -163,6 +163,7 @@ func (c *config) poolOptions(s step, log zerolog.Logger) (pool.Options, error) {
 		Workers: s.workers, Batch: c.batch, Retries: c.retries,
 		HandshakeTimeout: c.handshake, Grace: c.grace, Logger: log, LogLevel: c.logLevel,
 		TaskTimeout: c.taskTimeout, MaxTasksPerWorker: c.maxTasks,
+		BorrowResults: true, // the collector decodes or counts each result; it keeps no Raw
 	}
 	switch s.mode {
 	case modeThread:

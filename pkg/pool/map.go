@@ -39,7 +39,7 @@ func Map[A, R any](ctx context.Context, p *Pool, f *task.Func[A, R], args []A) (
 	defer cancel()
 	out := make([]R, len(args))
 	var ff firstFailure
-	runErr := p.Run(runCtx, len(args), build, func(r Result) {
+	runErr := p.run(runCtx, len(args), build, func(r Result) { // it decodes Raw: a copy
 		v, err := value(f, &r)
 		if err != nil {
 			// A task failing after ctx ended may fail because of it:
@@ -50,7 +50,7 @@ func Map[A, R any](ctx context.Context, p *Pool, f *task.Func[A, R], args []A) (
 			return
 		}
 		out[r.Index] = v // each index is written once; Run's return orders it before ours
-	})
+	}, true)
 	switch {
 	case ff.err != nil:
 		return nil, fmt.Errorf("pool: args[%d]: %w", ff.index, ff.err)
@@ -87,6 +87,7 @@ func Submit[A, R any](ctx context.Context, p *Pool, f *task.Func[A, R], a A) *Fu
 		}
 		close(fu.done)
 	}, 1)
+	rs.borrow = true // it decodes Raw: a copy
 	it := p.newItem(0, c, rs)
 	if err := p.enqueue(ctx, it); err != nil {
 		it.cancelled(err)

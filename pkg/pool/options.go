@@ -49,6 +49,16 @@ type Options struct {
 	// Wire makes thread mode encode and decode every task and result with
 	// the wire codec, to measure serialization apart from process costs.
 	Wire bool
+	// BorrowResults makes the Raw of a Result that Run passes to its
+	// callback valid only until the callback returns, as the bytes of
+	// bufio.Scanner.Bytes are until the next Scan: the pool reads later
+	// results into the same memory. A callback that keeps Raw must copy
+	// it; one that decodes it (Result.Decode, task.Func.Decode) has a copy
+	// already. This spares the pool fresh memory for each frame of results
+	// with a value of more than a few hundred bytes, which is most of the
+	// coordinator's cost for large results. Map, Submit and Stream, which
+	// decode each result as it arrives, always work this way.
+	BorrowResults bool
 	// HandshakeTimeout bounds how long a new worker may take to say Hello;
 	// default 10 s.
 	HandshakeTimeout time.Duration
@@ -101,6 +111,10 @@ func WithGIL(on bool) Option { return func(o *Options) { o.GIL = on } }
 
 // WithWire makes thread mode round-trip every task through the wire codec.
 func WithWire(on bool) Option { return func(o *Options) { o.Wire = on } }
+
+// WithBorrowResults makes the Raw of Run's results valid only during its
+// callback, so that the pool can read later results into the same memory.
+func WithBorrowResults(on bool) Option { return func(o *Options) { o.BorrowResults = on } }
 
 // WithRetries sets how many more times a task is sent when its worker dies.
 func WithRetries(n int) Option { return func(o *Options) { o.Retries = n } }

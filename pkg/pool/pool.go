@@ -93,8 +93,11 @@ type item struct {
 type runState struct {
 	ctx  context.Context
 	each func(Result)
-	left atomic.Int64  // results still to come, and one while calls are added
-	done chan struct{} // closed once left reaches 0
+	// borrow: each keeps no Raw past its return (Options.BorrowResults),
+	// so the memory of a result may hold the next once each returned.
+	borrow bool
+	left   atomic.Int64  // results still to come, and one while calls are added
+	done   chan struct{} // closed once left reaches 0
 }
 
 // newRunState returns the state of a run that awaits n results (or, with
@@ -266,9 +269,15 @@ func (p *Pool) check(c task.Call) error {
 // processes still running them are killed and they too are cancelled. Run
 // then returns ctx.Err().
 func (p *Pool) Run(ctx context.Context, n int, build func(i int) task.Call, each func(Result)) error {
+	return p.run(ctx, n, build, each, p.opts.BorrowResults)
+}
+
+// run is Run; borrow tells whether each keeps no Raw past its return.
+func (p *Pool) run(ctx context.Context, n int, build func(i int) task.Call, each func(Result), borrow bool) error {
 	// All n counted at once, not per call: the counter is shared with the
 	// goroutines completing them. The one more is Run's own, while it adds.
 	rs := newRunState(ctx, each, n+1)
+	rs.borrow = borrow
 	items := itemSource{p: p}
 	// open is the chunk last queued, which the next calls join while it
 	// waits there and they have its function and bound arguments.

@@ -40,12 +40,15 @@ func (w *proc) receive(src io.Reader) error {
 		if rs, err = w.decodeCounted(body, rs[:0]); err != nil {
 			return err
 		}
-		spare = nil
-		if values.hold(rs) {
-			spare = body
-		}
 		if its, ended, err = w.claim(rs, its[:0], ended[:0]); err != nil {
 			return err
+		}
+		// The next frame is read over this one if no result of it is kept
+		// past its delivery: their runs borrow them, or their values are
+		// copied out.
+		spare = nil
+		if borrowed(its) || values.hold(rs) {
+			spare = body
 		}
 		w.answered(rs)
 		// The results of one run, mostly all of a frame's, are counted in
@@ -132,6 +135,17 @@ func (w *proc) unclaim(rs []wire.Result, its []*item, found []int) {
 			w.inflight.put(found[j], it)
 		}
 	}
+}
+
+// borrowed reports whether the runs of its all borrow their results
+// (runState.borrow).
+func borrowed(its []*item) bool {
+	for _, it := range its {
+		if !it.run.borrow {
+			return false
+		}
+	}
+	return true
 }
 
 // answered counts a frame's results in, before their tasks complete, and

@@ -12,7 +12,7 @@ import (
 type Result struct {
 	Index    int           // the task's index in its Run
 	Value    any           // the return value, in thread mode without Wire
-	Raw      []byte        // the encoded return value, in process mode and with Wire
+	Raw      []byte        // the encoded return value, in process mode and with Wire; see Options.BorrowResults
 	Err      error         // a *TaskError when the task failed
 	Worker   int           // id of the worker that ran it (0-based)
 	PID      int           // its process id (this process in thread mode)

@@ -60,6 +60,7 @@ func Stream[A, R any](ctx context.Context, p *Pool, f *task.Func[A, R], args ite
 		s := &stream[A, R]{p: p, f: f, room: make(chan struct{}, window), out: make(chan streamed[R], window)}
 		s.ctx, s.cancel = context.WithCancel(ctx)
 		s.rs = newRunState(s.ctx, s.each, 1) // the feeder's count, while it adds
+		s.rs.borrow = true                   // each decodes Raw: a copy
 		s.feeder.Go(func() { s.feed(args) }) // owned by s.feeder, awaited in stop
 		defer s.stop()
 		cancelled := false
