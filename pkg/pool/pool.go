@@ -114,11 +114,14 @@ func (rs *runState) expect() { rs.left.Add(1) }
 // finish counts one result, or the end of adding calls, in.
 func (rs *runState) finish() { rs.finishN(1) }
 
-// finishN counts n results in at once.
-func (rs *runState) finishN(n int) {
+// finishN counts n results in at once, and reports whether they were the
+// last, which released the run's waiter.
+func (rs *runState) finishN(n int) (last bool) {
 	if rs.left.Add(-int64(n)) == 0 {
 		close(rs.done)
+		return true
 	}
+	return false
 }
 
 // newItem returns the item of call c, the index-th of rs, for a caller

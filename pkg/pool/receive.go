@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
 	"time"
 
 	"github.com/brinehq/brine/pkg/wire"
@@ -54,11 +55,11 @@ func (w *proc) receive(src io.Reader) error {
 		// The results of one run, mostly all of a frame's, are counted in
 		// at once: the count is shared with the other workers' receivers.
 		var run *runState
-		n := 0
+		n, released := 0, false
 		for i, it := range its {
 			if it.run != run {
 				if run != nil {
-					run.finishN(n)
+					released = run.finishN(n) || released
 				}
 				run, n = it.run, 0
 			}
@@ -66,13 +67,21 @@ func (w *proc) receive(src io.Reader) error {
 			n++
 		}
 		if run != nil {
-			run.finishN(n)
+			released = run.finishN(n) || released
 		}
 		for _, it := range ended {
 			done.put(it)
 		}
 		clear(its)
 		clear(ended)
+		if released {
+			// The waiter of a run it completed is this thread's next
+			// goroutine; yielding runs it here and now. Otherwise the
+			// receiver would go on to wait for the next frame while the
+			// scheduler woke another thread to take the waiter over:
+			// about 10 µs more for one call's round trip on a VM.
+			runtime.Gosched()
+		}
 	}
 }
 

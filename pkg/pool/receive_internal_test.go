@@ -2,6 +2,7 @@ package pool
 
 import (
 	"bytes"
+	"context"
 	"testing"
 
 	"github.com/brinehq/brine/pkg/wire"
@@ -70,5 +71,24 @@ func TestAnsweredSkipsFirstResult(t *testing.T) {
 	w.answered(took(900_000)) // later slow calls count in full
 	if w.avg.Load() <= 100_000 {
 		t.Fatalf("a 0.9 ms call after the first moved the average only to %d ns", w.avg.Load())
+	}
+}
+
+// finishN reports the results that complete a run, and only those: the
+// receiver yields to the run's waiter then.
+func TestFinishNReportsTheLast(t *testing.T) {
+	rs := newRunState(context.Background(), func(Result) {}, 5)
+	for i, c := range []struct {
+		n    int
+		last bool
+	}{{2, false}, {2, false}, {1, true}} {
+		if got := rs.finishN(c.n); got != c.last {
+			t.Fatalf("step %d: finishN(%d) = %v, want %v", i, c.n, got, c.last)
+		}
+	}
+	select {
+	case <-rs.done:
+	default:
+		t.Fatal("the run is not done after its last result")
 	}
 }
