@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/brinehq/brine/pkg/jobs"
+	"github.com/brinehq/brine/pkg/task"
 )
 
 // config is the parsed command line of a job run.
@@ -19,10 +20,11 @@ type config struct {
 	workers     int
 	job         *jobs.Job
 	params      jobs.Params
-	modes       []string // in runModes order
-	sweep       []int    // worker counts of -sweep; nil runs at workers
-	plot        string   // -plot: where to draw speedup against workers
-	report      string   // "", "-" or a file name
+	build       func(i int) task.Call // makes task i's call to job
+	modes       []string              // in runModes order
+	sweep       []int                 // worker counts of -sweep; nil runs at workers
+	plot        string                // -plot: where to draw speedup against workers
+	report      string                // "", "-" or a file name
 	workerPath  string
 	logLevel    string
 	batch       int
@@ -105,7 +107,7 @@ func (c *config) resolve(job, mode, sweep string) error {
 	case c.maxTasks < 0:
 		return usagef("-max-tasks-per-worker must not be negative")
 	}
-	if _, err := c.job.Calls(c.params); err != nil {
+	if c.build, err = c.job.Calls(c.params); err != nil {
 		return usagef("%v", err)
 	}
 	if c.modes, err = expandModes(mode, c.gil); err != nil {

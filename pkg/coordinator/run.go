@@ -34,10 +34,7 @@ func runJob(ctx context.Context, args []string, stdout, stderr io.Writer) (bool,
 		return false, err
 	}
 	log := newLogger(stderr, c.logLevel)
-	build, err := c.job.Calls(c.params)
-	if err != nil {
-		return false, usagef("%v", err)
-	}
+	build := c.build
 	if slices.Contains(c.modes, modeProcess) {
 		if _, err := c.workerCommand(); err != nil { // before the other runs, not after
 			return false, err
