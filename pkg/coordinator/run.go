@@ -34,7 +34,6 @@ func runJob(ctx context.Context, args []string, stdout, stderr io.Writer) (bool,
 		return false, err
 	}
 	log := newLogger(stderr, c.logLevel)
-	build := c.build
 	if slices.Contains(c.modes, modeProcess) {
 		if _, err := c.workerCommand(); err != nil { // before the other runs, not after
 			return false, err
@@ -54,7 +53,7 @@ func runJob(ctx context.Context, args []string, stdout, stderr io.Writer) (bool,
 	c.keep = c.report != "" || len(steps) > 1
 	var failed bool
 	for _, s := range steps {
-		run, results, err := c.runStep(ctx, s, build, log, stderr)
+		run, results, err := c.runStep(ctx, s, c.build, log, stderr)
 		if err != nil {
 			return false, err
 		}
