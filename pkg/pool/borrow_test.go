@@ -124,3 +124,40 @@ func TestTypedCallsCopyBorrowedResults(t *testing.T) {
 		check("Submit", i, v)
 	}
 }
+
+// A frame may hold the results of a run that borrows them and of one that
+// keeps them: it is then not read over, and the Raw kept by the second
+// stays intact. A Map and a Run share one worker, so that frames mix.
+func TestBorrowingAndKeepingRunsShareFrames(t *testing.T) {
+	const n = 2000
+	p := startPool(t, pool.WithWorkers(1))
+	var mapErr error
+	done := make(chan struct{})
+	go func() { // owned by done, awaited below
+		defer close(done)
+		args := make([][]byte, n)
+		for i := range args {
+			args[i] = bigPayload(n + i)
+		}
+		_, mapErr = pool.Map(bounded(t), p, jobs.Echo, args)
+	}()
+	var mu sync.Mutex
+	kept := make([][]byte, n)
+	err := p.Run(bounded(t), n, func(i int) task.Call { return jobs.Echo.Call(bigPayload(i)) }, func(r pool.Result) {
+		mu.Lock()
+		defer mu.Unlock()
+		if r.Err != nil {
+			t.Errorf("task %d: %v", r.Index, r.Err)
+		}
+		kept[r.Index] = r.Raw
+	})
+	<-done
+	if err != nil || mapErr != nil {
+		t.Fatal(err, mapErr)
+	}
+	for i, raw := range kept {
+		if !bytes.Equal(raw, echoRaw(bigPayload(i))) {
+			t.Fatalf("task %d: the Raw kept from the callback changed after it", i)
+		}
+	}
+}
