@@ -21,6 +21,9 @@ func AppendTasks(b []byte, ts []Task) ([]byte, error) {
 // Together with BeginTasks and BatchWriter.End it lets a sender encode tasks
 // straight into its output buffer without building a []Task first.
 func AppendTask(b []byte, t *Task) []byte {
+	if !t.Lane.IsZero() {
+		return AppendLaneTask(b, t.ID, t.Func, t.Bound, t.Lane)
+	}
 	return appendRaw(AppendTaskHead(b, t.ID, t.Func, t.Bound), t.Args)
 }
 
@@ -191,6 +194,15 @@ func (d *decoder) task(t *Task, prev []Task) error {
 	if t.Args, err = d.optRaw(); err != nil {
 		return err
 	}
+	if n > 4 {
+		if t.Lane, err = d.ref(); err != nil {
+			return err
+		}
+		if !t.Lane.IsZero() && len(t.Args) > 0 {
+			return d.fail("task with arguments both in its frame and in the lane")
+		}
+		n--
+	}
 	return d.skipN(n - 4)
 }
 
@@ -224,6 +236,9 @@ func AppendResults(b []byte, rs []Result) ([]byte, error) {
 // AppendResult appends the encoding of one result, an element of a Results
 // batch begun with BeginResults.
 func AppendResult(b []byte, r *Result) []byte {
+	if r.Err == nil && !r.Lane.IsZero() {
+		return AppendLaneResult(b, r.ID, r.Nanos, r.Lane)
+	}
 	b = appendArrayLen(b, 4)
 	b = appendUint(b, r.ID)
 	if r.Err != nil {
@@ -284,6 +299,21 @@ func (d *decoder) result(r *Result) error {
 	}
 	if r.Nanos, err = d.uint(); err != nil {
 		return err
+	}
+	if n > 4 {
+		if r.Lane, err = d.ref(); err != nil {
+			return err
+		}
+		switch {
+		case r.Err != nil:
+			r.Lane = Ref{} // as for the value: a failed result has none
+		case !r.Lane.IsZero():
+			if len(r.Value) != 1 || r.Value[0] != 0xc0 {
+				return d.fail("result with a value both in its frame and in the lane")
+			}
+			r.Value = nil
+		}
+		n--
 	}
 	return d.skipN(n - 4)
 }

@@ -104,8 +104,10 @@ func checkBody(t *testing.T, b []byte) {
 		malformed("DecodeResults", err)
 	} else {
 		for _, r := range rs {
-			if (r.Err == nil) == (r.Value == nil) {
-				t.Fatalf("result %d: Value % x with Err %v: want exactly one", r.ID, r.Value, r.Err)
+			// A value, in the frame or in the lane, or an error.
+			inLane := !r.Lane.IsZero()
+			if (r.Err == nil) != (r.Value != nil || inLane) || r.Value != nil && inLane {
+				t.Fatalf("result %d: Value % x, Lane %+v with Err %v: want exactly one", r.ID, r.Value, r.Lane, r.Err)
 			}
 		}
 		frame, err := wire.AppendResults(nil, rs)

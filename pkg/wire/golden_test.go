@@ -39,6 +39,10 @@ var goldens = []struct {
 	// primes(10000, i) for i = 0, 1, 2 as tasks 7, 8 and 9
 	{"calls", wire.Calls{First: 7, Func: "primes", Bound: []byte{0x91, 0xcd, 0x27, 0x10},
 		Args: [][]byte{{0x91, 0x00}, {0x91, 0x01}, {0x91, 0x02}}}},
+	// echo of 64 KiB: its arguments, [bin32 of 65536 bytes], in the down
+	// lane at its start; its value, the bin32, in the up lane.
+	{"tasks-lane", tasks{{ID: 3, Func: "echo", Lane: wire.Ref{Pos: 0, Len: 65542}}}},
+	{"results-lane", results{{ID: 3, Lane: wire.Ref{Pos: 0, Len: 65541}, Nanos: 52000}}},
 }
 
 func goldenPath(name string) string { return filepath.Join("testdata", "golden", name+".frame") }

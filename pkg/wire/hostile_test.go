@@ -304,8 +304,42 @@ func TestTruncatedBodies(t *testing.T) {
 	}
 }
 
+// TestBadLaneRefs: a lane reference is nil or [pos, len > 0], and a task
+// or result has its payload in the frame or in the lane, not both.
+func TestBadLaneRefs(t *testing.T) {
+	enc := func(v ...any) []byte {
+		b, err := msgpack.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	for name, ref := range map[string]any{
+		"string":         "lane",
+		"one element":    []any{1},
+		"three elements": []any{1, 2, 3},
+		"zero length":    []any{7, 0},
+		"negative":       []any{-1, 5},
+		"float position": []any{1.5, 5},
+	} {
+		if _, err := wire.DecodeTasks(enc(3, []any{[]any{1, "f", nil, nil, ref}}), nil); !errors.Is(err, wire.ErrMalformed) {
+			t.Errorf("task with lane %s: %v, want ErrMalformed", name, err)
+		}
+		if _, err := wire.DecodeResults(enc(4, []any{[]any{1, nil, nil, 0, ref}}), nil); !errors.Is(err, wire.ErrMalformed) {
+			t.Errorf("result with lane %s: %v, want ErrMalformed", name, err)
+		}
+	}
+	if _, err := wire.DecodeTasks(enc(3, []any{[]any{1, "f", nil, []any{1}, []any{0, 9}}}), nil); !errors.Is(err, wire.ErrMalformed) {
+		t.Errorf("task with arguments in frame and lane: %v, want ErrMalformed", err)
+	}
+	if _, err := wire.DecodeResults(enc(4, []any{[]any{1, 5, nil, 0, []any{0, 9}}}), nil); !errors.Is(err, wire.ErrMalformed) {
+		t.Errorf("result with a value in frame and lane: %v, want ErrMalformed", err)
+	}
+}
+
 // TestExtraElements: a newer peer may append fields to any message, task,
-// result or error; they are skipped (PROTOCOL.md §8). Skipped does not mean
+// result or error; they are skipped (PROTOCOL.md §8). The fifth element of
+// a task or result is its lane reference (§5.1); extras follow it. Skipped does not mean
 // unchecked: an extra field of a task or result must still be well formed,
 // since the decoder walks it to find the next element.
 func TestExtraElements(t *testing.T) {
@@ -318,7 +352,7 @@ func TestExtraElements(t *testing.T) {
 	}
 	extra := map[string]any{"since": "v2", "x": []any{1, 2.5, nil, []byte{1}}}
 	b := enc(3, []any{
-		[]any{1, "f", nil, []any{1}, "new", extra},
+		[]any{1, "f", nil, []any{1}, nil, "new", extra},
 		[]any{2, "g", []any{7}, nil},
 	}, "top-level extra")
 	ts, err := wire.DecodeTasks(b, nil)
@@ -327,9 +361,9 @@ func TestExtraElements(t *testing.T) {
 		t.Errorf("DecodeTasks with extras = %+v, %v", ts, err)
 	}
 	b = enc(4, []any{
-		[]any{1, 5, nil, 10, true, extra},
+		[]any{1, 5, nil, 10, nil, true, extra},
 		[]any{2, nil, []any{"k", "m", "s", "extra", extra}, 20},
-		[]any{3, nil, []any{"k", "m"}, 30, 1},
+		[]any{3, nil, []any{"k", "m"}, 30, nil, 1},
 	}, extra)
 	rs, err := wire.DecodeResults(b, nil)
 	wantR := []wire.Result{{ID: 1, Value: []byte{0x05}, Nanos: 10},

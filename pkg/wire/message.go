@@ -26,6 +26,11 @@ const (
 // messages (docs/PROTOCOL.md §4).
 const FeatureCalls = "calls"
 
+// FeatureLanes, in a Hello's Features, says that the worker mapped the
+// shared-memory lanes the coordinator passed it, and takes and sends
+// payloads by Ref (docs/PROTOCOL.md §5.1).
+const FeatureLanes = "lanes"
+
 func (t Type) String() string {
 	switch t {
 	case TypeHello:
@@ -68,21 +73,37 @@ type Welcome struct {
 // positional arguments Bound followed by Args. Bound and Args are each one
 // encoded msgpack array (or empty for none); Bound is the part a descriptor
 // fixes in advance, as functools.partial does.
+//
+// A task whose arguments were placed in the down lane has them at Lane,
+// and Args empty.
 type Task struct {
 	ID    uint64
 	Func  string
 	Bound []byte
 	Args  []byte
+	Lane  Ref
 }
 
 // Result answers the Task of the same ID: Value is the encoded return value
 // when Err is nil. Nanos is how long the function ran in the worker.
+// A value placed in the up lane is at Lane, and Value is empty.
 type Result struct {
 	ID    uint64
 	Value []byte
 	Err   *Error
 	Nanos uint64
+	Lane  Ref
 }
+
+// Ref names a payload placed in a shared-memory lane (docs/PROTOCOL.md
+// §5.1): Len bytes at the absolute position Pos of the ring. The zero Ref
+// names none.
+type Ref struct {
+	Pos, Len uint64
+}
+
+// IsZero reports whether r names no payload.
+func (r Ref) IsZero() bool { return r.Len == 0 }
 
 // PeekType returns the type of the message in body without decoding the rest.
 func PeekType(body []byte) (Type, error) {

@@ -59,6 +59,9 @@ func libShape(t *testing.T, m any) []any {
 		ts := make([]any, len(m))
 		for i, x := range m {
 			ts[i] = []any{unsigned(x.ID), x.Func, libValue(t, x.Bound), libValue(t, x.Args)}
+			if !x.Lane.IsZero() {
+				ts[i] = append(ts[i].([]any), []any{unsigned(x.Lane.Pos), unsigned(x.Lane.Len)})
+			}
 		}
 		return []any{int64(wire.TypeTasks), ts}
 	case results:
@@ -71,6 +74,9 @@ func libShape(t *testing.T, m any) []any {
 				value = libValue(t, x.Value)
 			}
 			rs[i] = []any{unsigned(x.ID), value, err, unsigned(x.Nanos)}
+			if x.Err == nil && !x.Lane.IsZero() {
+				rs[i] = []any{unsigned(x.ID), nil, nil, unsigned(x.Nanos), []any{unsigned(x.Lane.Pos), unsigned(x.Lane.Len)}}
+			}
 		}
 		return []any{int64(wire.TypeResults), rs}
 	case shutdown:
@@ -149,7 +155,7 @@ func TestMsgpackBodiesDecode(t *testing.T) {
 	}
 	ts, err := wire.DecodeTasks(enc([]any{int64(3), []any{
 		[]any{uint64(math.MaxUint64), []byte("echo"), nil, []any{[]byte{1, 2}}},
-		[]any{int32(7), "primes", []any{int64(10000)}, []any{int8(3)}, "extra"},
+		[]any{int32(7), "primes", []any{int64(10000)}, []any{int8(3)}, nil, "extra"},
 	}}), nil)
 	want := []wire.Task{
 		{ID: math.MaxUint64, Func: "echo", Args: enc([]any{[]byte{1, 2}})},

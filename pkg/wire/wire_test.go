@@ -147,6 +147,11 @@ var roundTrips = []struct {
 	}},
 	{name: "tasks/1 MiB args", msg: tasks{{ID: 1 << 40, Func: "echo", Args: bigArgs}, {ID: 2, Func: "echo", Args: []byte{0x91, 0xc0}}}},
 	{name: "tasks/many", msg: manyTasks(1000)},
+	{name: "tasks/in the lane", msg: tasks{
+		{ID: 1, Func: "echo", Lane: wire.Ref{Pos: 0, Len: 1 << 20}},
+		{ID: 2, Func: "echo", Args: []byte{0x91, 0x01}},
+		{ID: 3, Func: "hash", Bound: []byte{0x91, 0x2a}, Lane: wire.Ref{Pos: math.MaxUint64 - 70000, Len: 70000}},
+	}},
 	{name: "calls/none", msg: wire.Calls{First: 3, Func: "f"}},
 	{name: "calls/nil and empty args", msg: wire.Calls{First: 1, Func: "f", Bound: nilValue, Args: [][]byte{nil, {}, nilValue, {0x90}}},
 		out: wire.Calls{First: 1, Func: "f", Args: [][]byte{nil, nil, nil, {0x90}}}},
@@ -174,6 +179,16 @@ var roundTrips = []struct {
 		{ID: 5, Value: []byte{0x07}, Nanos: 3},
 	}},
 	{name: "results/1 MiB value", msg: results{{ID: 1, Value: bigArgs[1:], Nanos: 1}}},
+	{name: "results/in the lane", msg: results{
+		{ID: 1, Lane: wire.Ref{Pos: 1 << 33, Len: 65536}, Nanos: 9},
+		{ID: 2, Value: []byte{0x07}},
+		// A failed result has neither value nor lane (§5).
+		{ID: 3, Err: &wire.Error{Kind: wire.KindPanic, Message: "boom"}, Lane: wire.Ref{Pos: 5, Len: 5}},
+	}, out: results{
+		{ID: 1, Lane: wire.Ref{Pos: 1 << 33, Len: 65536}, Nanos: 9},
+		{ID: 2, Value: []byte{0x07}},
+		{ID: 3, Err: &wire.Error{Kind: wire.KindPanic, Message: "boom"}},
+	}},
 	{name: "shutdown", msg: shutdown{}},
 }
 
@@ -293,6 +308,9 @@ func TestResultHeadTail(t *testing.T) {
 			continue
 		}
 		for _, r := range rs {
+			if r.Err == nil && !r.Lane.IsZero() {
+				continue // no value to write in place: AppendLaneResult
+			}
 			b := wire.AppendResultHead(nil, r.ID)
 			if r.Err == nil {
 				if len(r.Value) == 0 {
@@ -317,6 +335,9 @@ func TestTaskHead(t *testing.T) {
 			continue
 		}
 		for _, task := range ts {
+			if !task.Lane.IsZero() {
+				continue // no arguments to write in place: AppendLaneTask
+			}
 			b := wire.AppendTaskHead(nil, task.ID, task.Func, task.Bound)
 			if len(task.Args) == 0 {
 				b = append(b, 0xc0)
