@@ -24,6 +24,9 @@ const (
 	// EnvCondFD names the descriptor of the shared conds and barriers
 	// (pkg/cond), when the coordinator passes them.
 	EnvCondFD = "BRINE_COND_FD"
+	// EnvLaneFD names the descriptor of the worker's shared-memory lanes
+	// (pkg/lane), when the coordinator passes them.
+	EnvLaneFD = "BRINE_LANE_FD"
 )
 
 // File descriptors of the protocol streams in a worker process.
@@ -32,6 +35,8 @@ const (
 	OutFD = 4 // frames to the coordinator
 	// CondFD is the shared memory of the run's conds and barriers.
 	CondFD = 5
+	// LaneFD is the memory of the worker's lanes for large payloads.
+	LaneFD = 6
 )
 
 // Exit statuses of Main.
@@ -72,7 +77,12 @@ func Main() int {
 		return ExitFailure
 	}
 	defer closeObjs()
-	err = Serve(ctx, in, out, task.Default, log)
+	var opts []Option
+	if lanes := openLanes(log); lanes != nil {
+		defer lanes.Close()
+		opts = append(opts, WithLanes(lanes))
+	}
+	err = Serve(ctx, in, out, task.Default, log, opts...)
 	var verr *wire.VersionError
 	switch {
 	case err == nil:

@@ -6,7 +6,10 @@ import (
 	"os"
 	"strconv"
 
+	"github.com/rs/zerolog"
+
 	"github.com/brinehq/brine/pkg/cond"
+	"github.com/brinehq/brine/pkg/lane"
 )
 
 // withSharedObjects maps the run's conds and barriers from the descriptor
@@ -26,4 +29,25 @@ func withSharedObjects(ctx context.Context) (context.Context, func(), error) {
 		return ctx, nil, fmt.Errorf("worker: %w", err)
 	}
 	return cond.NewContext(ctx, r.Objects()), func() { r.Close() }, nil
+}
+
+// openLanes maps the lanes for large payloads from the descriptor EnvLaneFD
+// names, if any. A worker that cannot map them works without: its Hello
+// does not declare them, and the coordinator sends every payload in frames.
+func openLanes(log zerolog.Logger) *lane.Pair {
+	v := os.Getenv(EnvLaneFD)
+	if v == "" {
+		return nil
+	}
+	fd, err := strconv.Atoi(v)
+	if err != nil || fd < 3 {
+		log.Warn().Str(EnvLaneFD, v).Msg("not a descriptor: payloads go in frames")
+		return nil
+	}
+	p, err := lane.Open(os.NewFile(uintptr(fd), "brine-lane"))
+	if err != nil {
+		log.Warn().Err(err).Msg("payloads go in frames")
+		return nil
+	}
+	return p
 }

@@ -9,12 +9,25 @@ import (
 	"os"
 	"sync"
 	"time"
+	"unsafe"
 
 	"github.com/rs/zerolog"
 
+	"github.com/brinehq/brine/pkg/lane"
 	"github.com/brinehq/brine/pkg/task"
 	"github.com/brinehq/brine/pkg/wire"
 )
+
+// Option configures Serve.
+type Option func(*server)
+
+// WithLanes has Serve take and send large payloads through the
+// shared-memory lanes of p, which the coordinator created and passed to the
+// worker (docs/PROTOCOL.md §5.1); its Hello then declares
+// wire.FeatureLanes. Serve does not close p.
+func WithLanes(p *lane.Pair) Option {
+	return func(s *server) { s.down, s.up = p.Worker() }
+}
 
 // Serve runs the worker protocol: it sends a Hello naming the functions of
 // reg, waits for the Welcome, then runs every task it receives on in and
@@ -27,13 +40,21 @@ import (
 // Tasks run one at a time in the order received, and each result is sent
 // within about a millisecond of its task's end even while the next task runs:
 // the coordinator relies on both to time tasks out (docs/PROTOCOL.md).
-func Serve(ctx context.Context, in io.Reader, out io.Writer, reg *task.Registry, log zerolog.Logger) error {
+func Serve(ctx context.Context, in io.Reader, out io.Writer, reg *task.Registry, log zerolog.Logger, opts ...Option) error {
 	w := bufio.NewWriterSize(out, 64<<10)
 	r := wire.NewReader(in, 64<<10, 0)
-	if err := handshake(r, w, reg); err != nil {
+	s := &server{reg: reg, w: w, log: log}
+	for _, o := range opts {
+		o(s)
+	}
+	features := []string{wire.FeatureCalls}
+	if s.down != nil {
+		features = append(features, wire.FeatureLanes)
+	}
+	if err := handshake(r, w, reg, features); err != nil {
 		return err
 	}
-	s := &server{reg: reg, w: w, log: log, epoch: time.Now()}
+	s.epoch = time.Now()
 	s.stale = time.AfterFunc(time.Hour, s.flushStale)
 	s.stale.Stop()
 	err := s.run(ctx, r)
@@ -51,9 +72,9 @@ func Serve(ctx context.Context, in io.Reader, out io.Writer, reg *task.Registry,
 	return err
 }
 
-func handshake(r *wire.Reader, w *bufio.Writer, reg *task.Registry) error {
+func handshake(r *wire.Reader, w *bufio.Writer, reg *task.Registry, features []string) error {
 	hello, _ := wire.AppendHello(nil, wire.Hello{Version: wire.Version, PID: os.Getpid(), Funcs: reg.Names(),
-		Features: []string{wire.FeatureCalls}})
+		Features: features})
 	if _, err := w.Write(hello); err != nil {
 		return fmt.Errorf("worker: sending hello: %w", err)
 	}
@@ -80,6 +101,11 @@ type server struct {
 	one []byte // the result of the task just run; run's own
 	// epoch is when the server started: tasks are timed by clock, from it.
 	epoch time.Time
+	down  *lane.Reader // arguments placed in shared memory, with WithLanes
+	up    *lane.Writer // where large results go, with WithLanes
+	// lastValue is the size of the last value encoded: after a large one,
+	// the next is encoded straight into the up lane.
+	lastValue int
 
 	mu    sync.Mutex // guards what follows, shared with flushStale
 	w     *bufio.Writer
@@ -140,6 +166,9 @@ func (s *server) run(ctx context.Context, r *wire.Reader) error {
 			if err != nil {
 				return fmt.Errorf("worker: reading tasks: %w", err)
 			}
+			if err := s.fromLane(ts); err != nil {
+				return fmt.Errorf("worker: reading tasks: %w", err)
+			}
 			// One clock reading per task: a task's start is the end of the
 			// one before it in the frame.
 			at := s.clock()
@@ -150,6 +179,9 @@ func (s *server) run(ctx context.Context, r *wire.Reader) error {
 					last.name = t.Func
 				}
 				end := s.invoke(ctx, last.e, t, at)
+				if !t.Lane.IsZero() {
+					s.down.Release(lane.Ref(t.Lane).End()) // the function has its own copy of the arguments
+				}
 				// A long task's result goes at once; short ones' travel
 				// together.
 				if err := s.add(end-at >= flushTime, i+1 < len(ts) || r.Ready()); err != nil {
@@ -183,10 +215,14 @@ func (s *server) invoke(ctx context.Context, e *task.Entry, t *wire.Task, start 
 	s.one = wire.AppendResultHead(s.one[:0], t.ID)
 	valueAt := len(s.one)
 	var werr *wire.Error
-	if e == nil {
+	var ref wire.Ref
+	switch {
+	case e == nil:
 		werr = &wire.Error{Kind: wire.KindUnknown,
 			Message: fmt.Sprintf("no function %q in worker %d; it has: %v", t.Func, os.Getpid(), s.reg.Names())}
-	} else {
+	case s.up != nil && s.lastValue >= lane.MinPayload:
+		ref, werr = s.invokeInLane(ctx, e, t)
+	default:
 		s.one, werr = e.Invoke(ctx, t.Bound, t.Args, s.one)
 	}
 	if werr == nil && len(s.one) > maxResult {
@@ -196,10 +232,71 @@ func (s *server) invoke(ctx context.Context, e *task.Entry, t *wire.Task, start 
 	}
 	if werr != nil {
 		s.log.Debug().Str("func", t.Func).Uint64("task", t.ID).Str("kind", werr.Kind).Msg(werr.Message)
+	} else if ref.IsZero() {
+		s.lastValue = len(s.one) - valueAt
+		if s.up != nil && s.lastValue >= lane.MinPayload {
+			ref = s.toLane(s.one[valueAt:])
+		}
 	}
 	end = s.clock()
-	s.one = wire.AppendResultTail(s.one, werr, uint64(end-start))
+	if !ref.IsZero() {
+		s.one = wire.AppendLaneResult(s.one[:0], t.ID, uint64(end-start), ref)
+	} else {
+		s.one = wire.AppendResultTail(s.one, werr, uint64(end-start))
+	}
 	return end
+}
+
+// invokeInLane runs t, after a large value, with its value encoded
+// straight into the up lane when the lane has room for one as large; in
+// s.one otherwise, or when the value outgrows the room.
+func (s *server) invokeInLane(ctx context.Context, e *task.Entry, t *wire.Task) (wire.Ref, *wire.Error) {
+	var werr *wire.Error
+	pos, room, ok := s.up.Reserve(lane.Estimate(s.lastValue))
+	if !ok {
+		s.one, werr = e.Invoke(ctx, t.Bound, t.Args, s.one)
+		return wire.Ref{}, werr
+	}
+	v, werr := e.Invoke(ctx, t.Bound, t.Args, room)
+	if werr != nil {
+		return wire.Ref{}, werr
+	}
+	if unsafe.SliceData(v) != unsafe.SliceData(room) { // it outgrew the room: a copy elsewhere
+		s.one = append(s.one, v...)
+		return wire.Ref{}, nil
+	}
+	s.lastValue = len(v)
+	return wire.Ref(s.up.Commit(pos, len(v))), nil
+}
+
+// fromLane points the arguments of the tasks of ts that are in the down
+// lane at their bytes there.
+func (s *server) fromLane(ts []wire.Task) error {
+	for i := range ts {
+		t := &ts[i]
+		if t.Lane.IsZero() {
+			continue
+		}
+		if s.down == nil {
+			return fmt.Errorf("%w: task %d has its arguments in a lane, and this worker has none", wire.ErrMalformed, t.ID)
+		}
+		args, err := s.down.Slice(lane.Ref(t.Lane))
+		if err != nil {
+			return fmt.Errorf("task %d: %w", t.ID, err)
+		}
+		t.Args = args
+	}
+	return nil
+}
+
+// toLane copies value into the up lane and returns where it is, or the
+// zero Ref when the lane has no room for it: it then goes in the frame.
+func (s *server) toLane(value []byte) wire.Ref {
+	pos, buf, ok := s.up.Reserve(len(value))
+	if !ok {
+		return wire.Ref{}
+	}
+	return wire.Ref(s.up.Commit(pos, len(append(buf, value...))))
 }
 
 // clock returns the time since the server started, by the monotonic clock

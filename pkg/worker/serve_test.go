@@ -136,7 +136,13 @@ func serveAll(t *testing.T, stream []byte) (wire.Hello, []wire.Result) {
 	if err := worker.Serve(context.Background(), bytes.NewReader(stream), &out, task.Default, zerolog.Nop()); err != nil {
 		t.Fatalf("Serve: %v", err)
 	}
-	r := wire.NewReader(&out, 0, 0)
+	return readResults(t, &out)
+}
+
+// readResults reads a worker's output: its Hello, then its results.
+func readResults(t *testing.T, out io.Reader) (wire.Hello, []wire.Result) {
+	t.Helper()
+	r := wire.NewReader(out, 0, 0)
 	body, err := r.Next()
 	if err != nil {
 		t.Fatal(err)
