@@ -5,6 +5,7 @@ import (
 	"math/bits"
 	"sync/atomic"
 
+	"github.com/brinehq/brine/pkg/lane"
 	"github.com/brinehq/brine/pkg/task"
 )
 
@@ -44,7 +45,9 @@ func (p *Pool) chunkSize() int {
 		return 1
 	}
 	k := int64(chunkTime) / avg
-	if size := p.callBytes.Load(); size > 0 {
+	if size := p.callBytes.Load(); size >= lane.MinPayload {
+		return 1 // alone, it goes by lane: its bytes are copied once
+	} else if size > 0 {
 		k = min(k, maxFrameBytes/size)
 	}
 	return int(min(max(k, 1), maxChunk))

@@ -20,7 +20,9 @@ const (
 
 // window is how many tasks the worker may hold: enough to keep it busy for
 // flightTarget at the measured task duration, so that short tasks stream
-// and long ones are not hoarded by one worker.
+// and long ones are not hoarded by one worker, and no more than
+// maxFlightBytes of them at the measured task size, which keeps large
+// arguments within the worker's lane (lane.DefaultSize).
 func (w *proc) window() int64 {
 	if n := w.b.p.opts.Prefetch; n > 0 {
 		return int64(min(n, maxWindow))
@@ -29,7 +31,11 @@ func (w *proc) window() int64 {
 	if avg <= 0 {
 		return minWindow
 	}
-	return min(max(int64(flightTarget)/avg, minWindow), maxWindow)
+	n := min(max(int64(flightTarget)/avg, minWindow), maxWindow)
+	if size := w.b.p.callBytes.Load(); size > 0 {
+		n = min(n, max(maxFlightBytes/size, minWindow))
+	}
+	return n
 }
 
 // waitRoom blocks until the worker may take another task: it holds fewer
@@ -170,6 +176,7 @@ func (w *proc) encode(buf []byte, batch []*item) []byte {
 	var bw wire.BatchWriter
 	n, frameStart := 0, 0
 	var callBytes int // of the last call encoded, for the size of chunks
+	var laned int     // payload bytes placed in the down lane
 	for i := 0; i < len(batch); i++ {
 		it := batch[i]
 		if err := it.run.ctx.Err(); err != nil {
@@ -198,7 +205,8 @@ func (w *proc) encode(buf []byte, batch []*item) []byte {
 		}
 		at := len(buf)
 		var err error
-		if buf, err = appendTask(buf, it); err != nil {
+		var inLane int
+		if buf, inLane, err = w.appendTask(buf, it); err != nil {
 			if n == 0 {
 				buf = buf[:frameStart] // drop the frame begun for it
 			}
@@ -206,7 +214,8 @@ func (w *proc) encode(buf []byte, batch []*item) []byte {
 			continue
 		}
 		it.attempts++
-		it.size = len(buf) - at
+		it.size = len(buf) - at + inLane
+		laned += inLane
 		callBytes = it.size
 		tracked = append(tracked, it)
 		n++
@@ -220,6 +229,9 @@ func (w *proc) encode(buf []byte, batch []*item) []byte {
 	}
 	if callBytes > 0 {
 		w.b.p.noteCallBytes(int64(callBytes))
+	}
+	if laned > 0 {
+		w.b.p.stats.laned(laned, &w.b.p.stats.taskBytes)
 	}
 	w.track(tracked, time.Now())
 	clear(tracked)

@@ -4,3 +4,10 @@ package pool
 // the chunks of the next Run until results revise it: 1 makes them as large
 // as they may be.
 func SetTaskNanos(p *Pool, nanos int64) { p.taskNanos.Store(nanos) }
+
+// UseLanes gives the workers of pools started from now on shared-memory
+// lanes for large payloads, or not, and returns the setting to restore.
+func UseLanes(on bool) (was bool) {
+	was, useLanes = useLanes, on
+	return was
+}

@@ -69,6 +69,8 @@ func TestProtocolViolations(t *testing.T) {
 		{"truncated", "truncated"},
 		{"foreign", "does not hold"},
 		{"type", "sends only results"},
+		{"lane-unoffered", "in a lane the worker was not given"},
+		{"lane-outside", "bad payload reference"},
 	} {
 		t.Run(tc.mode, func(t *testing.T) {
 			const n = 60

@@ -56,7 +56,11 @@ func misbehave(mode string) int {
 		out.Write(hello)
 		time.Sleep(time.Hour)
 	}
-	hello, _ := wire.AppendHello(nil, wire.Hello{Version: wire.Version, PID: os.Getpid(), Funcs: task.Default.Names()})
+	h := wire.Hello{Version: wire.Version, PID: os.Getpid(), Funcs: task.Default.Names()}
+	if mode == "lane-outside" {
+		h.Features = []string{wire.FeatureLanes} // as if it had mapped them
+	}
+	hello, _ := wire.AppendHello(nil, h)
 	out.Write(hello)
 	r := wire.NewReader(in, 4<<10, 0)
 	if _, err := r.Next(); err != nil { // the Welcome
@@ -86,11 +90,22 @@ func badOutput(mode string) []byte {
 	case "foreign": // a result for a task it was never sent
 		b, _ := wire.AppendResults(nil, []wire.Result{{ID: 1 << 60, Value: []byte{0xc0}}})
 		return b
+	case "lane-unoffered": // a value in a lane it never declared
+		return appendFrame(wire.AppendLaneResult(nil, 1, 0, wire.Ref{Pos: 0, Len: 10}))
+	case "lane-outside": // a value past the end of its lane
+		return appendFrame(wire.AppendLaneResult(nil, 1, 0, wire.Ref{Pos: 1 << 40, Len: 1 << 30}))
 	case "type": // a second Hello where results belong
 		b, _ := wire.AppendHello(nil, wire.Hello{Version: wire.Version})
 		return b
 	}
 	panic("unknown misbehaviour " + mode)
+}
+
+// appendFrame wraps one result element in a Results frame.
+func appendFrame(result []byte) []byte {
+	b, bw := wire.BeginResults(nil)
+	b, _ = bw.End(append(b, result...), 1)
+	return b
 }
 
 func firstToMisbehave() bool {

@@ -13,6 +13,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/brinehq/brine/pkg/lane"
 	"github.com/brinehq/brine/pkg/wire"
 )
 
@@ -26,6 +27,13 @@ type proc struct {
 	in      *os.File // our end of the worker's fd 3
 	out     *os.File // our end of the worker's fd 4
 	oomSeen int64    // the cgroup's OOM kill count when it started
+
+	// Its shared-memory lanes for large payloads, if it mapped them (see
+	// lanes.go): the sender writes down, the receiver reads up.
+	lanes    *lane.Pair
+	down     *lane.Writer
+	up       *lane.Reader
+	argsSize int // of the last call's encoded arguments; the sender's own
 
 	relays     sync.WaitGroup // stdout and stderr relays
 	relaysLeft atomic.Int32
@@ -81,9 +89,13 @@ func (b *processes) spawn(ctx context.Context, s *slot) (*proc, error) {
 	}
 	growPipe(inR)
 	growPipe(outW)
+	lanes := b.newLanes()
 	cmd := exec.Command(b.cmd[0], b.cmd[1:]...)
-	cmd.Env = b.env()
+	cmd.Env = b.env(lanes != nil)
 	cmd.ExtraFiles = []*os.File{inR, outW, b.p.region.File()} // fds 3, 4 and 5 in the worker
+	if lanes != nil {
+		cmd.ExtraFiles = append(cmd.ExtraFiles, lanes.File()) // fd 6
+	}
 	// Its own process group keeps a terminal's Ctrl-C for the coordinator to
 	// handle, and lets a kill reach what its tasks started; Pdeathsig ends
 	// it if the coordinator dies (the worker also watches fd 4 for that).
@@ -92,6 +104,7 @@ func (b *processes) spawn(ctx context.Context, s *slot) (*proc, error) {
 	stderr, err2 := cmd.StderrPipe()
 	if err := errors.Join(err1, err2); err != nil {
 		closeAll(inR, inW, outR, outW)
+		closeLanes(lanes)
 		return nil, fmt.Errorf("pool: %w", err)
 	}
 	w := newProc(b, s)
@@ -100,8 +113,10 @@ func (b *processes) spawn(ctx context.Context, s *slot) (*proc, error) {
 	closeAll(inR, outW) // the child has its copies
 	if err != nil {
 		closeAll(inW, outR)
+		closeLanes(lanes)
 		return nil, fmt.Errorf("pool: starting worker %s: %w; check -worker or Options.Command", b.cmd[0], err)
 	}
+	w.lanes = lanes
 	w.cmd, w.pid, w.in, w.out = cmd, cmd.Process.Pid, inW, outR
 	w.relays.Add(2)
 	go w.relay(stdout, "stdout") // owned by w.relays, awaited in reap
@@ -109,8 +124,10 @@ func (b *processes) spawn(ctx context.Context, s *slot) (*proc, error) {
 	if err := w.handshake(ctx); err != nil {
 		w.killFor("its handshake failed", true)
 		exit := w.reap()
+		w.closeLanes()
 		return nil, fmt.Errorf("pool: worker %d (pid %d, %s): %w%s", s.id, w.pid, exit.Status, err, w.tail.describe())
 	}
+	w.takeLanes()
 	return w, nil
 }
 
@@ -178,6 +195,7 @@ func (w *proc) serve() *WorkerExitError {
 	close(w.done)
 	exit := w.reap() // after which a sender blocked on its input fails
 	g.Wait()
+	w.closeLanes() // neither the sender nor the receiver uses them now
 	return exit
 }
 

@@ -220,9 +220,14 @@ func (b *processes) close() error {
 	return nil
 }
 
-// env returns the environment of a worker process.
-func (b *processes) env() []string {
+// env returns the environment of a worker process, given lanes on
+// worker.LaneFD or not.
+func (b *processes) env(lanes bool) []string {
 	env := append(os.Environ(), worker.EnvMarker+"=1", worker.EnvLogLevel+"="+b.p.opts.LogLevel,
 		worker.EnvCondFD+"="+strconv.Itoa(worker.CondFD))
+	if lanes {
+		env = append(env, worker.EnvLaneFD+"="+strconv.Itoa(worker.LaneFD))
+	}
 	return append(env, b.p.opts.Env...)
 }
+

@@ -41,8 +41,16 @@ func (w *proc) receive(src io.Reader) error {
 		if rs, err = w.decodeCounted(body, rs[:0]); err != nil {
 			return err
 		}
+		laneEnd, laned, err := w.fromLane(rs)
+		if err != nil {
+			return err
+		}
 		if its, ended, err = w.claim(rs, its[:0], ended[:0]); err != nil {
 			return err
+		}
+		if laned > 0 {
+			keepLaned(rs, its)
+			w.b.p.stats.laned(laned, &w.b.p.stats.resultBytes)
 		}
 		// The next frame is read over this one if no result of it is kept
 		// past its delivery: their runs borrow them, or their values are
@@ -68,6 +76,9 @@ func (w *proc) receive(src io.Reader) error {
 		}
 		if run != nil {
 			released = run.finishN(n) || released
+		}
+		if laneEnd > 0 {
+			w.up.Release(laneEnd) // delivered: borrowed ones are done with, kept ones copied
 		}
 		for _, it := range ended {
 			done.put(it)

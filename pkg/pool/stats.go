@@ -21,6 +21,10 @@ type Stats struct {
 	ResultBytes int64         // bytes of the result frames received from workers, headers included
 	Encode      time.Duration // time spent encoding frames
 	Decode      time.Duration // time spent decoding frames
+	// LaneBytes are the bytes of TaskBytes and ResultBytes that were large
+	// arguments and results placed in shared memory rather than sent
+	// through the pipes (docs/PROTOCOL.md §5.1).
+	LaneBytes int64
 }
 
 // Stats returns the pool's serialization counters. It is safe to call at
@@ -31,6 +35,7 @@ func (p *Pool) Stats() Stats {
 		ResultBytes: p.stats.resultBytes.Load(),
 		Encode:      time.Duration(p.stats.encodeNanos.Load()),
 		Decode:      time.Duration(p.stats.decodeNanos.Load()),
+		LaneBytes:   p.stats.laneBytes.Load(),
 	}
 }
 
@@ -38,6 +43,14 @@ func (p *Pool) Stats() Stats {
 type stats struct {
 	taskBytes, resultBytes   atomic.Int64
 	encodeNanos, decodeNanos atomic.Int64
+	laneBytes                atomic.Int64
+}
+
+// laned counts n payload bytes that went by lane, in laneBytes and in the
+// frames' direction, taskBytes or resultBytes.
+func (s *stats) laned(n int, dir *atomic.Int64) {
+	s.laneBytes.Add(int64(n))
+	dir.Add(int64(n))
 }
 
 func (s *stats) encoded(taskBytes int, took time.Duration) {

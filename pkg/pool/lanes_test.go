@@ -1,0 +1,136 @@
+package pool_test
+
+import (
+	"bytes"
+	"encoding/binary"
+	"slices"
+	"sync"
+	"testing"
+
+	"github.com/brinehq/brine/pkg/jobs"
+	"github.com/brinehq/brine/pkg/lane"
+	"github.com/brinehq/brine/pkg/pool"
+	"github.com/brinehq/brine/pkg/task"
+)
+
+// lanePayload is task i's echo payload: over lane.MinPayload, and
+// different for every i, so that a value read over by a later one shows.
+func lanePayload(i int) []byte {
+	b := bytes.Repeat([]byte{byte(i)}, lane.MinPayload+1000+i)
+	binary.BigEndian.PutUint64(b, uint64(i))
+	return b
+}
+
+// runLarge echoes n lane-sized payloads through p with Run, keeping every
+// Raw past its callback, and checks each after the run.
+func runLarge(t *testing.T, p *pool.Pool, n int) {
+	t.Helper()
+	var mu sync.Mutex
+	kept := make([][]byte, n)
+	err := p.Run(bounded(t), n, func(i int) task.Call { return jobs.Echo.Call(lanePayload(i)) }, func(r pool.Result) {
+		mu.Lock()
+		defer mu.Unlock()
+		if r.Err != nil {
+			t.Errorf("task %d: %v", r.Index, r.Err)
+			return
+		}
+		kept[r.Index] = r.Raw
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, raw := range kept {
+		if !bytes.Equal(raw, echoRaw(lanePayload(i))) {
+			t.Fatalf("task %d: the Raw kept from the callback is not its payload after the run", i)
+		}
+	}
+}
+
+// Large arguments and results travel by lane both ways: Run's kept
+// results are copied out before the lane is used again, and Map, Stream
+// and Submit, which borrow, decode each value before it is.
+func TestLanesCarryLargePayloads(t *testing.T) {
+	const n = 120
+	p := startPool(t, pool.WithWorkers(2))
+	runLarge(t, p, n)
+	// The first large call of each worker goes in its frame, as does the
+	// first large result: the rest go by lane, both ways.
+	size := int64(len(echoRaw(lanePayload(0))))
+	if got, least := p.Stats().LaneBytes, 2*(n-4)*size; got < least {
+		t.Errorf("LaneBytes = %d after %d echoes of %d bytes, want at least %d", got, n, size, least)
+	}
+
+	args := make([][]byte, n)
+	for i := range args {
+		args[i] = lanePayload(i)
+	}
+	got, err := pool.Map(bounded(t), p, jobs.Echo, args)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, v := range got {
+		if !bytes.Equal(v, args[i]) {
+			t.Fatalf("Map: result %d is not its payload", i)
+		}
+	}
+	for r, err := range pool.Stream(bounded(t), p, jobs.Echo, slices.Values(args)) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(r.Value, args[r.Index]) {
+			t.Fatalf("Stream: result %d is not its payload", r.Index)
+		}
+	}
+	futures := make([]*pool.Future[[]byte], 40)
+	for i := range futures {
+		futures[i] = pool.Submit(bounded(t), p, jobs.Echo, args[i])
+	}
+	for i, f := range futures {
+		v, err := f.Wait(bounded(t))
+		if err != nil || !bytes.Equal(v, args[i]) {
+			t.Fatalf("Submit: result %d is not its payload (%v)", i, err)
+		}
+	}
+}
+
+// A payload larger than a lane, or than the room left in it, goes in its
+// frame; the calls around it still use the lane.
+func TestLaneOverflowGoesInFrames(t *testing.T) {
+	p := startPool(t, pool.WithWorkers(1))
+	huge := bytes.Repeat([]byte("overflow"), (lane.DefaultSize+(1<<20))/8)
+	args := [][]byte{lanePayload(1), lanePayload(2), huge, lanePayload(3), huge, lanePayload(4)}
+	got, err := pool.Map(bounded(t), p, jobs.Echo, args)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, v := range got {
+		if !bytes.Equal(v, args[i]) {
+			t.Errorf("result %d: %d bytes, not its payload of %d", i, len(v), len(args[i]))
+		}
+	}
+	// Both huge payloads, there and back, went in frames.
+	st := p.Stats()
+	if lb, total := st.LaneBytes, st.TaskBytes+st.ResultBytes; lb == 0 || lb > total-int64(4*len(huge)) {
+		t.Errorf("LaneBytes = %d of %d task and result bytes: want the small payloads by lane, the huge ones not", lb, total)
+	}
+}
+
+// Without lanes, whether the system or the worker has none, large
+// payloads go in frames, with the same results.
+func TestLargePayloadsWithoutLanes(t *testing.T) {
+	t.Run("not made", func(t *testing.T) {
+		defer pool.UseLanes(pool.UseLanes(false))
+		p := startPool(t, pool.WithWorkers(2))
+		runLarge(t, p, 40)
+		if lb := p.Stats().LaneBytes; lb != 0 {
+			t.Errorf("LaneBytes = %d with no lanes", lb)
+		}
+	})
+	t.Run("not declared", func(t *testing.T) {
+		p := startPool(t, pool.WithWorkers(2), pool.WithEnv(envMisbehave+"=no-calls"))
+		runLarge(t, p, 40)
+		if lb := p.Stats().LaneBytes; lb != 0 {
+			t.Errorf("LaneBytes = %d with workers whose Hello does not declare lanes", lb)
+		}
+	})
+}
