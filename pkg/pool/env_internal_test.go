@@ -16,3 +16,14 @@ func TestWorkerGODEBUG(t *testing.T) {
 		}
 	}
 }
+
+// Workers share the coordinator's processors, each at least one.
+func TestWorkerProcs(t *testing.T) {
+	for _, c := range []struct{ procs, n, want int }{
+		{2, 2, 1}, {8, 2, 4}, {8, 3, 2}, {2, 8, 1}, {1, 1, 1}, {4, 0, 4},
+	} {
+		if got := workerProcs(c.procs, c.n); got != c.want {
+			t.Errorf("workerProcs(%d, %d) = %d, want %d", c.procs, c.n, got, c.want)
+		}
+	}
+}
