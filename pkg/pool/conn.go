@@ -14,7 +14,7 @@ const (
 	maxWindow      = 1024             // most tasks in flight to one worker
 	minWindow      = 2                // one running, one waiting behind it
 	flightTarget   = time.Millisecond // keep about this much work queued per worker
-	maxFlightBytes = 8 << 20          // most encoded task bytes in flight to one worker
+	maxFlightBytes = 2 << 20          // most encoded task bytes in flight to one worker: more are not faster, only colder
 	maxFrameBytes  = 256 << 10        // a batch frame closes past this size
 )
 
