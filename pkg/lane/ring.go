@@ -119,15 +119,16 @@ func (r *Reader) Release(end uint64) {
 }
 
 // prefault maps a ring's pages into this process ahead of their first use,
-// in steps of prefaultStep, with one system call per step rather than a
-// page fault per page (see populate). A ring used from its start touches
+// as far as the payloads placed or read so far reach, rounded up to
+// prefaultStep, with one system call rather than a page fault per page
+// (see populate). A ring used from its start touches
 // only as much of its memory as its payloads in flight need.
 type prefault struct {
 	populate func([]byte) bool // nil: pages fault in as they are touched
 	upto     uint64            // bytes from the ring's start mapped so far
 }
 
-const prefaultStep = 1 << 20
+const prefaultStep = 64 << 10
 
 // upTo maps the ring's first end bytes, at least.
 func (p *prefault) upTo(ring []byte, end uint64) {
