@@ -56,34 +56,44 @@ func (w *proc) closeLanes() {
 }
 
 // appendTask appends it as an element of a Tasks frame, its arguments in
-// the down lane when the worker has one, the call's before it had large
-// arguments, and the lane has room; in the frame otherwise. It returns the
-// bytes placed in the lane.
+// the down lane when the worker has one, they are large enough, and the
+// lane has room; in the frame otherwise. Their size is known only once
+// encoded: the worker's first call tries the lane, and each after it
+// follows the one before. It returns the bytes placed in the lane.
 func (w *proc) appendTask(buf []byte, it *item) (_ []byte, laned int, _ error) {
-	c := it.call
-	if w.down == nil || w.argsSize < lane.MinPayload {
-		at := len(buf)
-		buf, err := appendTask(buf, it)
-		w.argsSize = len(buf) - at
-		return buf, 0, err
+	want := w.argsSize
+	if want == 0 {
+		want = lane.MinPayload
 	}
-	pos, room, ok := w.down.Reserve(lane.Estimate(w.argsSize))
+	if w.down == nil || want < lane.MinPayload {
+		return w.appendInFrame(buf, it)
+	}
+	pos, room, ok := w.down.Reserve(lane.Estimate(want))
 	if !ok {
-		at := len(buf)
-		buf, err := appendTask(buf, it)
-		w.argsSize = len(buf) - at
-		return buf, 0, err
+		return w.appendInFrame(buf, it)
 	}
+	c := it.call
 	args, err := c.AppendArgs(room)
 	if err != nil {
 		return buf, 0, err
 	}
 	w.argsSize = len(args)
-	if unsafe.SliceData(args) != unsafe.SliceData(room) { // outgrew the room: a copy elsewhere
+	// Outgrown, the arguments were copied elsewhere: they go in the frame
+	// from there, as small ones do.
+	if unsafe.SliceData(args) != unsafe.SliceData(room) || len(args) < lane.MinPayload {
 		return append(wire.AppendTaskHead(buf, it.id, c.Func(), c.Bound()), args...), 0, nil
 	}
 	ref := w.down.Commit(pos, len(args))
 	return wire.AppendLaneTask(buf, it.id, c.Func(), c.Bound(), wire.Ref(ref)), len(args), nil
+}
+
+// appendInFrame appends it as an element of a Tasks frame with its
+// arguments, and notes their size.
+func (w *proc) appendInFrame(buf []byte, it *item) (_ []byte, laned int, _ error) {
+	at := len(buf)
+	buf, err := appendTask(buf, it)
+	w.argsSize = max(len(buf)-at, 1)
+	return buf, 0, err
 }
 
 // fromLane points the values of the results of rs that are in the up lane

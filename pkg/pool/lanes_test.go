@@ -53,11 +53,14 @@ func TestLanesCarryLargePayloads(t *testing.T) {
 	const n = 120
 	p := startPool(t, pool.WithWorkers(2))
 	runLarge(t, p, n)
-	// The first large call of each worker goes in its frame, as does the
-	// first large result: the rest go by lane, both ways.
-	size := int64(len(echoRaw(lanePayload(0))))
-	if got, least := p.Stats().LaneBytes, 2*(n-4)*size; got < least {
-		t.Errorf("LaneBytes = %d after %d echoes of %d bytes, want at least %d", got, n, size, least)
+	// Every argument and every value went by lane, the first ones too.
+	var want int64
+	for i := range n {
+		args, _ := jobs.Echo.Call(lanePayload(i)).AppendArgs(nil)
+		want += int64(len(args) + len(echoRaw(lanePayload(i))))
+	}
+	if got := p.Stats().LaneBytes; got != want {
+		t.Errorf("LaneBytes = %d after %d echoes, want %d: all of their arguments and values", got, n, want)
 	}
 
 	args := make([][]byte, n)
@@ -133,4 +136,26 @@ func TestLargePayloadsWithoutLanes(t *testing.T) {
 			t.Errorf("LaneBytes = %d with workers whose Hello does not declare lanes", lb)
 		}
 	})
+}
+
+// Small payloads never go by lane, the first of each worker included,
+// which tries it.
+func TestSmallPayloadsStayInFrames(t *testing.T) {
+	p := startPool(t, pool.WithWorkers(2))
+	payloads := make([][]byte, 500)
+	for i := range payloads {
+		payloads[i] = bytes.Repeat([]byte{byte(i)}, i*100)
+	}
+	got, err := pool.Map(bounded(t), p, jobs.Echo, payloads)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, v := range got {
+		if !bytes.Equal(v, payloads[i]) {
+			t.Fatalf("result %d is not its payload", i)
+		}
+	}
+	if lb := p.Stats().LaneBytes; lb != 0 {
+		t.Errorf("LaneBytes = %d for payloads under %d bytes", lb, lane.MinPayload)
+	}
 }
