@@ -137,3 +137,49 @@ func echoArgs(t *testing.T, p []byte) []byte {
 	}
 	return args
 }
+
+// laneTask places p's echo arguments in the down lane for fn.
+func laneTask(t *testing.T, down *lane.Writer, id uint64, fn string, p []byte) wire.Task {
+	t.Helper()
+	args := echoArgs(t, p)
+	pos, room, ok := down.Reserve(len(args))
+	if !ok {
+		t.Fatalf("no room in the down lane for task %d", id)
+	}
+	return wire.Task{ID: id, Func: fn, Lane: wire.Ref(down.Commit(pos, len(append(room, args...))))}
+}
+
+// A worker's first task whose arguments came by lane, which has its value
+// encoded where a large one would go, has it in the up lane when it is
+// large and in the frame when it is small.
+func TestFirstValueAfterLaneArguments(t *testing.T) {
+	large := bytes.Repeat([]byte("v"), 2*lane.MinPayload)
+	for _, c := range []struct {
+		fn     string
+		inLane bool
+	}{{jobs.Echo.Name(), true}, {keepArg.Name(), false}} {
+		coord, work := lanes(t)
+		down, up := coord.Coordinator()
+		stream, _ := wire.AppendWelcome(nil, wire.Welcome{Version: wire.Version})
+		stream, _ = wire.AppendTasks(stream, []wire.Task{laneTask(t, down, 1, c.fn, large)})
+		out, err := serveLanes(stream, work)
+		if err != nil {
+			t.Fatalf("%s: Serve: %v", c.fn, err)
+		}
+		_, rs := readResults(t, out)
+		if len(rs) != 1 || rs[0].Err != nil {
+			t.Fatalf("%s: results %+v", c.fn, rs)
+		}
+		if got := !rs[0].Lane.IsZero(); got != c.inLane {
+			t.Errorf("%s: value in the lane %v, want %v", c.fn, got, c.inLane)
+		}
+		if c.inLane {
+			v, err := up.Slice(lane.Ref(rs[0].Lane))
+			if got, derr := jobs.Echo.Decode(v); err != nil || derr != nil || !bytes.Equal(got, large) {
+				t.Errorf("echo: the value in the lane is not the payload (%v, %v)", err, derr)
+			}
+		} else if n, err := keepArg.Decode(rs[0].Value); err != nil || n != len(large) {
+			t.Errorf("keep: value %d (%v), want %d", n, err, len(large))
+		}
+	}
+}

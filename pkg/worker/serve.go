@@ -149,7 +149,7 @@ func (s *server) run(ctx context.Context, r *wire.Reader) error {
 		if err != nil {
 			return fmt.Errorf("worker: reading tasks: %w", err)
 		}
-		if cap(body) <= keepBody {
+		if cap(body) <= s.keepBody() {
 			keep = body // nothing holds on to it once its tasks have run: see below
 		}
 		typ, err := wire.PeekType(body)
@@ -203,7 +203,23 @@ func (s *server) run(ctx context.Context, r *wire.Reader) error {
 
 // keepBody is the largest frame buffer the worker reuses for the next
 // frame; a larger one, read for a frame of large arguments, is let go.
-const keepBody = 4 << 20
+// With lanes, large arguments come by lane and a frame that holds one is
+// rare, so a buffer kept for it would only double the heap the collector
+// paces by: keepLaned is a batch frame's worth.
+const (
+	keepBody  = 4 << 20
+	keepLaned = 2 * maxFrameIn
+	// maxFrameIn is the most a coordinator puts in a frame of tasks
+	// besides a last task that crosses it (pool's maxFrameBytes).
+	maxFrameIn = 256 << 10
+)
+
+func (s *server) keepBody() int {
+	if s.down != nil {
+		return keepLaned
+	}
+	return keepBody
+}
 
 // maxResult bounds one encoded result so that a Results frame, which holds
 // up to flushBytes before it is sent, never exceeds wire.MaxFrame.
@@ -220,7 +236,9 @@ func (s *server) invoke(ctx context.Context, e *task.Entry, t *wire.Task, start 
 	case e == nil:
 		werr = &wire.Error{Kind: wire.KindUnknown,
 			Message: fmt.Sprintf("no function %q in worker %d; it has: %v", t.Func, os.Getpid(), s.reg.Names())}
-	case s.up != nil && s.lastValue >= lane.MinPayload:
+	case s.up != nil && (s.lastValue >= lane.MinPayload || s.lastValue == 0 && !t.Lane.IsZero()):
+		// After a large value, or with arguments large enough for the
+		// lane (the first task), expect a large value.
 		ref, werr = s.invokeInLane(ctx, e, t)
 	default:
 		s.one, werr = e.Invoke(ctx, t.Bound, t.Args, s.one)
@@ -247,12 +265,17 @@ func (s *server) invoke(ctx context.Context, e *task.Entry, t *wire.Task, start 
 	return end
 }
 
-// invokeInLane runs t, after a large value, with its value encoded
-// straight into the up lane when the lane has room for one as large; in
-// s.one otherwise, or when the value outgrows the room.
+// invokeInLane runs t with its value encoded straight into the up lane
+// when the lane has room for one as large as the last (or, the first time,
+// as its arguments); in s.one otherwise, or when the value outgrows the
+// room or is too small for a lane.
 func (s *server) invokeInLane(ctx context.Context, e *task.Entry, t *wire.Task) (wire.Ref, *wire.Error) {
 	var werr *wire.Error
-	pos, room, ok := s.up.Reserve(lane.Estimate(s.lastValue))
+	want := s.lastValue
+	if want == 0 {
+		want = int(t.Lane.Len)
+	}
+	pos, room, ok := s.up.Reserve(lane.Estimate(want))
 	if !ok {
 		s.one, werr = e.Invoke(ctx, t.Bound, t.Args, s.one)
 		return wire.Ref{}, werr
@@ -261,7 +284,7 @@ func (s *server) invokeInLane(ctx context.Context, e *task.Entry, t *wire.Task) 
 	if werr != nil {
 		return wire.Ref{}, werr
 	}
-	if unsafe.SliceData(v) != unsafe.SliceData(room) { // it outgrew the room: a copy elsewhere
+	if unsafe.SliceData(v) != unsafe.SliceData(room) || len(v) < lane.MinPayload { // it outgrew the room, or is small
 		s.one = append(s.one, v...)
 		return wire.Ref{}, nil
 	}
