@@ -33,7 +33,7 @@ type proc struct {
 	lanes    *lane.Pair
 	down     *lane.Writer
 	up       *lane.Reader
-	argsSize int // of the last call's encoded arguments; the sender's own
+	argsSize int // of the last call as encoded, 0 before the first; the sender's own
 
 	relays     sync.WaitGroup // stdout and stderr relays
 	relaysLeft atomic.Int32

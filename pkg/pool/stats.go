@@ -17,8 +17,8 @@ import (
 // Result.Compute, as it is in thread mode with Wire. With Wire, where the
 // "worker" is this process, Encode and Decode count both sides' framing.
 type Stats struct {
-	TaskBytes   int64         // bytes of the task frames sent to workers, headers included
-	ResultBytes int64         // bytes of the result frames received from workers, headers included
+	TaskBytes   int64         // bytes of the tasks sent to workers: their frames, headers included, and what went by lane
+	ResultBytes int64         // bytes of the results received from workers: their frames, headers included, and what came by lane
 	Encode      time.Duration // time spent encoding frames
 	Decode      time.Duration // time spent decoding frames
 	// LaneBytes are the bytes of TaskBytes and ResultBytes that were large
