@@ -46,6 +46,20 @@ func runLarge(t *testing.T, p *pool.Pool, n int) {
 	}
 }
 
+// mapEcho echoes payloads through p with Map and checks every value.
+func mapEcho(t *testing.T, p *pool.Pool, payloads [][]byte) {
+	t.Helper()
+	got, err := pool.Map(bounded(t), p, jobs.Echo, payloads)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, v := range got {
+		if !bytes.Equal(v, payloads[i]) {
+			t.Fatalf("Map: result %d: %d bytes, not its payload of %d", i, len(v), len(payloads[i]))
+		}
+	}
+}
+
 // Large arguments and results travel by lane both ways: Run's kept
 // results are copied out before the lane is used again, and Map, Stream
 // and Submit, which borrow, decode each value before it is.
@@ -67,15 +81,7 @@ func TestLanesCarryLargePayloads(t *testing.T) {
 	for i := range args {
 		args[i] = lanePayload(i)
 	}
-	got, err := pool.Map(bounded(t), p, jobs.Echo, args)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i, v := range got {
-		if !bytes.Equal(v, args[i]) {
-			t.Fatalf("Map: result %d is not its payload", i)
-		}
-	}
+	mapEcho(t, p, args)
 	for r, err := range pool.Stream(bounded(t), p, jobs.Echo, slices.Values(args)) {
 		if err != nil {
 			t.Fatal(err)
@@ -102,15 +108,7 @@ func TestLaneOverflowGoesInFrames(t *testing.T) {
 	p := startPool(t, pool.WithWorkers(1))
 	huge := bytes.Repeat([]byte("overflow"), (lane.DefaultSize+(1<<20))/8)
 	args := [][]byte{lanePayload(1), lanePayload(2), huge, lanePayload(3), huge, lanePayload(4)}
-	got, err := pool.Map(bounded(t), p, jobs.Echo, args)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i, v := range got {
-		if !bytes.Equal(v, args[i]) {
-			t.Errorf("result %d: %d bytes, not its payload of %d", i, len(v), len(args[i]))
-		}
-	}
+	mapEcho(t, p, args)
 	// Both huge payloads, there and back, went in frames.
 	st := p.Stats()
 	if lb, total := st.LaneBytes, st.TaskBytes+st.ResultBytes; lb == 0 || lb > total-int64(4*len(huge)) {
@@ -146,15 +144,7 @@ func TestSmallPayloadsStayInFrames(t *testing.T) {
 	for i := range payloads {
 		payloads[i] = bytes.Repeat([]byte{byte(i)}, i*100)
 	}
-	got, err := pool.Map(bounded(t), p, jobs.Echo, payloads)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i, v := range got {
-		if !bytes.Equal(v, payloads[i]) {
-			t.Fatalf("result %d is not its payload", i)
-		}
-	}
+	mapEcho(t, p, payloads)
 	if lb := p.Stats().LaneBytes; lb != 0 {
 		t.Errorf("LaneBytes = %d for payloads under %d bytes", lb, lane.MinPayload)
 	}

@@ -307,13 +307,7 @@ func TestTruncatedBodies(t *testing.T) {
 // TestBadLaneRefs: a lane reference is nil or [pos, len > 0], and a task
 // or result has its payload in the frame or in the lane, not both.
 func TestBadLaneRefs(t *testing.T) {
-	enc := func(v ...any) []byte {
-		b, err := msgpack.Marshal(v)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return b
-	}
+	enc := func(v ...any) []byte { return marshalArray(t, v...) }
 	for name, ref := range map[string]any{
 		"string":         "lane",
 		"one element":    []any{1},
@@ -337,19 +331,23 @@ func TestBadLaneRefs(t *testing.T) {
 	}
 }
 
+// marshalArray encodes v as one msgpack array, with the msgpack library.
+func marshalArray(t *testing.T, v ...any) []byte {
+	t.Helper()
+	b, err := msgpack.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
 // TestExtraElements: a newer peer may append fields to any message, task,
 // result or error; they are skipped (PROTOCOL.md §8). The fifth element of
-// a task or result is its lane reference (§5.1); extras follow it. Skipped does not mean
-// unchecked: an extra field of a task or result must still be well formed,
-// since the decoder walks it to find the next element.
+// a task or result is its lane reference (§5.1); extras follow it. Skipped
+// does not mean unchecked: an extra field of a task or result must still
+// be well formed, since the decoder walks it to find the next element.
 func TestExtraElements(t *testing.T) {
-	enc := func(v ...any) []byte {
-		b, err := msgpack.Marshal(v)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return b
-	}
+	enc := func(v ...any) []byte { return marshalArray(t, v...) }
 	extra := map[string]any{"since": "v2", "x": []any{1, 2.5, nil, []byte{1}}}
 	b := enc(3, []any{
 		[]any{1, "f", nil, []any{1}, nil, "new", extra},
