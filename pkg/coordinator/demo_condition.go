@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"runtime"
 	"slices"
 	"sync"
 	"time"
@@ -120,8 +121,11 @@ func decodeLines(r pool.Result) ([]jobs.Line, error) {
 // demonstration shows what happens, it does not paper over it.
 func demoPool(ctx context.Context, mode, workerPath string, workers int) (*pool.Pool, error) {
 	// Prefetch 1: each task blocks until another runs, so each needs a
-	// worker of its own.
-	opts := pool.Options{Workers: workers, Mode: pool.Thread, Prefetch: 1}
+	// worker of its own. Its workers do little but wait on a shared cond
+	// or barrier: each keeps every processor, so that a wait's end finds
+	// its runtime's processor still there rather than handed to another
+	// thread (see pool.Options.WorkerProcs).
+	opts := pool.Options{Workers: workers, Mode: pool.Thread, Prefetch: 1, WorkerProcs: runtime.GOMAXPROCS(0)}
 	switch mode {
 	case "thread":
 	case "process":

@@ -34,6 +34,16 @@ type Options struct {
 	// worker.Main under worker.IsWorker.
 	Command []string
 	Env     []string // extra environment for workers, "KEY=value"
+	// WorkerProcs is the GOMAXPROCS of each worker process. The default,
+	// unless the coordinator's own environment sets GOMAXPROCS, is the
+	// workers' share of the coordinator's processors, at least one: a
+	// worker runs one task at a time, and a runtime that spreads its
+	// collector and scavenger over every processor takes them from its
+	// siblings. Tasks that run goroutines of their own in parallel, or wait
+	// on shared conds and barriers (each wait longer than 20 µs costs a
+	// one-processor runtime a thread hand-off when it ends), may want more.
+	// Env's GOMAXPROCS, if any, wins. Thread mode ignores it.
+	WorkerProcs int
 	// Batch is the most tasks sent to a worker in one frame; 0 adapts it
 	// to the tasks' duration (and lets Run send short calls in chunks, see
 	// the package doc), 1 sends each task in its own frame.
@@ -129,6 +139,10 @@ func WithMaxTasksPerWorker(n int) Option { return func(o *Options) { o.MaxTasksP
 // WithGrace sets how long workers may finish their tasks at Close or when a
 // Run's context ends.
 func WithGrace(d time.Duration) Option { return func(o *Options) { o.Grace = d } }
+
+// WithWorkerProcs sets the GOMAXPROCS of each worker process (see
+// Options.WorkerProcs).
+func WithWorkerProcs(n int) Option { return func(o *Options) { o.WorkerProcs = n } }
 
 // WithEnv adds "KEY=value" entries to the workers' environment.
 func WithEnv(env ...string) Option { return func(o *Options) { o.Env = append(o.Env, env...) } }

@@ -230,7 +230,10 @@ func (b *processes) env(lanes bool) []string {
 		env = append(env, worker.EnvLaneFD+"="+strconv.Itoa(worker.LaneFD))
 	}
 	env = append(env, "GODEBUG="+workerGODEBUG(os.Getenv("GODEBUG")))
-	if os.Getenv("GOMAXPROCS") == "" {
+	switch n := b.p.opts.WorkerProcs; {
+	case n > 0:
+		env = append(env, "GOMAXPROCS="+strconv.Itoa(n))
+	case os.Getenv("GOMAXPROCS") == "":
 		env = append(env, "GOMAXPROCS="+strconv.Itoa(workerProcs(runtime.GOMAXPROCS(0), len(b.slots))))
 	}
 	return append(env, b.p.opts.Env...)
@@ -244,8 +247,7 @@ func (b *processes) env(lanes bool) []string {
 // on 2 processors echoed 1 MiB payloads ~20 % faster with one each (300
 // payloads, 6 runs each, medians 284 against 360 ms) and 4 KiB ones 16 %
 // faster (100,000 payloads, 8 runs each, 666 against 789 ms); trivial
-// tasks ran as fast either way. A task that wants more processors for
-// goroutines of its own says so in Options.Env.
+// tasks ran as fast either way. Options.WorkerProcs sets another.
 func workerProcs(procs, n int) int { return max(1, procs/max(n, 1)) }
 
 // workerGODEBUG is the GODEBUG of a worker, given the coordinator's:
