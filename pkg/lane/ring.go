@@ -58,10 +58,14 @@ func (w *Writer) Reserve(n int) (pos uint64, buf []byte, ok bool) {
 		done = pos + size - off // empty: all of the next round is free
 	}
 	limit := done + size // the first position still held by the reader's wrap
-	// A payload never straddles the end; and it goes at the start whenever
-	// there is room there, so that a ring with a few payloads in flight
-	// keeps using the same pages rather than touching all of its memory.
-	if next := pos + size - off; off > 0 && (off+uint64(n) > size || next+uint64(n) <= limit) {
+	// A payload never straddles the end; and it goes back to the start as
+	// soon as an eighth of the ring is free there, so that a ring with a
+	// few payloads in flight keeps using the same pages rather than
+	// touching all of its memory. Going back skips the rest of the round,
+	// which then serves nobody until the reader passes it: with an eighth
+	// free at the start, a writer whose payloads held and next one take
+	// no more than that never finds the ring full.
+	if next := pos + size - off; off > 0 && (off+uint64(n) > size || next+max(uint64(n), size/8) <= limit) {
 		pos, off = next, 0
 	}
 	if pos+uint64(n) > limit {

@@ -262,3 +262,33 @@ func TestRingNeverOverwritesHeld(t *testing.T) {
 		t.Errorf("%d payloads placed in 200,000 steps: the ring refused too many", placed)
 	}
 }
+
+// TestRingRoomWhileLittleIsHeld: whatever the order of sizes and releases,
+// released one at a time or many at once, a payload finds room whenever it
+// and those still held take at most an eighth of the ring.
+func TestRingRoomWhileLittleIsHeld(t *testing.T) {
+	const size = 1000
+	rng := rand.New(rand.NewPCG(3, 4))
+	w, r := newRing(size)
+	var q []Ref
+	var held uint64
+	for step := range 200000 {
+		n := 1 + rng.IntN(size/8)
+		if len(q) > 0 && (rng.IntN(3) == 0 || held+uint64(n) > size/8) {
+			k := 1 + rng.IntN(len(q)) // the reader releases k at once
+			for _, ref := range q[:k] {
+				held -= ref.Len
+			}
+			r.Release(q[k-1].End())
+			q = q[k:]
+			continue
+		}
+		pos, _, ok := w.Reserve(n)
+		if !ok {
+			t.Fatalf("step %d: no room for %d bytes with %d held in %d payloads (head %d, released %d)",
+				step, n, held, len(q), w.head, w.released.Load())
+		}
+		q = append(q, w.Commit(pos, n))
+		held += uint64(n)
+	}
+}
