@@ -36,13 +36,17 @@ type Options struct {
 	Env     []string // extra environment for workers, "KEY=value"
 	// WorkerProcs is the GOMAXPROCS of each worker process. The default,
 	// unless the coordinator's own environment sets GOMAXPROCS, is the
-	// workers' share of the coordinator's processors, at least one: a
-	// worker runs one task at a time, and a runtime that spreads its
-	// collector and scavenger over every processor takes them from its
-	// siblings. Tasks that run goroutines of their own in parallel, or wait
-	// on shared conds and barriers (each wait longer than 20 µs costs a
-	// one-processor runtime a thread hand-off when it ends), may want more.
-	// Env's GOMAXPROCS, if any, wins. Thread mode ignores it.
+	// workers' share of the coordinator's processors, at least one (two
+	// with TaskTimeout): a worker runs one task at a time, and a runtime
+	// that spreads its collector and scavenger over every processor takes
+	// them from its siblings. With one processor, a result that waits
+	// behind a task computing without blocking is written when the runtime
+	// preempts that task, ~10 ms on, not within ~1 ms: TaskTimeout, which
+	// times tasks by their results, gets two. Tasks that run goroutines of
+	// their own in parallel, or wait on shared conds and barriers (each
+	// wait longer than 20 µs costs a one-processor runtime a thread
+	// hand-off when it ends), may want more. Env's GOMAXPROCS, if any,
+	// wins. Thread mode ignores it.
 	WorkerProcs int
 	// Batch is the most tasks sent to a worker in one frame; 0 adapts it
 	// to the tasks' duration (and lets Run send short calls in chunks, see

@@ -5,6 +5,7 @@ import (
 	"os"
 	"runtime"
 	"testing"
+	"time"
 
 	"github.com/brinehq/brine/pkg/pool"
 	"github.com/brinehq/brine/pkg/task"
@@ -16,11 +17,13 @@ var workerProcs = task.Register("pool_test.gomaxprocs", func(context.Context, in
 })
 
 // A worker's GOMAXPROCS is its share of the coordinator's processors by
-// default, Options.WorkerProcs when set, and Env's GOMAXPROCS above both.
+// default (at least two with a task timeout), Options.WorkerProcs when
+// set, and Env's GOMAXPROCS above both.
 func TestWorkerGOMAXPROCS(t *testing.T) {
 	share := max(1, runtime.GOMAXPROCS(0)/2)
+	timed := max(share, 2)
 	if os.Getenv("GOMAXPROCS") != "" {
-		share = runtime.GOMAXPROCS(0) // inherited as it is
+		share, timed = runtime.GOMAXPROCS(0), runtime.GOMAXPROCS(0) // inherited as it is
 	}
 	for _, c := range []struct {
 		name string
@@ -28,6 +31,7 @@ func TestWorkerGOMAXPROCS(t *testing.T) {
 		want int
 	}{
 		{"share", nil, share},
+		{"two with a task timeout", []pool.Option{pool.WithTaskTimeout(time.Minute)}, timed},
 		{"WorkerProcs", []pool.Option{pool.WithWorkerProcs(3)}, 3},
 		{"Env wins", []pool.Option{pool.WithWorkerProcs(3), pool.WithEnv("GOMAXPROCS=5")}, 5},
 	} {

@@ -39,7 +39,10 @@ func WithLanes(p *lane.Pair) Option {
 //
 // Tasks run one at a time in the order received, and each result is sent
 // within about a millisecond of its task's end even while the next task runs:
-// the coordinator relies on both to time tasks out (docs/PROTOCOL.md).
+// the coordinator relies on both to time tasks out (docs/PROTOCOL.md). The
+// latter needs a second processor (GOMAXPROCS ≥ 2): with one, a result
+// waiting behind a task that computes without blocking is sent when the
+// runtime preempts that task, about 10 ms on.
 func Serve(ctx context.Context, in io.Reader, out io.Writer, reg *task.Registry, log zerolog.Logger, opts ...Option) error {
 	w := bufio.NewWriterSize(out, 64<<10)
 	r := wire.NewReader(in, 64<<10, 0)
