@@ -206,7 +206,7 @@ func (w *proc) encode(buf []byte, batch []*item) []byte {
 		at := len(buf)
 		var err error
 		var inLane int
-		if buf, inLane, err = w.appendTask(buf, it); err != nil {
+		if buf, inLane, err = w.appendTaskLaned(buf, it); err != nil {
 			if n == 0 {
 				buf = buf[:frameStart] // drop the frame begun for it
 			}

@@ -27,12 +27,6 @@ func (b *processes) newLanes() *lane.Pair {
 	return p
 }
 
-func closeLanes(p *lane.Pair) {
-	if p != nil {
-		p.Close()
-	}
-}
-
 // takeLanes keeps the worker's lanes if its Hello says it mapped them, and
 // lets them go otherwise. The file is the worker's now: only the mapping
 // is kept.
@@ -51,16 +45,18 @@ func (w *proc) takeLanes() {
 // closeLanes unmaps the worker's lanes, once neither its sender nor its
 // receiver runs.
 func (w *proc) closeLanes() {
-	closeLanes(w.lanes)
+	if w.lanes != nil {
+		w.lanes.Close()
+	}
 	w.lanes, w.down, w.up = nil, nil, nil
 }
 
-// appendTask appends it as an element of a Tasks frame, its arguments in
-// the down lane when the worker has one, they are large enough, and the
-// lane has room; in the frame otherwise. Their size is known only once
+// appendTaskLaned appends it as an element of a Tasks frame, its
+// arguments in the down lane when the worker has one, they are large
+// enough, and the lane has room; in the frame otherwise. Their size is known only once
 // encoded: the worker's first call tries the lane, and each after it
 // follows the one before. It returns the bytes placed in the lane.
-func (w *proc) appendTask(buf []byte, it *item) (_ []byte, laned int, _ error) {
+func (w *proc) appendTaskLaned(buf []byte, it *item) (_ []byte, laned int, _ error) {
 	want := w.argsSize
 	if want == 0 {
 		want = lane.MinPayload

@@ -89,12 +89,13 @@ func (b *processes) spawn(ctx context.Context, s *slot) (*proc, error) {
 	}
 	growPipe(inR)
 	growPipe(outW)
-	lanes := b.newLanes()
+	w := newProc(b, s)
+	w.lanes = b.newLanes()
 	cmd := exec.Command(b.cmd[0], b.cmd[1:]...)
-	cmd.Env = b.env(lanes != nil)
+	cmd.Env = b.env(w.lanes != nil)
 	cmd.ExtraFiles = []*os.File{inR, outW, b.p.region.File()} // fds 3, 4 and 5 in the worker
-	if lanes != nil {
-		cmd.ExtraFiles = append(cmd.ExtraFiles, lanes.File()) // fd 6
+	if w.lanes != nil {
+		cmd.ExtraFiles = append(cmd.ExtraFiles, w.lanes.File()) // fd 6
 	}
 	// Its own process group keeps a terminal's Ctrl-C for the coordinator to
 	// handle, and lets a kill reach what its tasks started; Pdeathsig ends
@@ -104,19 +105,17 @@ func (b *processes) spawn(ctx context.Context, s *slot) (*proc, error) {
 	stderr, err2 := cmd.StderrPipe()
 	if err := errors.Join(err1, err2); err != nil {
 		closeAll(inR, inW, outR, outW)
-		closeLanes(lanes)
+		w.closeLanes()
 		return nil, fmt.Errorf("pool: %w", err)
 	}
-	w := newProc(b, s)
 	w.oomSeen = b.oom.count()
 	err = cmd.Start()
 	closeAll(inR, outW) // the child has its copies
 	if err != nil {
 		closeAll(inW, outR)
-		closeLanes(lanes)
+		w.closeLanes()
 		return nil, fmt.Errorf("pool: starting worker %s: %w; check -worker or Options.Command", b.cmd[0], err)
 	}
-	w.lanes = lanes
 	w.cmd, w.pid, w.in, w.out = cmd, cmd.Process.Pid, inW, outR
 	w.relays.Add(2)
 	go w.relay(stdout, "stdout") // owned by w.relays, awaited in reap
