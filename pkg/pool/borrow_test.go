@@ -141,23 +141,10 @@ func TestBorrowingAndKeepingRunsShareFrames(t *testing.T) {
 		}
 		_, mapErr = pool.Map(bounded(t), p, jobs.Echo, args)
 	}()
-	var mu sync.Mutex
-	kept := make([][]byte, n)
-	err := p.Run(bounded(t), n, func(i int) task.Call { return jobs.Echo.Call(bigPayload(i)) }, func(r pool.Result) {
-		mu.Lock()
-		defer mu.Unlock()
-		if r.Err != nil {
-			t.Errorf("task %d: %v", r.Index, r.Err)
-		}
-		kept[r.Index] = r.Raw
-	})
+	kept, err := runKeeping(t, p, n, bigPayload)
 	<-done
 	if err != nil || mapErr != nil {
 		t.Fatal(err, mapErr)
 	}
-	for i, raw := range kept {
-		if !bytes.Equal(raw, echoRaw(bigPayload(i))) {
-			t.Fatalf("task %d: the Raw kept from the callback changed after it", i)
-		}
-	}
+	checkKept(t, kept, bigPayload)
 }

@@ -25,9 +25,19 @@ func lanePayload(i int) []byte {
 // Raw past its callback, and checks each after the run.
 func runLarge(t *testing.T, p *pool.Pool, n int) {
 	t.Helper()
+	kept, err := runKeeping(t, p, n, lanePayload)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkKept(t, kept, lanePayload)
+}
+
+// runKeeping echoes payload(i) for i < n through p with Run and returns
+// every Raw as the callback was given it, kept past its return.
+func runKeeping(t *testing.T, p *pool.Pool, n int, payload func(int) []byte) ([][]byte, error) {
 	var mu sync.Mutex
 	kept := make([][]byte, n)
-	err := p.Run(bounded(t), n, func(i int) task.Call { return jobs.Echo.Call(lanePayload(i)) }, func(r pool.Result) {
+	err := p.Run(bounded(t), n, func(i int) task.Call { return jobs.Echo.Call(payload(i)) }, func(r pool.Result) {
 		mu.Lock()
 		defer mu.Unlock()
 		if r.Err != nil {
@@ -36,11 +46,14 @@ func runLarge(t *testing.T, p *pool.Pool, n int) {
 		}
 		kept[r.Index] = r.Raw
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	return kept, err
+}
+
+// checkKept checks that each Raw kept by runKeeping is still its echo.
+func checkKept(t *testing.T, kept [][]byte, payload func(int) []byte) {
+	t.Helper()
 	for i, raw := range kept {
-		if !bytes.Equal(raw, echoRaw(lanePayload(i))) {
+		if !bytes.Equal(raw, echoRaw(payload(i))) {
 			t.Fatalf("task %d: the Raw kept from the callback is not its payload after the run", i)
 		}
 	}
