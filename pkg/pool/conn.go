@@ -287,5 +287,6 @@ func (w *proc) track(its []*item, now time.Time) {
 	}
 	w.mu.Unlock()
 	w.n.Add(calls)
+	w.b.flying.Add(calls)
 	w.bytes.Add(size)
 }

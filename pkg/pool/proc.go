@@ -186,7 +186,11 @@ func (w *proc) serve() *WorkerExitError {
 	if w.b.p.opts.TaskTimeout > 0 {
 		g.Go(w.watch)
 	}
-	if err := w.receive(w.out); err != nil {
+	var src io.Reader = w.out
+	if r, err := newNearReader(w.out, func() bool { return w.b.flying.Load() <= 1 }); err == nil {
+		src = r
+	}
+	if err := w.receive(src); err != nil {
 		w.b.p.opts.Logger.Error().Int("worker", w.slot.id).Int("pid", w.pid).Err(err).Msg("killing worker")
 		w.killFor(fmt.Sprintf("it broke the protocol (%v)", err), false)
 	}
@@ -254,7 +258,7 @@ func (w *proc) takeInflight() []*item {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	its := w.inflight.takeAll()
-	w.n.Store(0)
+	w.b.flying.Add(-w.n.Swap(0))
 	w.bytes.Store(0)
 	for i := 0; i < len(its); i++ {
 		if it := its[i]; it.isChunk() {

@@ -27,6 +27,7 @@ type processes struct {
 	cancel  context.CancelFunc
 	oom     oomCounter
 	serving atomic.Int32   // processes being served, in all slots
+	flying  atomic.Int64   // tasks in flight to all of them: the sum of their proc.n
 	wg      sync.WaitGroup // supervisors
 }
 

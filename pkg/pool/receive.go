@@ -23,6 +23,7 @@ func (w *proc) receive(src io.Reader) error {
 	var spare []byte // a body no result refers to: the next is read into it
 	var values valueBlocks
 	done := itemSink{p: w.b.p}
+	near, _ := src.(*nearReader)
 	for {
 		body, err := r.NextInto(spare)
 		if errors.Is(err, io.EOF) {
@@ -85,13 +86,16 @@ func (w *proc) receive(src io.Reader) error {
 		}
 		clear(its)
 		clear(ended)
-		if released {
-			// The waiter of a run it completed is this thread's next
-			// goroutine; yielding runs it here and now. Otherwise the
-			// receiver would go on to wait for the next frame while the
-			// scheduler woke another thread to take the waiter over, a
-			// few microseconds later (5 µs of a one-call round trip on
-			// the benchmark machine).
+		// The waiter of a run it completed is this thread's next
+		// goroutine; yielding runs it here and now. Otherwise the
+		// receiver would go on to wait for the next frame while the
+		// scheduler woke another thread to take the waiter over, a few
+		// microseconds later (5 µs of a one-call round trip on the
+		// benchmark machine). Before a read that blocks its thread (see
+		// nearReader) it yields too, so that the goroutines it made
+		// runnable (the sender, a waiter) do not wait for the runtime to
+		// take the processor back from the blocked thread.
+		if released || near != nil && !r.Ready() && near.near() {
 			runtime.Gosched()
 		}
 	}
@@ -137,6 +141,7 @@ func (w *proc) claim(rs []wire.Result, its, ended []*item) (_, _ []*item, _ erro
 		w.lastDone = time.Now()
 	}
 	w.n.Add(-int64(len(its)))
+	w.b.flying.Add(-int64(len(its)))
 	w.bytes.Add(-size)
 	select {
 	case w.wake <- struct{}{}:
