@@ -2,6 +2,7 @@ package pool
 
 import (
 	"context"
+	"runtime"
 	"time"
 )
 
@@ -27,6 +28,9 @@ func killChan(ctx context.Context) <-chan struct{} {
 // still running them are killed, which salvages them as cancelled.
 func (p *Pool) await(rs *runState) {
 	done := rs.done
+	if p.awaitNear(rs) {
+		return
+	}
 	select {
 	case <-done:
 		return
@@ -52,4 +56,40 @@ func (p *Pool) await(rs *runState) {
 		case <-tick.C:
 		}
 	}
+}
+
+// spinFor is the longest awaitNear polls.
+const spinFor = 50 * time.Microsecond
+
+// awaitNear polls for the end of rs for up to spinFor, yielding the
+// processor between looks, when its results are expected within about a
+// round trip (see nearEnd). It reports whether rs ended.
+//
+// A waiter that parks is made runnable by the receiver of the last result,
+// and with a processor idle the runtime wakes a second thread to run it:
+// two more thread wake-ups per call, which on the benchmark machine made a
+// one-call round trip 39 µs instead of 27 (medians of 3,000 calls). The
+// price is the thread that polls, for spinFor at most.
+func (p *Pool) awaitNear(rs *runState) bool {
+	if !p.nearEnd(rs) {
+		return rs.left.Load() == 0
+	}
+	start := time.Now()
+	for i := 1; rs.left.Load() != 0; i++ {
+		if i%8 == 0 && time.Since(start) > spinFor {
+			return false
+		}
+		runtime.Gosched()
+	}
+	return true
+}
+
+// nearEnd reports whether rs is worth polling for: a process pool's run
+// with no more results left than there are workers, of tasks that take a
+// fraction of spinFor, on more than one processor (with one, the poller
+// would only keep the receiver from running).
+func (p *Pool) nearEnd(rs *runState) bool {
+	left := rs.left.Load()
+	return left > 0 && left <= int64(p.opts.Workers) && p.opts.Mode == Process &&
+		p.taskNanos.Load() <= int64(spinFor/4) && runtime.GOMAXPROCS(0) > 1
 }

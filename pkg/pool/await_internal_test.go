@@ -1,0 +1,59 @@
+package pool
+
+import (
+	"context"
+	"runtime"
+	"testing"
+	"time"
+)
+
+// TestNearEnd checks when a waiter polls instead of parking: only for a
+// process pool's run with no more results left than workers, of tasks
+// short beside spinFor, on more than one processor.
+func TestNearEnd(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
+	cases := []struct {
+		name      string
+		mode      Mode
+		taskNanos time.Duration
+		left      int
+		procs     int
+		want      bool
+	}{
+		{"one left", Process, time.Microsecond, 1, 2, true},
+		{"a result per worker", Process, spinFor / 4, 2, 2, true},
+		{"ended", Process, time.Microsecond, 0, 2, false},
+		{"more than the workers", Process, time.Microsecond, 3, 2, false},
+		{"long tasks", Process, spinFor/4 + 1, 1, 2, false},
+		{"threads", Thread, time.Microsecond, 1, 2, false},
+		{"one processor", Process, time.Microsecond, 1, 1, false},
+	}
+	for _, c := range cases {
+		p := &Pool{opts: Options{Mode: c.mode, Workers: 2}}
+		p.taskNanos.Store(int64(c.taskNanos))
+		rs := newRunState(context.Background(), func(Result) {}, c.left)
+		runtime.GOMAXPROCS(c.procs)
+		if got := p.nearEnd(rs); got != c.want {
+			t.Errorf("%s: nearEnd = %v, want %v", c.name, got, c.want)
+		}
+	}
+}
+
+// TestAwaitNearPolls: a run that does not end is polled for spinFor, then
+// left to park; one that ends is reported ended.
+func TestAwaitNearPolls(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
+	p := &Pool{opts: Options{Mode: Process, Workers: 1}}
+	rs := newRunState(context.Background(), func(Result) {}, 1)
+	start := time.Now()
+	if p.awaitNear(rs) {
+		t.Fatal("awaitNear reported a run with a result left ended")
+	}
+	if took := time.Since(start); took < spinFor {
+		t.Errorf("awaitNear gave up after %v, before spinFor (%v)", took, spinFor)
+	}
+	rs.finish()
+	if !p.awaitNear(rs) {
+		t.Error("awaitNear reported an ended run not ended")
+	}
+}
