@@ -9,6 +9,7 @@ import (
 
 	"github.com/brinehq/brine/pkg/pool"
 	"github.com/brinehq/brine/pkg/task"
+	"golang.org/x/sys/unix"
 )
 
 // workerProcs reports the GOMAXPROCS of the process it runs in.
@@ -46,5 +47,31 @@ func TestWorkerGOMAXPROCS(t *testing.T) {
 			}
 		}
 		p.Close()
+	}
+}
+
+// inherited reports which of the descriptors a worker was given (3 to 6)
+// a program started by its task would inherit.
+var inherited = task.Register("pool_test.inherited", func(context.Context, int) ([]int, error) {
+	var open []int
+	for fd := 3; fd <= 6; fd++ {
+		flags, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0)
+		if err == nil && flags&unix.FD_CLOEXEC == 0 {
+			open = append(open, fd)
+		}
+	}
+	return open, nil
+})
+
+// A worker's protocol pipes, shared objects and lanes are closed on exec:
+// a program one of its tasks starts must not hold them.
+func TestWorkerDescriptorsCloseOnExec(t *testing.T) {
+	p := startPool(t, pool.WithWorkers(1))
+	got, err := pool.Map(bounded(t), p, inherited, []int{0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got[0]) > 0 {
+		t.Errorf("descriptors %v of the worker would pass to the programs its tasks start", got[0])
 	}
 }
