@@ -9,7 +9,7 @@ import (
 
 // TestNearEnd checks when a waiter polls instead of parking: only for a
 // process pool's run with no more results left than workers, of tasks
-// short beside spinFor, on more than one processor.
+// short beside spinFor, with a processor to spare for each worker.
 func TestNearEnd(t *testing.T) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
 	cases := []struct {
@@ -20,13 +20,14 @@ func TestNearEnd(t *testing.T) {
 		procs     int
 		want      bool
 	}{
-		{"one left", Process, time.Microsecond, 1, 2, true},
-		{"a result per worker", Process, spinFor / 4, 2, 2, true},
-		{"ended", Process, time.Microsecond, 0, 2, false},
-		{"more than the workers", Process, time.Microsecond, 3, 2, false},
-		{"long tasks", Process, spinFor/4 + 1, 1, 2, false},
-		{"threads", Thread, time.Microsecond, 1, 2, false},
-		{"one processor", Process, time.Microsecond, 1, 1, false},
+		{"one left", Process, time.Microsecond, 1, 3, true},
+		{"a result per worker", Process, spinFor / 4, 2, 3, true},
+		{"ended", Process, time.Microsecond, 0, 3, false},
+		{"more than the workers", Process, time.Microsecond, 3, 3, false},
+		{"long tasks", Process, spinFor/4 + 1, 1, 3, false},
+		{"threads", Thread, time.Microsecond, 1, 3, false},
+		{"as many workers as processors", Process, time.Microsecond, 1, 2, false},
+		{"a processor to spare", Process, time.Microsecond, 1, 3, true},
 	}
 	for _, c := range cases {
 		p := &Pool{opts: Options{Mode: c.mode, Workers: 2}}

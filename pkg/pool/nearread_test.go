@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io"
 	"os"
+	"runtime"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -31,13 +32,15 @@ func nonblocking(t *testing.T, f *os.File) bool {
 // each read returns what was written, with the descriptor blocking exactly
 // while near, and the end of the pipe reads as io.EOF in either mode.
 func TestNearReaderModes(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
 	for _, endNear := range []bool{false, true} {
 		pr, pw, err := os.Pipe()
 		if err != nil {
 			t.Fatal(err)
 		}
 		var near atomic.Bool
-		r, err := newNearReader(pr, near.Load)
+		var slots blockSlots
+		r, err := newNearReader(pr, near.Load, &slots)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -61,19 +64,24 @@ func TestNearReaderModes(t *testing.T) {
 		if k, err := r.Read(buf); k != 0 || !errors.Is(err, io.EOF) {
 			t.Errorf("near %v: read at the end of the pipe: %d, %v; want 0, io.EOF", endNear, k, err)
 		}
+		r.done()
+		if n := slots.n.Load(); n != 0 {
+			t.Errorf("near %v: %d slots held after done", endNear, n)
+		}
 		pr.Close()
 	}
 }
 
 // TestNearReaderWaits: a blocking read waits for a write that comes later.
 func TestNearReaderWaits(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
 	pr, pw, err := os.Pipe()
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer pr.Close()
 	defer pw.Close()
-	r, err := newNearReader(pr, func() bool { return true })
+	r, err := newNearReader(pr, func() bool { return true }, new(blockSlots))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,5 +93,40 @@ func TestNearReaderWaits(t *testing.T) {
 	k, err := r.Read(buf)
 	if err != nil || string(buf[:k]) != "late" {
 		t.Fatalf("read %q, %v; want \"late\"", buf[:k], err)
+	}
+}
+
+// TestNearReaderSlots: no more readers block at once than leave the
+// runtime a processor; a slot given back goes to the next that asks.
+func TestNearReaderSlots(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(3))
+	var slots blockSlots
+	rs := make([]*nearReader, 3)
+	for i := range rs {
+		pr, pw, err := os.Pipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer pr.Close()
+		defer pw.Close()
+		if rs[i], err = newNearReader(pr, func() bool { return true }, &slots); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !rs[0].blocks() || !rs[1].blocks() || rs[2].blocks() {
+		t.Fatalf("with 3 processors, readers block: %v %v %v; want the first two", rs[0].blocking, rs[1].blocking, rs[2].blocking)
+	}
+	if nonblocking(t, rs[2].f) != true || nonblocking(t, rs[0].f) != false {
+		t.Fatal("the descriptors' modes do not follow the readers'")
+	}
+	rs[0].done()
+	if !rs[2].blocks() {
+		t.Fatal("a slot given back did not go to the next reader")
+	}
+	runtime.GOMAXPROCS(1)
+	rs[1].done()
+	rs[2].done()
+	if rs[0].blocks() {
+		t.Fatal("a reader blocks with a single processor")
 	}
 }

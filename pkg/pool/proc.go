@@ -187,10 +187,15 @@ func (w *proc) serve() *WorkerExitError {
 		g.Go(w.watch)
 	}
 	var src io.Reader = w.out
-	if r, err := newNearReader(w.out, func() bool { return w.b.flying.Load() <= 1 }); err == nil {
-		src = r
+	near, err := newNearReader(w.out, func() bool { return w.b.flying.Load() <= 1 }, &w.b.blocked)
+	if err == nil {
+		src = near
 	}
-	if err := w.receive(src); err != nil {
+	err = w.receive(src)
+	if near != nil {
+		near.done()
+	}
+	if err != nil {
 		w.b.p.opts.Logger.Error().Int("worker", w.slot.id).Int("pid", w.pid).Err(err).Msg("killing worker")
 		w.killFor(fmt.Sprintf("it broke the protocol (%v)", err), false)
 	}

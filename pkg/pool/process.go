@@ -28,6 +28,7 @@ type processes struct {
 	oom     oomCounter
 	serving atomic.Int32   // processes being served, in all slots
 	flying  atomic.Int64   // tasks in flight to all of them: the sum of their proc.n
+	blocked blockSlots     // for receivers that block in read(2) (see nearReader)
 	wg      sync.WaitGroup // supervisors
 }
 

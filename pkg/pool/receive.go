@@ -95,7 +95,7 @@ func (w *proc) receive(src io.Reader) error {
 		// nearReader) it yields too, so that the goroutines it made
 		// runnable (the sender, a waiter) do not wait for the runtime to
 		// take the processor back from the blocked thread.
-		if released || near != nil && !r.Ready() && near.near() {
+		if released || near != nil && !r.Ready() && near.blocks() {
 			runtime.Gosched()
 		}
 	}
