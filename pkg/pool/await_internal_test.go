@@ -27,7 +27,6 @@ func TestNearEnd(t *testing.T) {
 		{"long tasks", Process, spinFor/4 + 1, 1, 3, false},
 		{"threads", Thread, time.Microsecond, 1, 3, false},
 		{"as many workers as processors", Process, time.Microsecond, 1, 2, false},
-		{"a processor to spare", Process, time.Microsecond, 1, 3, true},
 	}
 	for _, c := range cases {
 		p := &Pool{opts: Options{Mode: c.mode, Workers: 2}}

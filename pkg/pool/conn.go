@@ -285,8 +285,10 @@ func (w *proc) track(its []*item, now time.Time) {
 	for _, it := range its {
 		w.inflight.push(it)
 	}
-	w.mu.Unlock()
+	// Counted with the lock held, as takeInflight uncounts them: a worker
+	// that died meanwhile must not leave them counted in flight.
 	w.n.Add(calls)
 	w.b.flying.Add(calls)
 	w.bytes.Add(size)
+	w.mu.Unlock()
 }
