@@ -195,3 +195,32 @@ func TestRecycle(t *testing.T) {
 
 // quickExit spares race-enabled workers their sleep at exit.
 const quickExit = "GORACE=atexit_sleep_ms=0"
+
+// An idle worker killed is replaced, and the next call runs on its
+// replacement: its receiver, blocked in read(2) on an idle worker's output
+// (see nearReader), learns of the death from the end of that output.
+func TestIdleWorkerKilled(t *testing.T) {
+	p := startPool(t, pool.WithWorkers(1))
+	for round := 1; round <= 3; round++ {
+		got, err := pool.Map(bounded(t), p, jobs.Echo, [][]byte{[]byte("before")})
+		if err != nil || string(got[0]) != "before" {
+			t.Fatalf("round %d: before the kill: %q, %v", round, got, err)
+		}
+		pid := p.Workers()[0].PID
+		if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+			t.Fatal(err)
+		}
+		if n := waitRestarts(p, round); n != round {
+			t.Fatalf("round %d: %d restarts after killing idle worker %d", round, n, pid)
+		}
+		got, err = pool.Map(bounded(t), p, jobs.Echo, [][]byte{[]byte("after")})
+		if err != nil || string(got[0]) != "after" {
+			t.Fatalf("round %d: after the kill: %q, %v", round, got, err)
+		}
+		if now := p.Workers()[0].PID; now == pid {
+			t.Fatalf("round %d: the call ran on worker %d, killed", round, pid)
+		}
+	}
+	p.Close()
+	checkNoChildren(t)
+}
