@@ -66,7 +66,7 @@ func Main() int {
 		log.Error().Msg("protocol descriptors 3 and 4 are not open")
 		return ExitUsage
 	}
-	keepFromChildren()
+	keepFromChildren(InFD, OutFD)
 	go watchCoordinator(log) // ends with the process
 	// SIGTERM cancels running tasks; the coordinator sends it only when the
 	// pool closes and the worker has not finished within the grace period.
@@ -105,12 +105,12 @@ func levelFromEnv() zerolog.Level {
 	return l
 }
 
-// keepFromChildren marks the descriptors the coordinator passed close-on-exec:
+// keepFromChildren marks descriptors the coordinator passed close-on-exec:
 // a program a task starts must not inherit them. One that held the output
 // pipe would keep it open after the worker died, and the coordinator would
 // wait for the end of that output as long as the program lived.
-func keepFromChildren() {
-	for _, fd := range []int{InFD, OutFD, CondFD, LaneFD} {
-		syscall.CloseOnExec(fd) // on a descriptor that is not open, a no-op
+func keepFromChildren(fds ...int) {
+	for _, fd := range fds {
+		syscall.CloseOnExec(fd)
 	}
 }

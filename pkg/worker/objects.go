@@ -24,6 +24,7 @@ func withSharedObjects(ctx context.Context) (context.Context, func(), error) {
 	if err != nil || fd < 3 {
 		return ctx, nil, fmt.Errorf("worker: %s=%q is not a descriptor", EnvCondFD, v)
 	}
+	keepFromChildren(fd)
 	r, err := cond.OpenRegion(os.NewFile(uintptr(fd), "brine-cond"))
 	if err != nil {
 		return ctx, nil, fmt.Errorf("worker: %w", err)
@@ -44,6 +45,7 @@ func openLanes(log zerolog.Logger) *lane.Pair {
 		log.Warn().Str(EnvLaneFD, v).Msg("not a descriptor: payloads go in frames")
 		return nil
 	}
+	keepFromChildren(fd)
 	p, err := lane.Open(os.NewFile(uintptr(fd), "brine-lane"))
 	if err != nil {
 		log.Warn().Err(err).Msg("payloads go in frames")
