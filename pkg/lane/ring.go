@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"sync/atomic"
+	"unsafe"
 )
 
 // ErrBadRef is returned by Reader.Slice for a reference that does not name
@@ -84,6 +85,13 @@ func (w *Writer) Commit(pos uint64, n int) Ref {
 	}
 	w.head = pos + uint64(n)
 	return Ref{Pos: pos, Len: uint64(n)}
+}
+
+// InPlace reports whether b, a payload appended to the buf of a Reserve,
+// was written there, rather than copied elsewhere as it outgrew buf, and is
+// large enough for a lane (MinPayload): only then is it committed.
+func InPlace(b, buf []byte) bool {
+	return unsafe.SliceData(b) == unsafe.SliceData(buf) && len(b) >= MinPayload
 }
 
 // Reader reads the payloads a Writer placed in a ring. It is used by one

@@ -292,3 +292,22 @@ func TestRingRoomWhileLittleIsHeld(t *testing.T) {
 		held += uint64(n)
 	}
 }
+
+// A payload is in place when it was appended within the reserved room and
+// is large enough for a lane; one that outgrew the room was copied out.
+func TestInPlace(t *testing.T) {
+	w, _ := newRing(4 * MinPayload)
+	_, room, ok := w.Reserve(2 * MinPayload)
+	if !ok {
+		t.Fatal("no room in an empty ring")
+	}
+	if fit := append(room, make([]byte, MinPayload)...); !InPlace(fit, room) {
+		t.Error("a payload of MinPayload written in its room is not in place")
+	}
+	if small := append(room, make([]byte, MinPayload-1)...); InPlace(small, room) {
+		t.Error("a payload under MinPayload is in place")
+	}
+	if grown := append(room, make([]byte, cap(room)+1)...); InPlace(grown, room) {
+		t.Error("a payload that outgrew its room is in place")
+	}
+}

@@ -3,7 +3,6 @@ package pool
 import (
 	"bytes"
 	"fmt"
-	"unsafe"
 
 	"github.com/brinehq/brine/pkg/lane"
 	"github.com/brinehq/brine/pkg/wire"
@@ -76,7 +75,7 @@ func (w *proc) appendTaskLaned(buf []byte, it *item) (_ []byte, laned int, _ err
 	w.argsSize = len(args)
 	// Outgrown, the arguments were copied elsewhere: they go in the frame
 	// from there, as small ones do.
-	if unsafe.SliceData(args) != unsafe.SliceData(room) || len(args) < lane.MinPayload {
+	if !lane.InPlace(args, room) {
 		return append(wire.AppendTaskHead(buf, it.id, c.Func(), c.Bound()), args...), 0, nil
 	}
 	ref := w.down.Commit(pos, len(args))

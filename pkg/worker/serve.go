@@ -9,7 +9,6 @@ import (
 	"os"
 	"sync"
 	"time"
-	"unsafe"
 
 	"github.com/rs/zerolog"
 
@@ -287,7 +286,7 @@ func (s *server) invokeInLane(ctx context.Context, e *task.Entry, t *wire.Task) 
 	if werr != nil {
 		return wire.Ref{}, werr
 	}
-	if unsafe.SliceData(v) != unsafe.SliceData(room) || len(v) < lane.MinPayload { // it outgrew the room, or is small
+	if !lane.InPlace(v, room) { // it outgrew the room, or is small
 		s.one = append(s.one, v...)
 		return wire.Ref{}, nil
 	}
