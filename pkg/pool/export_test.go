@@ -11,3 +11,7 @@ func UseLanes(on bool) (was bool) {
 	was, useLanes = useLanes, on
 	return was
 }
+
+// BlockedReceivers is how many of a process pool's receivers hold a slot to
+// block in read(2) (see nearReader).
+func BlockedReceivers(p *Pool) int32 { return p.b.(*processes).blocked.n.Load() }

@@ -94,6 +94,9 @@ func TestNearReaderWaits(t *testing.T) {
 	if err != nil || string(buf[:k]) != "late" {
 		t.Fatalf("read %q, %v; want \"late\"", buf[:k], err)
 	}
+	if !r.blocking || nonblocking(t, pr) {
+		t.Error("the read that waited was not a blocking one")
+	}
 }
 
 // TestNearReaderSlots: no more readers block at once than leave the

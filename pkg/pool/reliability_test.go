@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math/rand/v2"
+	"runtime"
 	"strings"
 	"syscall"
 	"testing"
@@ -200,11 +201,20 @@ const quickExit = "GORACE=atexit_sleep_ms=0"
 // replacement: its receiver, blocked in read(2) on an idle worker's output
 // (see nearReader), learns of the death from the end of that output.
 func TestIdleWorkerKilled(t *testing.T) {
+	if runtime.GOMAXPROCS(0) < 2 {
+		t.Skip("receivers block only with a processor to spare")
+	}
 	p := startPool(t, pool.WithWorkers(1))
 	for round := 1; round <= 3; round++ {
 		got, err := pool.Map(bounded(t), p, jobs.Echo, [][]byte{[]byte("before")})
 		if err != nil || string(got[0]) != "before" {
 			t.Fatalf("round %d: before the kill: %q, %v", round, got, err)
+		}
+		// Its receiver takes the slot to block as it goes back to reading.
+		for deadline := time.Now().Add(10 * time.Second); pool.BlockedReceivers(p) != 1; time.Sleep(time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("round %d: the idle worker's receiver does not block in read(2)", round)
+			}
 		}
 		pid := p.Workers()[0].PID
 		if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
@@ -222,5 +232,8 @@ func TestIdleWorkerKilled(t *testing.T) {
 		}
 	}
 	p.Close()
+	if n := pool.BlockedReceivers(p); n != 0 {
+		t.Errorf("%d slots to block still held once the pool closed", n)
+	}
 	checkNoChildren(t)
 }
