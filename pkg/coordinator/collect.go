@@ -177,6 +177,7 @@ func asInt(v any) (int64, bool) {
 // measure is what a run measured besides its results.
 type measure struct {
 	wall, spawn time.Duration
+	warmup      int // tasks run before the timed run (-warmup)
 	workers     []pool.WorkerInfo
 	serialized  pool.Stats
 	rss         peakRSS
@@ -187,7 +188,7 @@ func (c *collector) run(mode string, m measure) report.Run {
 	t := c.totals()
 	r := report.Run{
 		Mode: mode, WorkerCount: len(m.workers), WallSeconds: m.wall.Seconds(), SpawnSeconds: m.spawn.Seconds(),
-		TasksOK: int(t.ok), TasksFailed: int(t.failed), Retries: int(t.retries),
+		WarmupTasks: m.warmup, TasksOK: int(t.ok), TasksFailed: int(t.failed), Retries: int(t.retries),
 		Cost: &report.Cost{
 			ComputeSeconds: t.compute.Seconds(),
 			BytesToWorkers: m.serialized.TaskBytes, BytesFromWorkers: m.serialized.ResultBytes,

@@ -35,6 +35,7 @@ type config struct {
 	handshake   time.Duration
 	grace       time.Duration
 	noProgress  bool
+	warmup      int    // -warmup: tasks run on each pool before its timed run
 	cpuProfile  string // -cpuprofile: where to write a pprof CPU profile of the runs
 	tasksSet    bool
 	sizeSet     bool
@@ -69,6 +70,7 @@ func parseRun(args []string, stderr io.Writer) (*config, error) {
 	fs.DurationVar(&c.handshake, "handshake-timeout", 10*time.Second, "how long a worker may take to start")
 	fs.DurationVar(&c.grace, "grace", 5*time.Second, "how long workers may finish their tasks at shutdown")
 	fs.BoolVar(&c.noProgress, "no-progress", false, "never show a progress bar")
+	fs.IntVar(&c.warmup, "warmup", 0, "run the job's first `N` tasks on each pool, untimed and unreported, before its timed run (as benchmarks warm a pool)")
 	fs.StringVar(&c.cpuProfile, "cpuprofile", "", "write a CPU profile of the coordinator's runs to this file (go tool pprof)")
 	if err := parse(fs, args, false); err != nil {
 		return nil, err
@@ -106,6 +108,8 @@ func (c *config) resolve(job, mode, sweep string) error {
 		return usagef("-task-timeout must not be negative")
 	case c.maxTasks < 0:
 		return usagef("-max-tasks-per-worker must not be negative")
+	case c.warmup < 0:
+		return usagef("-warmup must not be negative")
 	}
 	if c.build, err = c.job.Calls(c.params); err != nil {
 		return usagef("%v", err)

@@ -127,12 +127,14 @@ func (c *config) runPool(ctx context.Context, s step, build func(int) task.Call,
 		return measure{}, err
 	}
 	m := measure{spawn: time.Since(spawnStart)}
+	warm := c.warm(ctx, p, build)
 	bar := startProgress(stderr, c.params.Tasks, col, c.noProgress)
 	start := startClean()
 	runErr := p.Run(ctx, c.params.Tasks, build, col.add)
 	m.wall = time.Since(start)
 	bar.stop()
-	m.workers, m.serialized = p.Workers(), p.Stats()
+	m.workers, m.serialized = warm.since(p.Workers(), p.Stats())
+	m.warmup = warm.tasks
 	m.rss.worker, m.rss.workers = workersPeakRSS(m.workers) // before Close reaps them
 	if err := p.Close(); err != nil {
 		log.Warn().Err(err).Msg("closing the pool")
@@ -141,6 +143,48 @@ func (c *config) runPool(ctx context.Context, s step, build func(int) task.Call,
 		return measure{}, runErr
 	}
 	return m, nil
+}
+
+// warmed is what a pool had done once warm ran: the counts of its workers
+// and of its serialization, which the timed run's leave out.
+type warmed struct {
+	tasks   int
+	workers map[int]pool.WorkerInfo // by slot id
+	stats   pool.Stats
+}
+
+// warm runs the job's first -warmup tasks on p, their results dropped, so
+// that the timed run starts on a pool that has run the job: its workers
+// paged in and the pool's estimates of the tasks made, as Python's
+// benchmarks warm their pools with a first map. It returns what p had done
+// by then.
+func (c *config) warm(ctx context.Context, p *pool.Pool, build func(int) task.Call) warmed {
+	n := min(c.warmup, c.params.Tasks)
+	if n == 0 {
+		return warmed{}
+	}
+	p.Run(ctx, n, build, func(pool.Result) {}) // a failure here fails the timed run too, which reports it
+	w := warmed{tasks: n, workers: map[int]pool.WorkerInfo{}, stats: p.Stats()}
+	for _, wi := range p.Workers() {
+		w.workers[wi.ID] = wi
+	}
+	return w
+}
+
+// since returns the workers' counts and the serialization counters of a
+// pool less those of its warm-up.
+func (w warmed) since(workers []pool.WorkerInfo, st pool.Stats) ([]pool.WorkerInfo, pool.Stats) {
+	for i, wi := range workers {
+		before := w.workers[wi.ID]
+		workers[i].Tasks -= before.Tasks
+		workers[i].Restarts -= before.Restarts
+	}
+	st.TaskBytes -= w.stats.TaskBytes
+	st.ResultBytes -= w.stats.ResultBytes
+	st.Encode -= w.stats.Encode
+	st.Decode -= w.stats.Decode
+	st.LaneBytes -= w.stats.LaneBytes
+	return workers, st
 }
 
 // startClean collects the garbage of what came before a timed run (start-up,

@@ -31,9 +31,11 @@ type scriptReport struct {
 		PID    int             `json:"pid"`
 	} `json:"results"`
 	Runs []struct {
-		Mode    string `json:"mode"`
-		Workers []struct {
-			PID int `json:"pid"`
+		Mode        string `json:"mode"`
+		WarmupTasks int64  `json:"warmup_tasks"`
+		Workers     []struct {
+			PID   int   `json:"pid"`
+			Tasks int64 `json:"tasks"`
 		} `json:"workers"`
 	} `json:"runs"`
 }
@@ -47,7 +49,9 @@ func readReport(ts *testscript.TestScript, name string) *scriptReport {
 }
 
 // report FILE key=value...: checks tasks=N (N results, ids 0..N-1, all ok),
-// sum=S (integer outputs sum to S), pids=P (exactly P distinct result pids).
+// sum=S (integer outputs sum to S), pids=P (exactly P distinct result pids),
+// worked=W (in every run, the workers' task counts add up to W) and
+// warmup=K (every run's warmup_tasks is K).
 func cmdReport(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) < 2 {
 		ts.Fatalf("usage: report FILE key=value...")
@@ -81,6 +85,20 @@ func cmdReport(ts *testscript.TestScript, neg bool, args []string) {
 				}
 			}
 			got = int64(len(pids))
+		case "worked", "warmup":
+			for _, run := range r.Runs {
+				got = run.WarmupTasks
+				if k == "worked" {
+					got = 0
+					for _, w := range run.Workers {
+						got += w.Tasks
+					}
+				}
+				if got != want {
+					failures = append(failures, fmt.Sprintf("%s run: %s: got %d, want %d", run.Mode, k, got, want))
+				}
+			}
+			continue
 		default:
 			ts.Fatalf("report: unknown check %q", k)
 		}

@@ -16,7 +16,11 @@ func printSummary(w io.Writer, rep *report.Report, c *config) {
 	if len(c.sweep) > 0 {
 		workers = "workers " + joinInts(c.sweep, ",")
 	}
-	fmt.Fprintf(w, "job %s: %d tasks, size %d, seed %d, %s, %d CPUs\n\n", rep.Job, rep.Tasks, rep.Size, rep.Seed, workers, rep.Host.CPUs)
+	warm := ""
+	if c.warmup > 0 && rep.Tasks > 0 {
+		warm = fmt.Sprintf(", each pool warmed with %d of them first", min(c.warmup, rep.Tasks))
+	}
+	fmt.Fprintf(w, "job %s: %d tasks%s, size %d, seed %d, %s, %d CPUs\n\n", rep.Job, rep.Tasks, warm, rep.Size, rep.Seed, workers, rep.Host.CPUs)
 	if rep.Comparison != nil {
 		printComparison(w, rep.Comparison, rep.Runs)
 	}

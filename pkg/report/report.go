@@ -47,10 +47,13 @@ type Report struct {
 // Digest equals the report's for a correct run; everything else in it is
 // measured and varies.
 type Run struct {
-	Mode                string   `json:"mode"`
-	WorkerCount         int      `json:"worker_count"`
-	WallSeconds         float64  `json:"wall_seconds"`
-	SpawnSeconds        float64  `json:"spawn_seconds"`
+	Mode         string  `json:"mode"`
+	WorkerCount  int     `json:"worker_count"`
+	WallSeconds  float64 `json:"wall_seconds"`
+	SpawnSeconds float64 `json:"spawn_seconds"`
+	// WarmupTasks is how many of the job's tasks ran on the pool before
+	// this run was timed (-warmup), untimed and in none of its counts.
+	WarmupTasks         int      `json:"warmup_tasks,omitempty"`
 	TasksOK             int      `json:"tasks_ok"`
 	TasksFailed         int      `json:"tasks_failed"`
 	ThroughputPerSecond float64  `json:"throughput_per_second"`
