@@ -26,6 +26,11 @@ func (d *driver) probes() []probe {
 			d.poolProbe(poolKey(p.kind, "pool_cs1"), p.kind, "pool", "map_cs1", c.cs1Tasks(p.size)),
 			d.throughputProbe(echoKey(p.size, "auto"), p.size),
 			d.poolProbe(poolKey(p.kind, "pool_default"), p.kind, "pool", "map_default", c.tasks),
+		)
+		if p.size == 0 {
+			ps = append(ps, d.echoProbe(echoKey(p.size, "cold"), p.size))
+		}
+		ps = append(ps,
 			d.throughputProbe(echoKey(p.size, "thread"), p.size, "-mode", "thread"),
 			d.poolProbe(poolKey(p.kind, "threadpool"), p.kind, "threadpool", "map_default", c.tasks),
 			d.poolProbe(poolKey(p.kind, "ppe"), p.kind, "ppe", "map_cs1", c.ppeTasks),
@@ -70,8 +75,8 @@ func (c config) sections() []section {
 	var out []section
 	for _, p := range payloads {
 		var sec section
-		sec.title = fmt.Sprintf("echo %s, %s tasks, 2 workers: tasks/s (coordinator CLI; Python: pool_bench.py %s)",
-			p.name, thousands(c.tasks), p.kind)
+		sec.title = fmt.Sprintf("echo %s, %s tasks, 2 workers: tasks/s (coordinator CLI -warmup %d; Python: pool_bench.py %s, warmed alike)",
+			p.name, thousands(c.tasks), poolWarmup, p.kind)
 		cs1 := "Pool.map chunksize=1"
 		if n := c.cs1Tasks(p.size); n != c.tasks {
 			cs1 += fmt.Sprintf(" (%s tasks)", thousands(n))
@@ -89,9 +94,14 @@ func (c config) sections() []section {
 				anchorName: fmt.Sprintf("ProcessPoolExecutor.map cs=1 (%s tasks)", thousands(c.ppeTasks)),
 				anchor:     poolKey(p.kind, "ppe")},
 			auto,
-			{name: p.name + " thread mode", key: echoKey(p.size, "thread"), unit: perSecond,
-				anchorName: "ThreadPool.map", anchor: poolKey(p.kind, "threadpool")},
 		}
+		if p.size == 0 {
+			sec.figures = append(sec.figures, figure{name: p.name + " automatic batching, cold pool (no -warmup)",
+				key: echoKey(p.size, "cold"), unit: perSecond,
+				anchorName: "Pool.map default chunksize (warmed)", anchor: poolKey(p.kind, "pool_default")})
+		}
+		sec.figures = append(sec.figures, figure{name: p.name + " thread mode", key: echoKey(p.size, "thread"), unit: perSecond,
+			anchorName: "ThreadPool.map", anchor: poolKey(p.kind, "threadpool")})
 		out = append(out, sec)
 	}
 	out = append(out,

@@ -131,8 +131,10 @@ func writeReport(w io.Writer, c config, h *host, s *samples, markdown bool) erro
 
 // methods says how each figure is taken, for RESULTS.md.
 func methods(c config) string {
-	return fmt.Sprintf(`- brine throughput: `+"`bin/coordinator -workers 2 -job echo -tasks %[1]d -size S [-batch 1] [-mode thread]`"+
-		`; the wall and tasks/s columns of its summary table. No report is written: a report keeps every task's output in the
+	return fmt.Sprintf(`- brine throughput: `+"`bin/coordinator -workers 2 -job echo -tasks %[1]d -size S -warmup %[12]d [-batch 1] [-mode thread]`"+
+		`; the wall and tasks/s columns of its summary table. -warmup runs that many echo tasks on the pool before the timed run, as
+  pool_bench.py runs a map of 8 calls on its pools before it starts its clock; the cold row is the same run without it.
+  No report is written: a report keeps every task's output in the
   coordinator, which costs a 100,000-task run of trivial tasks a fifth to a third of its throughput (560 MB at 4 KiB).
 - Python: scripts/pool_anchor.py runs single (executor, mode) pairs of pool_bench.py (inc / echo4k, a warmed pool of 2);
   Pool.map and ThreadPool.map with %[2]s tasks (Pool.map's default chunksize depends on it), except Pool.map chunksize=1
@@ -148,7 +150,7 @@ func methods(c config) string {
 - Barriers: `+"`coordinator demo barrier -workers N -rounds %[10]d -report -`"+`, `+"`rawpipe futex -n N -rounds %[10]d`"+`,
   `+"`barrier_bench.py condition|barrier N %[10]d 1`"+`; latency = last wake − release, skew = last − first wake.
 `, c.tasks, thousands(c.tasks), thousands(c.ppeTasks), c.roundTrips, c.rttN, c.mibTasks, c.pipeBytes,
-		c.spawnReps, c.streamTasks, c.rounds, thousands(c.cs1Payload))
+		c.spawnReps, c.streamTasks, c.rounds, thousands(c.cs1Payload), poolWarmup)
 }
 
 // writeResults writes the Markdown report to c.out.
