@@ -36,6 +36,15 @@ func (p *Pool) await(rs *runState) {
 		return
 	case <-rs.ctx.Done():
 	}
+	p.afterCancel(rs)
+}
+
+// afterCancel blocks, once rs.ctx has ended, until every item of rs has
+// its result: the items already running get the grace period to finish;
+// then the workers still running them are killed, which salvages them as
+// cancelled.
+func (p *Pool) afterCancel(rs *runState) {
+	done := rs.done
 	grace := time.NewTimer(p.opts.Grace)
 	defer grace.Stop()
 	select {

@@ -262,19 +262,19 @@ func TestClaimChunk(t *testing.T) {
 		}
 		return out
 	}
-	its, ended, err := w.claim(results(100, 101), nil, nil)
+	its, ended, err := w.claim(results(100, 101), nil, nil, nil)
 	if err != nil || len(its) != 2 || its[0] != ch || its[1] != ch || len(ended) != 0 || ch.left() != 1 {
 		t.Fatalf("two of three calls: %d items, %d ended, %d left, %v", len(its), len(ended), ch.left(), err)
 	}
 	for _, bad := range [][]uint64{{102, 101}, {102, 103}, {102, 99}, {200, 200}} {
-		if _, _, err := w.claim(results(bad...), nil, nil); !errors.Is(err, wire.ErrMalformed) {
+		if _, _, err := w.claim(results(bad...), nil, nil, nil); !errors.Is(err, wire.ErrMalformed) {
 			t.Errorf("results %v: %v, want a protocol error", bad, err)
 		}
 		if ch.left() != 1 || w.inflight.find(102, 0) < 0 || w.inflight.find(200, 0) < 0 {
 			t.Fatalf("after results %v: %d left, flight %v", bad, ch.left(), w.inflight.q)
 		}
 	}
-	its, ended, err = w.claim(results(102, 200), nil, nil)
+	its, ended, err = w.claim(results(102, 200), nil, nil, nil)
 	if err != nil || len(its) != 2 || len(ended) != 2 || ended[0] != ch || ended[1] != single || w.n.Load() != 0 {
 		t.Fatalf("the last call and the task: %d items, %d ended, %d in flight, %v", len(its), len(ended), w.n.Load(), err)
 	}

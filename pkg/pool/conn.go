@@ -94,7 +94,10 @@ func (w *proc) send() {
 		}
 		buf = w.encodeCounted(buf[:0], batch)
 		if len(buf) > 0 {
-			if _, err := w.in.Write(buf); err != nil {
+			w.wmu.Lock()
+			_, err := w.in.Write(buf)
+			w.wmu.Unlock()
+			if err != nil {
 				w.inputFailed(err)
 				return
 			}
@@ -116,6 +119,18 @@ func (w *proc) nextBatch(batch []*item, carry *item, limit int) (_ []*item, _ *i
 		if it = w.b.p.next(w.b.p.quit, w.stop); it == nil {
 			return batch, nil, false
 		}
+	}
+	// From now until the batch is tracked, no caller sends its lone call
+	// here directly (see direct.go); one that did while this sender waited
+	// for work may have taken the worker's last room, and the task then
+	// goes to another worker, as a retry would.
+	w.mu.Lock()
+	full := carry == nil && w.n.Load() >= w.window()
+	w.taking = !full
+	w.mu.Unlock()
+	if full {
+		w.b.p.retry <- it // never blocks: it is not in flight
+		return batch, nil, true
 	}
 	w.solo = it.alone
 	if it.alone {
@@ -292,13 +307,23 @@ func (w *proc) track(its []*item, now time.Time) {
 	}
 	w.sent += int(calls)
 	w.mu.Lock()
+	if len(its) > 0 {
+		w.pushLocked(its, calls, size)
+		w.readOn()
+	}
+	w.taking = false
+	w.mu.Unlock()
+}
+
+// pushLocked registers its, of calls calls and size bytes, as in flight.
+// w.mu must be held: they are counted with the lock held, as takeInflight
+// uncounts them, for a worker that died meanwhile must not leave them
+// counted in flight.
+func (w *proc) pushLocked(its []*item, calls, size int64) {
 	for _, it := range its {
 		w.inflight.push(it)
 	}
-	// Counted with the lock held, as takeInflight uncounts them: a worker
-	// that died meanwhile must not leave them counted in flight.
 	w.n.Add(calls)
 	w.b.flying.Add(calls)
 	w.bytes.Add(size)
-	w.mu.Unlock()
 }

@@ -15,3 +15,21 @@ func UseLanes(on bool) (was bool) {
 // BlockedReceivers is how many of a process pool's receivers hold a slot to
 // block in read(2) (see nearReader).
 func BlockedReceivers(p *Pool) int32 { return p.b.(*processes).blocked.n.Load() }
+
+// DirectCalls is how many lone calls of p their callers sent and read
+// themselves (see direct.go).
+func DirectCalls(p *Pool) int64 { return p.directCalls.Load() }
+
+// ParkedReceivers is how many of a process pool's receivers are parked,
+// lending their reading to a caller that would send a lone call.
+func ParkedReceivers(p *Pool) int {
+	n := 0
+	p.b.(*processes).eachProc(func(w *proc) {
+		w.mu.Lock()
+		if w.rxState == rxParked {
+			n++
+		}
+		w.mu.Unlock()
+	})
+	return n
+}

@@ -5,6 +5,8 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"strconv"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -28,9 +30,35 @@ func nonblocking(t *testing.T, f *os.File) bool {
 	return flags&unix.O_NONBLOCK != 0
 }
 
+// polled reports whether descriptor fd is in one of this process's epoll
+// sets, the runtime's poller's among them (by /proc/self/fdinfo).
+func polled(t *testing.T, fd int) bool {
+	t.Helper()
+	fds, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range fds {
+		if target, _ := os.Readlink("/proc/self/fd/" + e.Name()); target != "anon_inode:[eventpoll]" {
+			continue
+		}
+		info, err := os.ReadFile("/proc/self/fdinfo/" + e.Name())
+		if err != nil {
+			continue // closed meanwhile
+		}
+		for line := range strings.Lines(string(info)) {
+			if f := strings.Fields(line); len(f) >= 2 && f[0] == "tfd:" && f[1] == strconv.Itoa(fd) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // TestNearReaderModes reads a pipe through a nearReader while near flips:
-// each read returns what was written, with the descriptor blocking exactly
-// while near, and the end of the pipe reads as io.EOF in either mode.
+// each read returns what was written, with the pipe blocking exactly while
+// near and out of the poller then, in it otherwise, and the end of the pipe
+// reads as io.EOF in either mode.
 func TestNearReaderModes(t *testing.T) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
 	for _, endNear := range []bool{false, true} {
@@ -55,8 +83,14 @@ func TestNearReaderModes(t *testing.T) {
 			if err != nil || string(buf[:k]) != string(msg) {
 				t.Fatalf("read %d (near %v): %q, %v; want %q", i, n, buf[:k], err, msg)
 			}
-			if nb := nonblocking(t, pr); nb == n {
+			if nb := nonblocking(t, r.base); nb == n {
 				t.Fatalf("read %d: near %v, yet the descriptor's non-blocking flag is %v", i, n, nb)
+			}
+			if polled(t, r.fd) {
+				t.Fatalf("read %d: the reader's own descriptor is in the poller", i)
+			}
+			if inPoller := r.pol != nil && polled(t, int(r.pol.Fd())); inPoller == n {
+				t.Fatalf("read %d: near %v, yet a duplicate in the poller: %v", i, n, inPoller)
 			}
 		}
 		near.Store(endNear)
@@ -64,11 +98,15 @@ func TestNearReaderModes(t *testing.T) {
 		if k, err := r.Read(buf); k != 0 || !errors.Is(err, io.EOF) {
 			t.Errorf("near %v: read at the end of the pipe: %d, %v; want 0, io.EOF", endNear, k, err)
 		}
+		pol := r.pol
 		r.done()
 		if n := slots.n.Load(); n != 0 {
 			t.Errorf("near %v: %d slots held after done", endNear, n)
 		}
-		pr.Close()
+		if r.pol != nil || pol != nil && pol.Close() == nil {
+			t.Errorf("near %v: the poller's duplicate is still open after done", endNear)
+		}
+		r.base.Close()
 	}
 }
 
@@ -79,12 +117,12 @@ func TestNearReaderWaits(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer pr.Close()
 	defer pw.Close()
 	r, err := newNearReader(pr, func() bool { return true }, new(blockSlots))
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer r.base.Close()
 	go func() {
 		time.Sleep(20 * time.Millisecond)
 		pw.Write([]byte("late"))
@@ -94,7 +132,7 @@ func TestNearReaderWaits(t *testing.T) {
 	if err != nil || string(buf[:k]) != "late" {
 		t.Fatalf("read %q, %v; want \"late\"", buf[:k], err)
 	}
-	if !r.blocking || nonblocking(t, pr) {
+	if !r.blocking || nonblocking(t, r.base) {
 		t.Error("the read that waited was not a blocking one")
 	}
 }
@@ -110,16 +148,16 @@ func TestNearReaderSlots(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer pr.Close()
 		defer pw.Close()
 		if rs[i], err = newNearReader(pr, func() bool { return true }, &slots); err != nil {
 			t.Fatal(err)
 		}
+		defer rs[i].base.Close()
 	}
 	if !rs[0].blocks() || !rs[1].blocks() || rs[2].blocks() {
 		t.Fatalf("with 3 processors, readers block: %v %v %v; want the first two", rs[0].blocking, rs[1].blocking, rs[2].blocking)
 	}
-	if nonblocking(t, rs[2].f) != true || nonblocking(t, rs[0].f) != false {
+	if nonblocking(t, rs[2].base) != true || nonblocking(t, rs[0].base) != false {
 		t.Fatal("the descriptors' modes do not follow the readers'")
 	}
 	rs[0].done()

@@ -35,6 +35,7 @@ type Pool struct {
 	// runs in a worker process and how many bytes a call takes encoded:
 	// they size chunks (see chunkSize).
 	taskNanos, callBytes atomic.Int64
+	directCalls          atomic.Int64 // lone calls sent and read by their callers (see direct.go)
 	// objs are the conds and barriers the workers share: in process mode
 	// those of region, which every worker maps; in thread mode local ones.
 	objs   cond.Objects
@@ -288,6 +289,7 @@ func (p *Pool) run(ctx context.Context, n int, build func(i int) task.Call, each
 	var openFirst task.Call
 	chunking := p.mayChunk()
 	lastFunc := ""
+	var direct directCall // a lone call this caller sends and reads itself
 	for i := range n {
 		c := build(i)
 		if c.Func() != lastFunc || c.Err() != nil {
@@ -320,6 +322,12 @@ func (p *Pool) run(ctx context.Context, n int, build func(i int) task.Call, each
 		} else {
 			it = items.next(i, c, rs)
 		}
+		if n == 1 {
+			var took bool
+			if direct, took = p.tryDirect(it); took {
+				break
+			}
+		}
 		if err := p.enqueue(ctx, it); err != nil {
 			it.cancelled(err)
 			for j := i + 1; j < n; j++ {
@@ -336,6 +344,9 @@ func (p *Pool) run(ctx context.Context, n int, build func(i int) task.Call, each
 		p.release(open)
 	}
 	rs.finish()
+	if direct.w != nil {
+		direct.send(rs)
+	}
 	p.await(rs)
 	return ctx.Err()
 }

@@ -35,6 +35,11 @@ type proc struct {
 	up       *lane.Reader
 	argsSize int // of the last call as encoded, 0 before the first; the sender's own
 
+	// wmu orders the writes of the sender and of a caller sending its
+	// own call (see direct.go) on in.
+	wmu sync.Mutex
+	rx  *receiver // the state of reading out, set as the receiver starts
+
 	relays     sync.WaitGroup // stdout and stderr relays
 	relaysLeft atomic.Int32
 	relaysDone chan struct{} // closed when both relays have ended
@@ -47,6 +52,10 @@ type proc struct {
 	lastDone  time.Time // when a result last arrived, with TaskTimeout
 	timedOut  bool      // a task's timeout killed the worker
 	expiredID uint64    // that task's id
+	rxState   rxState   // who reads out (see direct.go)
+	rxWanted  bool      // the receiver waits for a lent reading to come back
+	taking    bool      // the sender holds tasks for the worker that it has yet to track
+	rxWake    chan struct{}
 
 	n         atomic.Int64 // len(inflight), read without the lock
 	bytes     atomic.Int64 // encoded size of the tasks in flight
@@ -69,7 +78,7 @@ type proc struct {
 
 func newProc(b *processes, s *slot) *proc {
 	w := &proc{b: b, slot: s, tail: &tailBuffer{}, relaysDone: make(chan struct{}),
-		wake: make(chan struct{}, 1),
+		wake: make(chan struct{}, 1), rxWake: make(chan struct{}, 1),
 		stop: make(chan struct{}), done: make(chan struct{})}
 	w.relaysLeft.Store(2)
 	return w
@@ -187,9 +196,9 @@ func (w *proc) serve() *WorkerExitError {
 		g.Go(w.watch)
 	}
 	var src io.Reader = w.out
-	near, err := newNearReader(w.out, func() bool { return w.b.flying.Load() <= 1 }, &w.b.blocked)
+	near, err := newNearReader(w.out, func() bool { return w.b.flying.Load() <= nearFlight }, &w.b.blocked)
 	if err == nil {
-		src = near
+		src, w.out = near, near.base // reap closes it
 	}
 	err = w.receive(src)
 	if near != nil {

@@ -15,77 +15,13 @@ import (
 // untrustworthy: a malformed or oversized frame, a frame cut short, a
 // message other than Results, a result for a task the worker does not
 // hold. Every result it accepts completes its task exactly once; the tasks
-// it has not answered stay in flight, for salvage.
+// it has not answered stay in flight, for salvage. While the worker holds
+// nothing it may park, lending its reading to a caller (see direct.go).
 func (w *proc) receive(src io.Reader) error {
-	r := wire.NewReader(src, 64<<10, 0)
-	var rs []wire.Result
-	var its, ended []*item
-	var spare []byte // a body no result refers to: the next is read into it
-	var values valueBlocks
-	done := itemSink{p: w.b.p}
-	near, _ := src.(*nearReader)
+	rx := newReceiver(w, src)
+	w.rx = rx // before the receiver parks, which lends it
+	yield := false
 	for {
-		body, err := r.NextInto(spare)
-		if errors.Is(err, io.EOF) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		typ, err := wire.PeekType(body)
-		if err != nil {
-			return err
-		}
-		if typ != wire.TypeResults {
-			return fmt.Errorf("%w: a worker sends only results after its hello, got %s", wire.ErrMalformed, typ)
-		}
-		if rs, err = w.decodeCounted(body, rs[:0]); err != nil {
-			return err
-		}
-		laneEnd, laned, err := w.fromLane(rs)
-		if err != nil {
-			return err
-		}
-		if its, ended, err = w.claim(rs, its[:0], ended[:0]); err != nil {
-			return err
-		}
-		if laned > 0 {
-			keepLaned(rs, its)
-			w.b.p.stats.laned(laned, &w.b.p.stats.resultBytes)
-		}
-		// The next frame is read over this one if no result of it is kept
-		// past its delivery: their runs borrow them, or their values are
-		// copied out.
-		spare = nil
-		if borrowed(its) || values.hold(rs) {
-			spare = body
-		}
-		w.answered(rs)
-		// The results of one run, mostly all of a frame's, are counted in
-		// at once: the count is shared with the other workers' receivers.
-		var run *runState
-		n, released := 0, false
-		for i, it := range its {
-			if it.run != run {
-				if run != nil {
-					released = run.finishN(n) || released
-				}
-				run, n = it.run, 0
-			}
-			w.deliver(it, &rs[i])
-			n++
-		}
-		if run != nil {
-			released = run.finishN(n) || released
-		}
-		if laneEnd > 0 {
-			w.up.Release(laneEnd) // delivered: borrowed ones are done with, kept ones copied
-		}
-		for _, it := range ended {
-			done.put(it)
-		}
-		clear(its)
-		clear(ended)
 		// The waiter of a run it completed is this thread's next
 		// goroutine; yielding runs it here and now. Otherwise the
 		// receiver would go on to wait for the next frame while the
@@ -94,11 +30,129 @@ func (w *proc) receive(src io.Reader) error {
 		// benchmark machine). Before a read that blocks its thread (see
 		// nearReader) it yields too, so that the goroutines it made
 		// runnable (the sender, a waiter) do not wait for the runtime to
-		// take the processor back from the blocked thread.
-		if released || near != nil && !r.Ready() && near.blocks() {
+		// take the processor back from the blocked thread; or, the
+		// worker holding nothing, it parks instead (see direct.go).
+		if !rx.parked && rx.near != nil && !rx.r.Ready() && rx.near.blocks() {
+			w.mu.Lock()
+			w.parkLocked(rx)
+			w.mu.Unlock()
+			yield = yield || !rx.parked
+		}
+		if rx.parked {
+			w.park()
+		} else if yield {
 			runtime.Gosched()
 		}
+		released, ok := rx.step()
+		if !ok {
+			if errors.Is(rx.end, io.EOF) {
+				return nil
+			}
+			return rx.end
+		}
+		yield = released
 	}
+}
+
+// receiver is the state of the reading of a worker's output: the receiver
+// goroutine's, lent to a caller that reads its own result while the
+// receiver is parked (see direct.go). One goroutine uses it at a time; it
+// passes from one to the other under proc.mu.
+type receiver struct {
+	w          *proc
+	r          *wire.Reader
+	near       *nearReader // src, when it is one
+	rs         []wire.Result
+	its, ended []*item
+	spare      []byte // a body no result refers to: the next is read into it
+	values     valueBlocks
+	done       itemSink
+	end        error // why the output can be read no more (io.EOF at its end); once set, it stays
+	parked     bool  // the receiver parked as it took the last frame's results (see parkLocked)
+}
+
+func newReceiver(w *proc, src io.Reader) *receiver {
+	near, _ := src.(*nearReader)
+	return &receiver{w: w, r: wire.NewReader(src, 64<<10, 0), near: near, done: itemSink{p: w.b.p}}
+}
+
+// step reads the next frame and delivers its results. It reports whether
+// they released a run's waiter, and false once the output can be read no
+// more, rx.end telling why.
+func (rx *receiver) step() (released, ok bool) {
+	if rx.end != nil {
+		return false, false
+	}
+	if err := rx.frame(&released); err != nil {
+		rx.end = err
+		return false, false
+	}
+	return released, true
+}
+
+func (rx *receiver) frame(released *bool) error {
+	w := rx.w
+	body, err := rx.r.NextInto(rx.spare)
+	if err != nil {
+		return err
+	}
+	typ, err := wire.PeekType(body)
+	if err != nil {
+		return err
+	}
+	if typ != wire.TypeResults {
+		return fmt.Errorf("%w: a worker sends only results after its hello, got %s", wire.ErrMalformed, typ)
+	}
+	if rx.rs, err = w.decodeCounted(body, rx.rs[:0]); err != nil {
+		return err
+	}
+	rs := rx.rs
+	laneEnd, laned, err := w.fromLane(rs)
+	if err != nil {
+		return err
+	}
+	if rx.its, rx.ended, err = w.claim(rs, rx.its[:0], rx.ended[:0], rx); err != nil {
+		return err
+	}
+	its := rx.its
+	if laned > 0 {
+		keepLaned(rs, its)
+		w.b.p.stats.laned(laned, &w.b.p.stats.resultBytes)
+	}
+	// The next frame is read over this one if no result of it is kept
+	// past its delivery: their runs borrow them, or their values are
+	// copied out.
+	rx.spare = nil
+	if borrowed(its) || rx.values.hold(rs) {
+		rx.spare = body
+	}
+	w.answered(rs)
+	// The results of one run, mostly all of a frame's, are counted in
+	// at once: the count is shared with the other workers' receivers.
+	var run *runState
+	n := 0
+	for i, it := range its {
+		if it.run != run {
+			if run != nil {
+				*released = run.finishN(n) || *released
+			}
+			run, n = it.run, 0
+		}
+		w.deliver(it, &rs[i])
+		n++
+	}
+	if run != nil {
+		*released = run.finishN(n) || *released
+	}
+	if laneEnd > 0 {
+		w.up.Release(laneEnd) // delivered: borrowed ones are done with, kept ones copied
+	}
+	for _, it := range rx.ended {
+		rx.done.put(it)
+	}
+	clear(its)
+	clear(rx.ended)
+	return nil
 }
 
 // claim finds the item of each result of rs, appending it to its, and
@@ -108,7 +162,7 @@ func (w *proc) receive(src io.Reader) error {
 // known by its id, not its item). A result for a task the worker does not
 // hold (or answers twice) is a protocol error; the set is then left as it
 // was, for salvage.
-func (w *proc) claim(rs []wire.Result, its, ended []*item) (_, _ []*item, _ error) {
+func (w *proc) claim(rs []wire.Result, its, ended []*item, rx *receiver) (_, _ []*item, _ error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	var size int64
@@ -146,6 +200,9 @@ func (w *proc) claim(rs []wire.Result, its, ended []*item) (_, _ []*item, _ erro
 	select {
 	case w.wake <- struct{}{}:
 	default:
+	}
+	if rx != nil {
+		w.parkLocked(rx)
 	}
 	return its, ended, nil
 }

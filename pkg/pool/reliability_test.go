@@ -198,8 +198,9 @@ func TestRecycle(t *testing.T) {
 const quickExit = "GORACE=atexit_sleep_ms=0"
 
 // An idle worker killed is replaced, and the next call runs on its
-// replacement: its receiver, blocked in read(2) on an idle worker's output
-// (see nearReader), learns of the death from the end of that output.
+// replacement: its receiver, parked or blocked in read(2) on the idle
+// worker's output (see direct.go, nearReader), learns of the death from
+// the end of the worker's stdout and stderr or of that output.
 func TestIdleWorkerKilled(t *testing.T) {
 	if runtime.GOMAXPROCS(0) < 2 {
 		t.Skip("receivers block only with a processor to spare")
