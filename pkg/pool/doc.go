@@ -13,7 +13,10 @@
 // time so that no worker hoards them. Within a Run, short calls of one
 // function with the same bound arguments also travel as chunks, as
 // Python's Pool.map ships its iterable: the function's name and bound
-// arguments once per chunk, each call's own arguments and result apart.
+// arguments once per chunk, each call's own arguments and result apart. A
+// Run of a single call on an idle worker process goes directly: its caller
+// writes the call and reads the result itself, as a program talking to a
+// child over a pipe would.
 //
 // In process mode the pool loses no task. A worker that dies (a crash,
 // os.Exit, a kill, the OOM killer) or breaks the protocol is noticed when
