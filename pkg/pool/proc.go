@@ -47,15 +47,15 @@ type proc struct {
 
 	mu        sync.Mutex
 	inflight  flight
-	found     []int     // claim's scratch: positions in inflight
-	tracked   []*item   // encode's scratch: the tasks of the batch it encodes; the sender's own
-	lastDone  time.Time // when a result last arrived, with TaskTimeout
-	timedOut  bool      // a task's timeout killed the worker
-	expiredID uint64    // that task's id
-	rxState   rxState   // who reads out (see direct.go)
-	rxWanted  bool      // the receiver waits for a lent reading to come back
-	taking    bool      // the sender holds tasks for the worker that it has yet to track
-	rxWake    chan struct{}
+	found     []int         // claim's scratch: positions in inflight
+	tracked   []*item       // encode's scratch: the tasks of the batch it encodes; the sender's own
+	lastDone  time.Time     // when a result last arrived, with TaskTimeout
+	timedOut  bool          // a task's timeout killed the worker
+	expiredID uint64        // that task's id
+	rxState   rxState       // who reads out (see direct.go)
+	rxWanted  bool          // the receiver waits for a lent reading to come back
+	taking    bool          // the sender holds tasks for the worker that it has yet to track
+	rxWake    chan struct{} // tells a parked receiver to read on, or that its lent reading is back
 
 	n         atomic.Int64 // len(inflight), read without the lock
 	bytes     atomic.Int64 // encoded size of the tasks in flight
