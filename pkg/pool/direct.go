@@ -137,7 +137,7 @@ func (dc directCall) send(rs *runState) {
 	w.wmu.Unlock()
 	directBufs.Put(dc.buf)
 	if err != nil {
-		go w.inputFailed(err) // may wait for the worker to exit
+		w.inputFailed(err) // on the caller's goroutine, which waits for the call anyway
 		return
 	}
 	rx := w.rx

@@ -39,10 +39,10 @@ import (
 // never sees, and gives the poller a duplicate of it, closed again when it
 // goes back to blocking, only while it reads in poller mode.
 //
-// The cost is a thread per blocked receiver, and three system calls each
-// way between the modes. The read ends as the poller's wait did: when the
-// worker writes, exits or is killed; the pool closes the output only after
-// the receiver has returned.
+// The cost is a thread per blocked receiver, and three or four system
+// calls each way between the modes. The read ends as the poller's wait
+// did: when the worker writes, exits or is killed; the pool closes the
+// output only after the receiver has returned.
 type nearReader struct {
 	fd       int      // the output's descriptor, which the poller never sees
 	base     *os.File // fd, read in blocking mode
@@ -149,7 +149,7 @@ func (r *nearReader) Read(p []byte) (int, error) {
 
 // nearFlight is the most tasks the pool may have in flight while its
 // receivers read in blocking mode (see nearReader). One would do for lone
-// calls; a few more spare small Runs two switches between the modes, six
+// calls; a few more spare small Runs two switches between the modes, seven
 // system calls, and the receiver's wake-up from parked (see direct.go):
 // Runs of two calls on a pool of one took 38 µs with four against 73 µs
 // with one (medians of 3,000 Runs, 3 interleaved runs each).

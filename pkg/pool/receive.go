@@ -83,36 +83,39 @@ func (rx *receiver) step() (released, ok bool) {
 	if rx.end != nil {
 		return false, false
 	}
-	if err := rx.frame(&released); err != nil {
+	released, err := rx.frame()
+	if err != nil {
 		rx.end = err
 		return false, false
 	}
 	return released, true
 }
 
-func (rx *receiver) frame(released *bool) error {
+// frame reads the next frame and delivers its results, and reports
+// whether they released a run's waiter.
+func (rx *receiver) frame() (released bool, err error) {
 	w := rx.w
 	body, err := rx.r.NextInto(rx.spare)
 	if err != nil {
-		return err
+		return false, err
 	}
 	typ, err := wire.PeekType(body)
 	if err != nil {
-		return err
+		return false, err
 	}
 	if typ != wire.TypeResults {
-		return fmt.Errorf("%w: a worker sends only results after its hello, got %s", wire.ErrMalformed, typ)
+		return false, fmt.Errorf("%w: a worker sends only results after its hello, got %s", wire.ErrMalformed, typ)
 	}
 	if rx.rs, err = w.decodeCounted(body, rx.rs[:0]); err != nil {
-		return err
+		return false, err
 	}
 	rs := rx.rs
 	laneEnd, laned, err := w.fromLane(rs)
 	if err != nil {
-		return err
+		return false, err
 	}
 	if rx.its, rx.ended, err = w.claim(rs, rx.its[:0], rx.ended[:0], rx); err != nil {
-		return err
+		return false, err
 	}
 	its := rx.its
 	if laned > 0 {
@@ -134,7 +137,7 @@ func (rx *receiver) frame(released *bool) error {
 	for i, it := range its {
 		if it.run != run {
 			if run != nil {
-				*released = run.finishN(n) || *released
+				released = run.finishN(n) || released
 			}
 			run, n = it.run, 0
 		}
@@ -142,7 +145,7 @@ func (rx *receiver) frame(released *bool) error {
 		n++
 	}
 	if run != nil {
-		*released = run.finishN(n) || *released
+		released = run.finishN(n) || released
 	}
 	if laneEnd > 0 {
 		w.up.Release(laneEnd) // delivered: borrowed ones are done with, kept ones copied
@@ -152,7 +155,7 @@ func (rx *receiver) frame(released *bool) error {
 	}
 	clear(its)
 	clear(rx.ended)
-	return nil
+	return released, nil
 }
 
 // claim finds the item of each result of rs, appending it to its, and
