@@ -3,6 +3,7 @@ package wire
 import (
 	"fmt"
 	"math"
+	"time"
 )
 
 // AppendTasks appends one Tasks frame holding ts to b. On error (the batch
@@ -65,6 +66,18 @@ func (w BatchWriter) EndBefore(b []byte, n, rest int) ([]byte, error) {
 	p := b[w.countAt+1:]
 	p[0], p[1], p[2], p[3] = byte(n>>24), byte(n>>16), byte(n>>8), byte(n)
 	return endFrame(b, w.start, rest)
+}
+
+// EndSpin is End for a Tasks frame that also asks the worker to poll its
+// input for up to spin after it has answered the frame's tasks, before it
+// sleeps (docs/PROTOCOL.md §5, Spin). spin ≤ 0 asks for nothing: the frame
+// is End's.
+func (w BatchWriter) EndSpin(b []byte, n int, spin time.Duration) ([]byte, error) {
+	if spin > 0 {
+		b[w.start+HeaderSize] = 0x93 // [type, tasks] becomes [type, tasks, spin]
+		b = appendUint(b, uint64(spin))
+	}
+	return w.End(b, n)
 }
 
 // Calls asks a worker for len(Args) calls of one function, each a task of
@@ -149,22 +162,38 @@ func (c *Calls) Tasks(dst []Task) []Task {
 // DecodeTasks decodes a Tasks body, appending to dst. Bound and Args alias
 // body, which the caller must therefore keep unchanged while it uses them.
 func DecodeTasks(body []byte, dst []Task) ([]Task, error) {
+	dst, _, err := DecodeTasksSpin(body, dst)
+	return dst, err
+}
+
+// DecodeTasksSpin is DecodeTasks that also returns how long the frame asks
+// the worker to poll for the next one once it has answered these tasks (see
+// BatchWriter.EndSpin): 0 when it asks for nothing.
+func DecodeTasksSpin(body []byte, dst []Task) ([]Task, time.Duration, error) {
 	var d decoder
-	if err := d.open(body, TypeTasks, 2); err != nil {
-		return dst, err
+	elems, err := d.openN(body, TypeTasks, 2)
+	if err != nil {
+		return dst, 0, err
 	}
 	n, err := d.arrayLen()
 	if err != nil {
-		return dst, err
+		return dst, 0, err
 	}
 	for range n {
 		var t Task
 		if err := d.task(&t, dst); err != nil {
-			return dst, err
+			return dst, 0, err
 		}
 		dst = append(dst, t)
 	}
-	return dst, nil
+	if elems < 3 {
+		return dst, 0, nil
+	}
+	ns, err := d.uint()
+	if err != nil {
+		return dst, 0, err
+	}
+	return dst, time.Duration(min(ns, math.MaxInt64)), nil
 }
 
 func (d *decoder) task(t *Task, prev []Task) error {

@@ -84,6 +84,19 @@ func checkBody(t *testing.T, b []byte) {
 		if err2 != nil || !reflect.DeepEqual(ts, again) {
 			t.Fatalf("tasks: %+v re-decode as %+v, %v", ts, again, err2)
 		}
+		if _, spin, err := wire.DecodeTasksSpin(b, nil); err != nil {
+			t.Fatalf("DecodeTasksSpin fails (%v) where DecodeTasks did not", err)
+		} else {
+			frame, w := wire.BeginTasks(nil)
+			for i := range ts {
+				frame = wire.AppendTask(frame, &ts[i])
+			}
+			frame, err := w.EndSpin(frame, len(ts), spin)
+			again, spin2, err2 := wire.DecodeTasksSpin(frameBody(t, frame, err), nil)
+			if err2 != nil || !reflect.DeepEqual(ts, again) || spin2 != spin {
+				t.Fatalf("tasks spinning %v: %+v re-decode as %+v spinning %v, %v", spin, ts, again, spin2, err2)
+			}
+		}
 	}
 	var c wire.Calls
 	if err := wire.DecodeCalls(b, &c); err != nil {

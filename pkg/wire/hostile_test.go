@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 	"testing/iotest"
+	"time"
 
 	"github.com/vmihailenco/msgpack/v5"
 
@@ -352,11 +353,11 @@ func TestExtraElements(t *testing.T) {
 	b := enc(3, []any{
 		[]any{1, "f", nil, []any{1}, nil, "new", extra},
 		[]any{2, "g", []any{7}, nil},
-	}, "top-level extra")
-	ts, err := wire.DecodeTasks(b, nil)
+	}, 1000, "top-level extra") // a Tasks message's third element is its spin (§5); extras follow it
+	ts, spin, err := wire.DecodeTasksSpin(b, nil)
 	want := []wire.Task{{ID: 1, Func: "f", Args: enc(1)}, {ID: 2, Func: "g", Bound: enc(7)}}
-	if err != nil || !equalJSON(ts, want) {
-		t.Errorf("DecodeTasks with extras = %+v, %v", ts, err)
+	if err != nil || !equalJSON(ts, want) || spin != time.Microsecond {
+		t.Errorf("DecodeTasksSpin with extras = %+v spinning %v, %v", ts, spin, err)
 	}
 	b = enc(4, []any{
 		[]any{1, 5, nil, 10, nil, true, extra},

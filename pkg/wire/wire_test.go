@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 	"testing/iotest"
+	"time"
 
 	"github.com/vmihailenco/msgpack/v5"
 
@@ -296,6 +297,41 @@ func TestBatchWriter(t *testing.T) {
 		if whole := appendMsg(t, bytes.Clone(prefix), c.msg); !bytes.Equal(b, whole) {
 			t.Errorf("%s: the batch built element by element differs from the one built whole", c.name)
 		}
+	}
+}
+
+// TestTasksSpin checks the optional third element of a Tasks message: sent
+// by EndSpin, returned by DecodeTasksSpin, ignored by DecodeTasks, and
+// malformed if it is not an unsigned integer.
+func TestTasksSpin(t *testing.T) {
+	ts := []wire.Task{{ID: 7, Func: "echo", Args: []byte{0x91, 0x01}}}
+	build := func(spin time.Duration) []byte {
+		b, w := wire.BeginTasks(wire.AppendShutdown(nil)) // not at the buffer's start
+		b = wire.AppendTask(b, &ts[0])
+		b, err := w.EndSpin(b, 1, spin)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b[len(wire.AppendShutdown(nil)):]
+	}
+	for _, spin := range []time.Duration{0, -time.Second, 1, 50 * time.Microsecond, time.Hour} {
+		frame := build(spin)
+		body := frame[wire.HeaderSize:]
+		got, gotSpin, err := wire.DecodeTasksSpin(body, nil)
+		if err != nil || !reflect.DeepEqual(got, ts) || gotSpin != max(spin, 0) {
+			t.Errorf("spin %v: decoded %+v spinning %v, %v", spin, got, gotSpin, err)
+		}
+		if got, err := wire.DecodeTasks(body, nil); err != nil || !reflect.DeepEqual(got, ts) {
+			t.Errorf("spin %v: DecodeTasks: %+v, %v", spin, got, err)
+		}
+		if spin <= 0 && !bytes.Equal(frame, appendMsg(t, nil, tasks(ts))) {
+			t.Errorf("spin %v: the frame differs from AppendTasks'", spin)
+		}
+	}
+	body := build(time.Microsecond)[wire.HeaderSize:]
+	body = append(body[:len(body)-3], 0xa1, 'x') // the spin, 1000 (cd 03 e8), becomes "x"
+	if _, _, err := wire.DecodeTasksSpin(body, nil); !errors.Is(err, wire.ErrMalformed) {
+		t.Errorf("a spin that is a string: err %v, want ErrMalformed", err)
 	}
 }
 
