@@ -8,10 +8,12 @@ import (
 	"io"
 	"os"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/rs/zerolog"
 
+	"github.com/brinehq/brine/internal/spin"
 	"github.com/brinehq/brine/pkg/lane"
 	"github.com/brinehq/brine/pkg/task"
 	"github.com/brinehq/brine/pkg/wire"
@@ -36,6 +38,11 @@ func WithLanes(p *lane.Pair) Option {
 // and any other error when the streams fail or a frame is malformed.
 // Cancelling ctx cancels running tasks; Serve still answers them.
 //
+// A frame of tasks may ask the worker to poll its input for the next frame
+// a while, once it has answered them, before it sleeps in a read
+// (wire.BatchWriter.EndSpin): Serve does so, for at most maxSpin, when in
+// has a descriptor to poll (a syscall.Conn, such as an *os.File).
+//
 // Tasks run one at a time in the order received, and each result is sent
 // within about a millisecond of its task's end even while the next task runs:
 // the coordinator relies on both to time tasks out (docs/PROTOCOL.md). The
@@ -45,7 +52,7 @@ func WithLanes(p *lane.Pair) Option {
 func Serve(ctx context.Context, in io.Reader, out io.Writer, reg *task.Registry, log zerolog.Logger, opts ...Option) error {
 	w := bufio.NewWriterSize(out, 64<<10)
 	r := wire.NewReader(in, 64<<10, 0)
-	s := &server{reg: reg, w: w, log: log}
+	s := &server{reg: reg, w: w, log: log, inFD: connFD(in)}
 	for _, o := range opts {
 		o(s)
 	}
@@ -108,6 +115,8 @@ type server struct {
 	// lastValue is the size of the last value encoded: after a large one,
 	// the next is encoded straight into the up lane.
 	lastValue int
+	inFD      int           // the input's descriptor, to poll; -1 if it has none
+	spin      time.Duration // how long to poll the input before the next read, asked by the last frame
 
 	mu    sync.Mutex // guards what follows, shared with flushStale
 	w     *bufio.Writer
@@ -144,6 +153,10 @@ func (s *server) run(ctx context.Context, r *wire.Reader) error {
 				return err
 			}
 		}
+		if s.spin > 0 && s.inFD >= 0 && !r.Ready() {
+			readable(s.inFD, s.spin) // the read below takes what comes, or sleeps
+		}
+		s.spin = 0
 		body, err := r.NextInto(keep)
 		if errors.Is(err, io.EOF) {
 			return nil
@@ -161,7 +174,8 @@ func (s *server) run(ctx context.Context, r *wire.Reader) error {
 		switch typ {
 		case wire.TypeTasks, wire.TypeCalls:
 			if typ == wire.TypeTasks {
-				ts, err = wire.DecodeTasks(body, ts[:0])
+				ts, s.spin, err = wire.DecodeTasksSpin(body, ts[:0])
+				s.spin = min(s.spin, maxSpin)
 			} else if err = wire.DecodeCalls(body, &calls); err == nil {
 				ts = calls.Tasks(ts[:0])
 			}
@@ -201,6 +215,30 @@ func (s *server) run(ctx context.Context, r *wire.Reader) error {
 			s.log.Warn().Stringer("type", typ).Msg("ignoring a message of unknown type")
 		}
 	}
+}
+
+// maxSpin bounds how long the worker polls its input when a frame asks it
+// to: a lone call's caller asks for tens of microseconds (pool.Options.Spin).
+const maxSpin = time.Millisecond
+
+// readable is spin.Readable, which tests count.
+var readable = spin.Readable
+
+// connFD returns the descriptor of in, if it is a syscall.Conn, or -1.
+func connFD(in io.Reader) int {
+	c, ok := in.(syscall.Conn)
+	if !ok {
+		return -1
+	}
+	rc, err := c.SyscallConn()
+	if err != nil {
+		return -1
+	}
+	fd := -1
+	if rc.Control(func(f uintptr) { fd = int(f) }) != nil {
+		return -1
+	}
+	return fd
 }
 
 // keepBody is the largest frame buffer the worker reuses for the next

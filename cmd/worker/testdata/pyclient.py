@@ -73,6 +73,8 @@ def main():
     send(to_w, [3, tasks])
     # Calls: tasks 20, 21 and 22 of primes with the bound [size]
     send(to_w, [6, 20, "primes", [size], [[1], [2], ["x"]]])
+    # Tasks with a spin: poll for the next message up to 50 µs (section 5)
+    send(to_w, [3, [[30, "primes", [size], [3]]], 50000])
     send(to_w, [5])  # shutdown: finish, answer, exit 0
 
     results = {}
@@ -87,11 +89,11 @@ def main():
             if not isinstance(nanos, int) or nanos < 0: fail("bad nanos %r" % (nanos,))
             results[tid] = (value, err)
     if p.wait(timeout=10) != 0: fail("worker exit status %r" % p.returncode)
-    if sorted(results) != [7, 8, 9, 10, 11, 20, 21, 22]: fail("results for %r" % sorted(results))
+    if sorted(results) != [7, 8, 9, 10, 11, 20, 21, 22, 30]: fail("results for %r" % sorted(results))
     want7, want8 = primes_in(0, size), primes_in(99 * size, 100 * size)
     if results[7] != (want7, None): fail("task 7: %r, want %d" % (results[7], want7))
     if results[8] != (want8, None): fail("task 8: %r, want %d" % (results[8], want8))
-    for tid, i in ((20, 1), (21, 2)):
+    for tid, i in ((20, 1), (21, 2), (30, 3)):
         want = primes_in(i * size, (i + 1) * size)
         if results[tid] != (want, None): fail("call %d: %r, want %d" % (tid, results[tid], want))
     for tid, kind in ((9, "unknown_function"), (10, "bad_arguments"), (11, "bad_arguments"), (22, "bad_arguments")):
