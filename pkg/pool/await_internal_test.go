@@ -9,7 +9,8 @@ import (
 
 // TestNearEnd checks when a waiter polls instead of parking: only for a
 // process pool's run with no more results left than workers, of tasks
-// short beside spinFor, with a processor to spare for each worker.
+// short beside Options.Spin, with a processor to spare for each worker,
+// unless the pool does not spin.
 func TestNearEnd(t *testing.T) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
 	cases := []struct {
@@ -18,18 +19,21 @@ func TestNearEnd(t *testing.T) {
 		taskNanos time.Duration
 		left      int
 		procs     int
+		spin      time.Duration
 		want      bool
 	}{
-		{"one left", Process, time.Microsecond, 1, 3, true},
-		{"a result per worker", Process, spinFor / 4, 2, 3, true},
-		{"ended", Process, time.Microsecond, 0, 3, false},
-		{"more than the workers", Process, time.Microsecond, 3, 3, false},
-		{"long tasks", Process, spinFor/4 + 1, 1, 3, false},
-		{"threads", Thread, time.Microsecond, 1, 3, false},
-		{"as many workers as processors", Process, time.Microsecond, 1, 2, false},
+		{"one left", Process, time.Microsecond, 1, 3, defaultSpin, true},
+		{"a result per worker", Process, defaultSpin / 4, 2, 3, defaultSpin, true},
+		{"ended", Process, time.Microsecond, 0, 3, defaultSpin, false},
+		{"more than the workers", Process, time.Microsecond, 3, 3, defaultSpin, false},
+		{"long tasks", Process, defaultSpin/4 + 1, 1, 3, defaultSpin, false},
+		{"long beside a short spin", Process, 5 * time.Microsecond, 1, 3, 10 * time.Microsecond, false},
+		{"threads", Thread, time.Microsecond, 1, 3, defaultSpin, false},
+		{"as many workers as processors", Process, time.Microsecond, 1, 2, defaultSpin, false},
+		{"no spinning", Process, time.Microsecond, 1, 3, -1, false},
 	}
 	for _, c := range cases {
-		p := &Pool{opts: Options{Mode: c.mode, Workers: 2}}
+		p := &Pool{opts: Options{Mode: c.mode, Workers: 2, Spin: c.spin}}
 		p.taskNanos.Store(int64(c.taskNanos))
 		rs := newRunState(context.Background(), func(Result) {}, c.left)
 		runtime.GOMAXPROCS(c.procs)
@@ -39,18 +43,18 @@ func TestNearEnd(t *testing.T) {
 	}
 }
 
-// TestAwaitNearPolls: a run that does not end is polled for spinFor, then
+// TestAwaitNearPolls: a run that does not end is polled for Options.Spin, then
 // left to park; one that ends is reported ended.
 func TestAwaitNearPolls(t *testing.T) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
-	p := &Pool{opts: Options{Mode: Process, Workers: 1}}
+	p := &Pool{opts: Options{Mode: Process, Workers: 1, Spin: defaultSpin}}
 	rs := newRunState(context.Background(), func(Result) {}, 1)
 	start := time.Now()
 	if p.awaitNear(rs) {
 		t.Fatal("awaitNear reported a run with a result left ended")
 	}
-	if took := time.Since(start); took < spinFor {
-		t.Errorf("awaitNear gave up after %v, before spinFor (%v)", took, spinFor)
+	if took := time.Since(start); took < defaultSpin {
+		t.Errorf("awaitNear gave up after %v, before Options.Spin (%v)", took, defaultSpin)
 	}
 	rs.finish()
 	if !p.awaitNear(rs) {

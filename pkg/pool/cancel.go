@@ -67,10 +67,7 @@ func (p *Pool) afterCancel(rs *runState) {
 	}
 }
 
-// spinFor is the longest awaitNear polls.
-const spinFor = 50 * time.Microsecond
-
-// awaitNear polls for the end of rs for up to spinFor, yielding the
+// awaitNear polls for the end of rs for up to Options.Spin, yielding the
 // processor between looks, when its results are expected within about a
 // round trip (see nearEnd). It reports whether rs ended.
 //
@@ -78,14 +75,14 @@ const spinFor = 50 * time.Microsecond
 // and with a processor idle the runtime wakes a second thread to run it:
 // two more thread wake-ups per call, which on the benchmark machine made a
 // one-call round trip 39 µs instead of 27 (medians of 3,000 calls). The
-// price is the thread that polls, for spinFor at most.
+// price is the thread that polls, for Options.Spin at most.
 func (p *Pool) awaitNear(rs *runState) bool {
 	if !p.nearEnd(rs) {
 		return rs.left.Load() == 0
 	}
-	start := time.Now()
+	start, spin := time.Now(), p.opts.Spin
 	for i := 1; rs.left.Load() != 0; i++ {
-		if i%8 == 0 && time.Since(start) > spinFor {
+		if i%8 == 0 && time.Since(start) > spin {
 			return false
 		}
 		runtime.Gosched()
@@ -95,14 +92,22 @@ func (p *Pool) awaitNear(rs *runState) bool {
 
 // nearEnd reports whether rs is worth polling for: a process pool's run
 // with no more results left than there are workers, of tasks that take a
-// fraction of spinFor, and a processor for every worker's receiver to
-// block on and one more for the poller (see nearReader). Results that come
-// through the runtime's network poller instead would wait for the poller
-// to stop: a thread that yields runs the goroutines queued before it
-// looks at the network again. With two workers on two processors, polling
-// made a one-call round trip 110 µs against 80 µs.
+// fraction of Options.Spin (see shortTasks), and a processor for every
+// worker's receiver to block on and one more for the poller (see
+// nearReader). Results that come through the runtime's network poller
+// instead would wait for the poller to stop: a thread that yields runs the
+// goroutines queued before it looks at the network again. With two
+// workers on two processors, polling made a one-call round trip 110 µs
+// against 80 µs.
 func (p *Pool) nearEnd(rs *runState) bool {
 	left := rs.left.Load()
 	return left > 0 && left <= int64(p.opts.Workers) && p.opts.Mode == Process &&
-		p.taskNanos.Load() <= int64(spinFor/4) && p.opts.Workers < runtime.GOMAXPROCS(0)
+		p.shortTasks() && p.opts.Workers < runtime.GOMAXPROCS(0)
+}
+
+// shortTasks reports whether p's pollers poll (Options.Spin) and p's tasks
+// lately took a fraction of the time they poll for: a round trip besides,
+// their results come before the polling ends.
+func (p *Pool) shortTasks() bool {
+	return p.opts.Spin > 0 && p.taskNanos.Load() <= int64(p.opts.Spin/4)
 }

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vmihailenco/msgpack/v5"
+
 	"github.com/brinehq/brine/pkg/jobs"
 	"github.com/brinehq/brine/pkg/pool"
 	"github.com/brinehq/brine/pkg/task"
@@ -75,6 +77,66 @@ func TestDirectCalls(t *testing.T) {
 		t.Fatalf("Map between lone calls: %v, %v", got, err)
 	}
 	check(100, 200)
+}
+
+// A lone call sent directly asks its worker to poll for the next one
+// (Options.Spin), with the pool's default or the set spin; frames the
+// sender sends, and every frame of a pool that does not spin, ask nothing.
+// The worker here answers each task with the spin its frame asked for.
+func TestDirectSpin(t *testing.T) {
+	needSpare(t)
+	ctx := bounded(t)
+	for _, tc := range []struct {
+		opt  pool.Option
+		want time.Duration
+	}{
+		{nil, pool.DefaultSpin},
+		{pool.WithSpin(20 * time.Microsecond), 20 * time.Microsecond},
+		{pool.WithSpin(0), 0},
+	} {
+		opts := []pool.Option{pool.WithWorkers(1), pool.WithEnv(envMisbehave + "=tell-spin")}
+		if tc.opt != nil {
+			opts = append(opts, tc.opt)
+		}
+		p := startPool(t, opts...)
+		asked := func(r pool.Result) time.Duration {
+			t.Helper()
+			var ns int64
+			if r.Err != nil || msgpack.Unmarshal(r.Raw, &ns) != nil {
+				t.Fatalf("result %+v", r)
+			}
+			return time.Duration(ns)
+		}
+		waitParked(t, p)
+		before := pool.DirectCalls(p)
+		r, err := one(ctx, p, jobs.Echo.Call(nil))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if pool.DirectCalls(p) != before+1 {
+			t.Fatalf("spin %v: the lone call did not go directly", tc.want)
+		}
+		if got := asked(r); got != tc.want {
+			t.Errorf("a lone call asked for a spin of %v, want %v", got, tc.want)
+		}
+		err = p.Run(ctx, 3, func(int) task.Call { return jobs.Echo.Call(nil) }, func(r pool.Result) {
+			if got := asked(r); got != 0 {
+				t.Errorf("a call of a Run of 3 asked for a spin of %v", got)
+			}
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := pool.CallerSpin(p); got != tc.want {
+			t.Errorf("a lone call's caller spins %v, want %v", got, tc.want)
+		}
+		if tc.want > 0 {
+			pool.SetTaskNanos(p, int64(tc.want)) // tasks that take as long as the spin
+			if got := pool.CallerSpin(p); got != 0 {
+				t.Errorf("a lone call's caller spins %v for tasks of %v", got, tc.want)
+			}
+		}
+	}
 }
 
 // A worker that dies under a lone call is replaced, and the call retried,

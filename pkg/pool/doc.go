@@ -16,7 +16,8 @@
 // arguments once per chunk, each call's own arguments and result apart. A
 // Run of a single call on an idle worker process goes directly: its caller
 // writes the call and reads the result itself, as a program talking to a
-// child over a pipe would.
+// child over a pipe would, and both ends poll for each other for a few tens
+// of microseconds before they sleep (Options.Spin).
 //
 // In process mode the pool loses no task. A worker that dies (a crash,
 // os.Exit, a kill, the OOM killer) or breaks the protocol is noticed when

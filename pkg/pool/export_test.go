@@ -1,5 +1,7 @@
 package pool
 
+import "time"
+
 // SetTaskNanos sets the pool's estimate of how long a task runs, which sizes
 // the chunks of the next Run until results revise it: 1 makes them as large
 // as they may be.
@@ -33,3 +35,9 @@ func ParkedReceivers(p *Pool) int {
 	})
 	return n
 }
+
+// DefaultSpin is Options.Spin's default on a machine of two or more processors.
+const DefaultSpin = defaultSpin
+
+// CallerSpin is how long a lone call's caller on p would poll for its result.
+func CallerSpin(p *Pool) time.Duration { return p.callerSpin() }

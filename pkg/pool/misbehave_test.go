@@ -29,10 +29,12 @@ const (
 // returns its exit status. Modes "hello-*" break the handshake, in every
 // worker; the others break the protocol after it, in one worker (envMarker),
 // except "no-calls": every worker serves well but offers no Calls messages,
-// as a worker of another implementation may not, and exits 1 if it gets one.
+// as a worker of another implementation may not, and exits 1 if it gets one;
+// and "tell-spin", the same but answering every task with how long its frame
+// asked the worker to spin, in nanoseconds.
 func misbehave(mode string) int {
-	if mode == "no-calls" {
-		return serveWithoutCalls()
+	if mode == "no-calls" || mode == "tell-spin" {
+		return serveWithoutCalls(mode == "tell-spin")
 	}
 	if !strings.HasPrefix(mode, "hello-") && !firstToMisbehave() {
 		return worker.Main()
@@ -120,8 +122,9 @@ func firstToMisbehave() bool {
 
 // serveWithoutCalls is a worker whose Hello lists no features: it answers
 // Tasks, each result in a frame of its own, until a Shutdown or the end of
-// its input, and exits 1 on anything else.
-func serveWithoutCalls() int {
+// its input, and exits 1 on anything else. With tellSpin, each result's
+// value is the spin its frame asked for (wire.DecodeTasksSpin).
+func serveWithoutCalls(tellSpin bool) int {
 	in, out := os.NewFile(worker.InFD, "in"), os.NewFile(worker.OutFD, "out")
 	hello, _ := wire.AppendHello(nil, wire.Hello{Version: wire.Version, PID: os.Getpid(), Funcs: task.Default.Names()})
 	out.Write(hello)
@@ -138,14 +141,16 @@ func serveWithoutCalls() int {
 		if err != nil || perr != nil || typ == wire.TypeShutdown {
 			return map[bool]int{true: 0, false: 1}[typ == wire.TypeShutdown]
 		}
-		ts, err := wire.DecodeTasks(body, nil)
+		ts, spin, err := wire.DecodeTasksSpin(body, nil)
 		if err != nil {
 			return 1
 		}
 		var frame []byte
 		for _, t := range ts {
 			res := wire.Result{ID: t.ID}
-			if e, ok := task.Default.Lookup(t.Func); !ok {
+			if tellSpin {
+				res.Value = wire.AppendInt(nil, int64(spin))
+			} else if e, ok := task.Default.Lookup(t.Func); !ok {
 				res.Err = &wire.Error{Kind: wire.KindUnknown, Message: t.Func}
 			} else {
 				res.Value, res.Err = e.Invoke(context.Background(), t.Bound, t.Args, nil)

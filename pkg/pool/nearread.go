@@ -4,8 +4,11 @@ import (
 	"os"
 	"runtime"
 	"sync/atomic"
+	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/brinehq/brine/internal/spin"
 )
 
 // nearReader reads a worker's output: in blocking mode while near reports
@@ -139,6 +142,10 @@ func (r *nearReader) done() {
 		r.pol = nil
 	}
 }
+
+// poll polls the output, in blocking mode, until it holds bytes or d has
+// passed: the next read then finds them without sleeping.
+func (r *nearReader) poll(d time.Duration) { spin.Readable(r.fd, d) }
 
 func (r *nearReader) Read(p []byte) (int, error) {
 	if r.blocks() {

@@ -97,7 +97,16 @@ type Options struct {
 	// task that kills workers fails and the ones beside it do not. Default
 	// 0: one death, alone, fails a task.
 	Retries int
-	Logger  zerolog.Logger // default: discards
+	// Spin is how long either end of a round trip expected to be short
+	// polls for the other before it sleeps: a caller whose run awaits no
+	// more results than there are workers, of tasks that lately took under
+	// a quarter of Spin, polls for them; and a worker that answered a lone
+	// call sent directly (see the package doc) polls for the next one.
+	// Default 50 µs on a machine of two or more processors; negative, or
+	// one processor: never. A poll holds its thread's processor while it
+	// lasts, up to Spin of processor time per call on either side.
+	Spin   time.Duration
+	Logger zerolog.Logger // default: discards
 	// LogLevel is passed to worker processes: "debug", "info", "warn"...;
 	// default "info".
 	LogLevel string
@@ -132,6 +141,17 @@ func WithBorrowResults(on bool) Option { return func(o *Options) { o.BorrowResul
 
 // WithRetries sets how many more times a task is sent when its worker dies.
 func WithRetries(n int) Option { return func(o *Options) { o.Retries = n } }
+
+// WithSpin sets how long the ends of a short round trip poll for each other
+// before they sleep (see Options.Spin); d ≤ 0: never.
+func WithSpin(d time.Duration) Option {
+	return func(o *Options) {
+		if d <= 0 {
+			d = -1
+		}
+		o.Spin = d
+	}
+}
 
 // WithTaskTimeout sets how long one task may run in a worker process.
 func WithTaskTimeout(d time.Duration) Option { return func(o *Options) { o.TaskTimeout = d } }
@@ -173,4 +193,13 @@ func (o *Options) fill() {
 	if o.Batch < 0 {
 		o.Batch = 0
 	}
+	if o.Spin == 0 && runtime.NumCPU() > 1 {
+		o.Spin = defaultSpin
+	}
 }
+
+// defaultSpin is Options.Spin's default. A one-call Run on the benchmark
+// machine took 10–12 µs with both ends polling, 16–27 µs with both
+// sleeping; the worker's poll must also last through the caller's turn
+// between two calls.
+const defaultSpin = 50 * time.Microsecond
