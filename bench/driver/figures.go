@@ -2,6 +2,8 @@ package main
 
 import (
 	"fmt"
+
+	"github.com/brinehq/brine/pkg/pool"
 )
 
 // What is measured, in which order, and how each figure is judged.
@@ -40,6 +42,7 @@ func (d *driver) probes() []probe {
 		d.rttProbe("raw.rtt.blocking", true),
 		d.roundTripProbe("brine.rtt"),
 		d.rttProbe("raw.rtt.poll", false),
+		d.roundTripProbe("brine.rtt.nospin", pool.WithSpin(0)),
 		d.pipeThroughputProbe("raw.pipe.poll", false),
 		d.payloadProbe("brine.mib"),
 		d.pipeThroughputProbe("raw.pipe.blocking", true),
@@ -111,6 +114,8 @@ func (c config) sections() []section {
 				target: target{ratioAtMost, 1.5, "≤ 1.5×"}},
 			{name: "one task's round trip, unloaded pool of 1", key: "brine.rtt", unit: micros,
 				anchorName: "raw pipe RTT 64 B, Go poller", anchor: "raw.rtt.poll"},
+			{name: "one task's round trip, unloaded pool of 1, no polling (WithSpin(0))", key: "brine.rtt.nospin", unit: micros,
+				anchorName: "raw pipe RTT 64 B, blocking", anchor: "raw.rtt.blocking"},
 			{name: fmt.Sprintf("echo 1 MiB × %d, 2 workers", c.mibTasks), key: "brine.mib", unit: mbps,
 				anchorName: "raw pipe 64 KiB writes, Go poller", anchor: "raw.pipe.poll",
 				target: target{ratioAtLeast, 0.7, "≥ 0.7× (70 %)"}},

@@ -141,7 +141,9 @@ func methods(c config) string {
   with 4 KiB payloads: %[11]s tasks (each task is its own chunk, so the rate does not depend on the count, and 100,000 take
   ~25 s); ProcessPoolExecutor.map (chunksize 1) with %[3]s.
 - Round trip: in the driver, pool.New(WithWorkers(1), WithCommand(bin/worker)), %[4]d sequential one-call Runs of
-  echo with an empty payload, median; anchor `+"`rawpipe rtt -size 64 -n %[5]d [-blocking]`"+`.
+  echo with an empty payload, median; the pool's ends poll for each other up to 50 µs before they sleep (the default),
+  or, in the "no polling" row, sleep at once (WithSpin(0)); anchor `+"`rawpipe rtt -size 64 -n %[5]d [-blocking]`"+`,
+  whose two processes block in read(2).
 - 1 MiB payload: %[6]d echo tasks × 1 MiB / the run's wall time (each byte also travels back); anchor `+"`rawpipe throughput -bytes %[7]s`"+` (one way).
 - Spawn: runs[0].spawn_seconds of `+"`coordinator -workers N -job echo -tasks 1 -size 0 -report -`"+`; anchors
   `+"`rawpipe spawn -n N -reps %[8]d`"+` (median) and `+"`pool_first.py inproc`"+` (median of Pool(2) + first result).

@@ -20,18 +20,19 @@ const roundTripWarmup = 200
 const abandonAfter = 10 * time.Second
 
 // roundTripProbe times one task's round trip on an unloaded pool, in this
-// process: a pool of one bin/worker and many sequential one-call Runs of
-// echo with an empty payload; the figure is the median call, in µs.
-func (d *driver) roundTripProbe(key string) probe {
+// process: a pool of one bin/worker, with opts, and many sequential
+// one-call Runs of echo with an empty payload; the figure is the median
+// call, in µs.
+func (d *driver) roundTripProbe(key string, opts ...pool.Option) probe {
 	return probe{name: "brine round trip (in-process pool)", keys: []string{key}, timeout: time.Minute,
 		run: func(ctx context.Context) (map[string]float64, error) {
-			med, err := d.roundTrip(ctx, d.cfg.roundTrips)
+			med, err := d.roundTrip(ctx, d.cfg.roundTrips, opts...)
 			return map[string]float64{key: med}, err
 		}}
 }
 
-func (d *driver) roundTrip(ctx context.Context, calls int) (float64, error) {
-	p, err := pool.New(ctx, pool.WithWorkers(1), pool.WithCommand(d.bin("worker")))
+func (d *driver) roundTrip(ctx context.Context, calls int, opts ...pool.Option) (float64, error) {
+	p, err := pool.New(ctx, append([]pool.Option{pool.WithWorkers(1), pool.WithCommand(d.bin("worker"))}, opts...)...)
 	if err != nil {
 		return 0, err
 	}
