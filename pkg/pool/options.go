@@ -52,9 +52,10 @@ type Options struct {
 	// to the tasks' duration (and lets Run send short calls in chunks, see
 	// the package doc), 1 sends each task in its own frame.
 	Batch int
-	// Prefetch, when positive, is the most tasks a worker process holds at
-	// once, the one it runs included; 0 adapts it to the tasks' duration
-	// (at least 2, so a worker never waits for its next task). 1 suits
+	// Prefetch, when positive, is the most tasks a worker holds at once,
+	// the one it runs included; 0 adapts it to the tasks' duration (at
+	// least 2 for a worker process, so that it never waits for its next
+	// task; a thread worker takes several only after short tasks). 1 suits
 	// tasks that block on each other, which must each have a worker.
 	Prefetch int
 	// GIL runs thread-mode tasks one at a time behind one lock, released
