@@ -89,11 +89,12 @@ func (t *threads) loop(id int) {
 	var run *runState
 	done := itemSink{p: t.p}
 	var ctx context.Context // run's context as tasks see it; built once per run
-	var taken []*item       // taken from the queue, not yet run
+	var held [threadGrab]*item
+	var taken []*item // in held: taken from the queue, not yet run
 	grab := 1
 	for {
 		if len(taken) == 0 {
-			if taken = t.take(taken[:0], grab); len(taken) == 0 {
+			if taken = t.take(held[:0], grab); len(taken) == 0 {
 				return
 			}
 		}
