@@ -28,7 +28,7 @@ import (
 // below a scheduler's time slice. One-call runs of a brine pool whose
 // ends yielded between polls took 10.3–11.7 µs instead of 8.0–9.7 µs, and
 // some runs had the kernel keep both ends on one processor, each yielding
-// to the other, at 22–24 µs (medians of 5,000–10,000 calls; with neither
+// to the other, at 19–24 µs (medians of 5,000–10,000 calls; with neither
 // end yielding, that was not seen in 42 runs).
 func Readable(fd int, d time.Duration) bool {
 	if d <= 0 {
