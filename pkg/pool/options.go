@@ -101,8 +101,10 @@ type Options struct {
 	// Spin is how long either end of a round trip expected to be short
 	// polls for the other before it sleeps: a caller whose run awaits no
 	// more results than there are workers, of tasks that lately took under
-	// a quarter of Spin, polls for them; and a worker that answered a lone
-	// call sent directly (see the package doc) polls for the next one.
+	// a quarter of Spin, polls for them (a caller of a lone call sent
+	// directly, see the package doc, or with fewer workers than
+	// processors); and a worker that answered a lone call sent directly
+	// polls for the next one.
 	// Default 50 µs on a machine of two or more processors; negative, or
 	// one processor: never. A poll holds its thread's processor while it
 	// lasts, up to Spin of processor time per call on either side.
