@@ -44,10 +44,11 @@ import (
 // come back. A batch the sender sends the worker meanwhile is read by the
 // caller too, until its own result is in. The caller gives the reading
 // back then, or when the output fails: the receiver then finds the failure
-// (rx.end) and handles it as its own. Everything else a call may meet (its worker dying, its context
-// ending, the pool closing) is handled as for any call in flight: the
-// worker is killed or ends, the read sees the end of its output and gives
-// the reading back, and the receiver salvages the call.
+// (rx.end) and handles it as its own. Everything else a call may meet (its
+// worker dying, its context ending, the pool closing) is handled as for
+// any call in flight: the worker is killed or ends, the read sees the end
+// of its output and gives the reading back, and the receiver salvages the
+// call.
 
 // rxState is who reads a worker's output.
 type rxState uint8

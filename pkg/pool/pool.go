@@ -393,25 +393,39 @@ func (p *Pool) drain() {
 // next returns the next item for a worker, preferring retries, or nil once
 // stop or halt is closed (a nil channel never is), even with work waiting.
 func (p *Pool) next(stop, halt <-chan struct{}) *item {
+	var one [1]*item
+	if got := p.nextUpTo(one[:0], 1, stop, halt); len(got) == 1 {
+		return got[0]
+	}
+	return nil
+}
+
+// nextUpTo is next that appends to dst up to n items waiting in the queue,
+// taken at once, or a retry alone; it appends nothing once stop or halt is
+// closed.
+func (p *Pool) nextUpTo(dst []*item, n int, stop, halt <-chan struct{}) []*item {
 	for {
 		select {
 		case <-stop:
-			return nil
+			return dst
 		case <-halt:
-			return nil
+			return dst
 		default:
 		}
-		if it := p.tryNext(); it != nil {
-			return it
+		if it := p.tryRetry(); it != nil {
+			return append(dst, it)
+		}
+		if got := p.queue.pop(dst, n, true); len(got) > len(dst) {
+			return got
 		}
 		select {
 		case it := <-p.retry:
-			return it
+			return append(dst, it)
 		case <-p.queue.ready:
 		case <-stop:
-			return nil
+			return dst
 		case <-halt:
-			return nil
+			return dst
 		}
 	}
 }

@@ -94,7 +94,7 @@ func (t *threads) loop(id int) {
 	grab := 1
 	for {
 		if len(taken) == 0 {
-			if taken = t.take(held[:0], grab); len(taken) == 0 {
+			if taken = t.p.nextUpTo(held[:0], grab, t.p.quit, nil); len(taken) == 0 {
 				return
 			}
 		}
@@ -132,29 +132,6 @@ func (t *threads) loop(id int) {
 		it.complete(r)
 		done.put(it)
 	}
-}
-
-// take appends to dst the next item, or up to n items waiting in the queue,
-// and returns nil once the pool quits: as Pool.next, which it waits with
-// when nothing waits.
-func (t *threads) take(dst []*item, n int) []*item {
-	if n > 1 {
-		select {
-		case <-t.p.quit:
-			return nil
-		default:
-		}
-		if it := t.p.tryRetry(); it != nil {
-			return append(dst, it)
-		}
-		if dst = t.p.queue.pop(dst, n, true); len(dst) > 0 {
-			return dst
-		}
-	}
-	if it := t.p.next(t.p.quit, nil); it != nil {
-		return append(dst, it)
-	}
-	return nil
 }
 
 // runDirect calls the function with no serialization, containing a panic as

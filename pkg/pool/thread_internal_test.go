@@ -29,12 +29,12 @@ func TestGrabAfter(t *testing.T) {
 	}
 }
 
-// TestThreadTake: take hands out up to n waiting items in queue order, one
-// at a time when n is 1, and nothing once the pool quits, even with items
-// waiting (Close fails those).
-func TestThreadTake(t *testing.T) {
+// TestNextUpTo: a thread worker takes up to n waiting items in queue
+// order, one at a time when n is 1, and nothing once the pool quits, even
+// with items waiting (Close fails those).
+func TestNextUpTo(t *testing.T) {
 	p := &Pool{queue: newQueue(16, 0), quit: make(chan struct{}), retry: make(chan *item, 1)}
-	th := &threads{p: p}
+	take := func(n int) []*item { return p.nextUpTo(nil, n, p.quit, nil) }
 	its := make([]*item, 12)
 	for i := range its {
 		its[i] = &item{id: uint64(i)}
@@ -53,12 +53,12 @@ func TestThreadTake(t *testing.T) {
 			}
 		}
 	}
-	want(th.take(nil, 1), 0, 1)
-	want(th.take(nil, threadGrab), 1, 1+threadGrab)
-	want(th.take(nil, threadGrab), 1+threadGrab, 12) // what is left
+	want(take(1), 0, 1)
+	want(take(threadGrab), 1, 1+threadGrab)
+	want(take(threadGrab), 1+threadGrab, 12) // what is left
 	p.queue.tryPush(&item{id: 99})
 	close(p.quit)
-	if got := th.take(nil, threadGrab); got != nil {
+	if got := take(threadGrab); len(got) != 0 {
 		t.Fatalf("took %d items after quit", len(got))
 	}
 }
