@@ -246,7 +246,7 @@ func TestChunkSize(t *testing.T) {
 // its last, and refuses a second result for a call, an id past the calls it
 // has, or a call it never had, leaving flight as it was.
 func TestClaimChunk(t *testing.T) {
-	w := newProc(&processes{p: &Pool{}}, &slot{})
+	w := newProc(&processes{p: &Pool{}}, &slot{}, newFakeConn(nil))
 	rs := newRunState(context.Background(), func(Result) {}, 0)
 	ch := openChunk(3, 8, rs) // ids 100 to 102, room to 107
 	ch.chunk.seal()

@@ -1,8 +1,6 @@
 package pool
 
 import (
-	"errors"
-	"os"
 	"slices"
 	"time"
 
@@ -93,14 +91,10 @@ func (w *proc) send() {
 			return
 		}
 		buf = w.encodeCounted(buf[:0], batch)
-		if len(buf) > 0 {
-			w.wmu.Lock()
-			_, err := w.in.Write(buf)
-			w.wmu.Unlock()
-			if err != nil {
-				w.inputFailed(err)
-				return
-			}
+		// A failed send ends the sender: the pool closed the input, or the
+		// worker died or stopped reading, and the transport ends it.
+		if len(buf) > 0 && w.conn.Send(buf) != nil {
+			return
 		}
 		if limit > 0 && w.sent >= limit {
 			w.retire()
@@ -163,19 +157,6 @@ func (w *proc) nextBatch(batch []*item, carry *item, limit int) (_ []*item, _ *i
 	}
 	// New work holds no suspect: as much as there is room for, at once.
 	return w.b.p.queue.take(batch, int(room)), nil, true
-}
-
-// inputFailed handles a failed write of tasks. Either the pool closed the
-// input (closing or recycling: the worker finishes what it holds), or the
-// worker died, which the receiver sees, or it lives on without reading its
-// input, and is killed.
-func (w *proc) inputFailed(err error) {
-	if errors.Is(err, os.ErrClosed) {
-		return
-	}
-	if !w.exitsWithin(lingerMax) {
-		w.killFor("it closed its input (fd 3)", false)
-	}
 }
 
 // retire stops feeding the worker and has its supervisor start the

@@ -94,10 +94,12 @@ type directCall struct {
 // when no worker is idle, other work waits, or the call is not one to send
 // directly.
 func (p *Pool) tryDirect(it *item) (directCall, bool) {
-	b, ok := p.b.(*processes)
-	if !ok || !p.opts.mayDirect() || p.queue.len() != 0 || len(p.retry) != 0 || p.closed.Load() ||
-		b.blocked.n.Load() == 0 || // a parked receiver holds a slot to block
+	if !p.opts.mayDirect() || p.queue.len() != 0 || len(p.retry) != 0 || p.closed.Load() ||
 		it.run.ctx.Err() != nil { // the sender cancels it
+		return directCall{}, false
+	}
+	b := p.b.lender()
+	if b == nil || b.parked.Load() == 0 {
 		return directCall{}, false
 	}
 	bufp := directBufs.Get().(*[]byte)
@@ -143,18 +145,15 @@ func (dc directCall) send(rs *runState) {
 		stop := context.AfterFunc(rs.ctx, func() { w.b.p.afterCancel(rs) })
 		defer stop()
 	}
-	w.wmu.Lock()
-	_, err := w.in.Write(dc.frame)
-	w.wmu.Unlock()
+	err := w.conn.Send(dc.frame) // a failure is handled on the caller's goroutine, which waits for the call anyway
 	directBufs.Put(dc.buf)
 	if err != nil {
-		w.inputFailed(err) // on the caller's goroutine, which waits for the call anyway
 		return
 	}
 	rx, spin := w.rx, w.b.p.callerSpin()
 	for rs.left.Load() != 0 {
-		if spin > 0 && !rx.r.Ready() {
-			rx.near.poll(spin)
+		if spin > 0 && !w.conn.Buffered() {
+			w.conn.Poll(spin)
 		}
 		if _, ok := rx.step(); !ok {
 			return
@@ -170,6 +169,18 @@ func (p *Pool) callerSpin() time.Duration {
 		return p.opts.Spin
 	}
 	return 0
+}
+
+// setRx moves w's reading to state, counting the pool's parked receivers.
+// w.mu must be held.
+func (w *proc) setRx(state rxState) {
+	switch {
+	case state == rxParked && w.rxState != rxParked:
+		w.b.parked.Add(1)
+	case state != rxParked && w.rxState == rxParked:
+		w.b.parked.Add(-1)
+	}
+	w.rxState = state
 }
 
 // borrow takes the reading of w's output for it, which it registers in
@@ -189,7 +200,7 @@ func (w *proc) borrow(it *item) bool {
 			w.mu.Unlock()
 			return false
 		}
-		w.rxState = rxLent
+		w.setRx(rxLent)
 		it.attempts++
 		w.pushLocked([]*item{it}, 1, int64(it.size))
 		w.mu.Unlock()
@@ -204,11 +215,12 @@ func (w *proc) borrow(it *item) bool {
 func (w *proc) giveBack() {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if w.rx.end == nil && w.n.Load() == 0 && !w.rxWanted && w.rx.near != nil && w.rx.near.blocking {
-		w.rxState = rxParked
+	if w.rx.end == nil && w.n.Load() == 0 && !w.rxWanted && w.rx.blocking {
+		w.setRx(rxParked)
 		return
 	}
-	w.rxState, w.rxWanted = rxReading, false
+	w.setRx(rxReading)
+	w.rxWanted = false
 	signal(w.rxWake)
 }
 
@@ -218,7 +230,7 @@ func (w *proc) giveBack() {
 func (w *proc) readOn() {
 	switch w.rxState {
 	case rxParking, rxParked:
-		w.rxState = rxReading
+		w.setRx(rxReading)
 		signal(w.rxWake)
 	case rxLent:
 		w.rxWanted = true
@@ -233,7 +245,7 @@ func (w *proc) readOn() {
 func (w *proc) parkLocked(rx *receiver) {
 	rx.parked = false
 	if w.rxState != rxReading || w.n.Load() != 0 || !w.b.p.opts.mayDirect() ||
-		rx.near == nil || !rx.near.blocking || rx.r.Ready() {
+		!rx.blocking || w.conn.Buffered() {
 		return
 	}
 	select {
@@ -252,9 +264,9 @@ func (w *proc) park() {
 		w.mu.Unlock()
 		return
 	}
-	w.rxState = rxParked
+	w.setRx(rxParked)
 	w.mu.Unlock()
-	ended, stop := w.relaysDone, w.stop
+	ended, stop := w.conn.Ended(), w.stop
 	for {
 		select {
 		case <-w.rxWake:
@@ -266,7 +278,7 @@ func (w *proc) park() {
 		w.mu.Lock()
 		switch w.rxState {
 		case rxParked: // the worker ended or is to stop
-			w.rxState = rxReading
+			w.setRx(rxReading)
 			w.mu.Unlock()
 			return
 		case rxReading: // woken, or given back

@@ -14,10 +14,6 @@ func UseLanes(on bool) (was bool) {
 	return was
 }
 
-// BlockedReceivers is how many of a process pool's receivers hold a slot to
-// block in read(2) (see nearReader).
-func BlockedReceivers(p *Pool) int32 { return p.b.(*processes).blocked.n.Load() }
-
 // DirectCalls is how many lone calls of p their callers sent and read
 // themselves (see direct.go).
 func DirectCalls(p *Pool) int64 { return p.directCalls.Load() }

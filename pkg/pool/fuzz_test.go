@@ -1,7 +1,6 @@
 package pool
 
 import (
-	"bytes"
 	"context"
 	"sync"
 	"testing"
@@ -15,7 +14,7 @@ import (
 // exactly once or queued exactly once to be sent again.
 func FuzzReceive(f *testing.F) {
 	f.Fuzz(func(t *testing.T, stream []byte) {
-		w, rs, its := fuzzProc()
+		w, rs, its := fuzzProc(stream)
 		// Completed items are recycled (zeroed): note what they were first.
 		type task struct {
 			it    *item
@@ -31,7 +30,7 @@ func FuzzReceive(f *testing.F) {
 			n, _ := completed.LoadOrStore(r.Index, new(int))
 			*n.(*int)++
 		}
-		err := w.receive(bytes.NewReader(stream))
+		err := w.receive()
 		w.mu.Lock()
 		w.head() // the timeout's view of the worker stays consistent
 		w.mu.Unlock()
@@ -54,12 +53,13 @@ func FuzzReceive(f *testing.F) {
 	})
 }
 
-// fuzzProc returns a proc, not backed by a process, holding four tasks.
-func fuzzProc() (*proc, *runState, []*item) {
+// fuzzProc returns a proc, not backed by a process, holding four tasks,
+// whose worker's output is output.
+func fuzzProc(output []byte) (*proc, *runState, []*item) {
 	p := &Pool{opts: Options{Workers: 1, TaskTimeout: time.Second, Retries: 1},
 		quit: make(chan struct{}), retry: make(chan *item, 8)}
 	b := &processes{p: p}
-	w := newProc(b, &slot{})
+	w := newProc(b, &slot{}, newFakeConn(output))
 	rs := newRunState(context.Background(), nil, 4)
 	var its []*item
 	for i := range 4 {

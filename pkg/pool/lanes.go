@@ -8,48 +8,6 @@ import (
 	"github.com/brinehq/brine/pkg/wire"
 )
 
-// useLanes: workers are given shared-memory lanes for large payloads
-// (docs/PROTOCOL.md §5.1). Tests turn it off to cover the frames alone.
-var useLanes = true
-
-// newLanes makes the lanes for a worker about to start, or returns nil when
-// the system will not: the worker then gets all its payloads in frames.
-func (b *processes) newLanes() *lane.Pair {
-	if !useLanes {
-		return nil
-	}
-	p, err := lane.New(0)
-	if err != nil {
-		b.p.opts.Logger.Debug().Err(err).Msg("no lanes for large payloads: they go in frames")
-		return nil
-	}
-	return p
-}
-
-// takeLanes keeps the worker's lanes if its Hello says it mapped them, and
-// lets them go otherwise. The file is the worker's now: only the mapping
-// is kept.
-func (w *proc) takeLanes() {
-	if w.lanes == nil {
-		return
-	}
-	w.lanes.CloseFile()
-	if !w.hello.Has(wire.FeatureLanes) {
-		w.closeLanes()
-		return
-	}
-	w.down, w.up = w.lanes.Coordinator()
-}
-
-// closeLanes unmaps the worker's lanes, once neither its sender nor its
-// receiver runs.
-func (w *proc) closeLanes() {
-	if w.lanes != nil {
-		w.lanes.Close()
-	}
-	w.lanes, w.down, w.up = nil, nil, nil
-}
-
 // appendTaskLaned appends it as an element of a Tasks frame, its
 // arguments in the down lane when the worker has one, they are large
 // enough, and the lane has room; in the frame otherwise. Their size is known only once

@@ -11,7 +11,7 @@ import (
 )
 
 // TestMain makes the test binary its own worker: the pool re-executes it
-// with worker.EnvMarker set (go-plugin's helper-process pattern). With
+// with wire.EnvMarker set (go-plugin's helper-process pattern). With
 // envMisbehave also set, the worker misbehaves as it says (see misbehave);
 // with envRole=coordinator, the binary is the coordinator command.
 func TestMain(m *testing.M) {

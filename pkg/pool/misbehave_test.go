@@ -41,7 +41,7 @@ func misbehave(mode string) int {
 	}
 	// Only now: an *os.File that is dropped closes its descriptor when
 	// collected, under worker.Main's feet.
-	in, out := os.NewFile(worker.InFD, "in"), os.NewFile(worker.OutFD, "out")
+	in, out := os.NewFile(wire.InFD, "in"), os.NewFile(wire.OutFD, "out")
 	switch mode {
 	case "hello-garbage": // a frame that is no Hello
 		out.Write([]byte{0, 0, 0, 5, 0xc1, 0xc1, 0xc1, 0xc1, 0xc1})
@@ -125,7 +125,7 @@ func firstToMisbehave() bool {
 // its input, and exits 1 on anything else. With tellSpin, each result's
 // value is the spin its frame asked for (wire.DecodeTasksSpin).
 func serveWithoutCalls(tellSpin bool) int {
-	in, out := os.NewFile(worker.InFD, "in"), os.NewFile(worker.OutFD, "out")
+	in, out := os.NewFile(wire.InFD, "in"), os.NewFile(wire.OutFD, "out")
 	hello, _ := wire.AppendHello(nil, wire.Hello{Version: wire.Version, PID: os.Getpid(), Funcs: task.Default.Names()})
 	out.Write(hello)
 	r := wire.NewReader(in, 4<<10, 0)

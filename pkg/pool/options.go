@@ -5,6 +5,9 @@ import (
 	"time"
 
 	"github.com/rs/zerolog"
+
+	"github.com/brinehq/brine/pkg/transport"
+	"github.com/brinehq/brine/pkg/transport/pipe"
 )
 
 // Mode selects where tasks run.
@@ -29,9 +32,14 @@ func (m Mode) String() string {
 type Options struct {
 	Workers int  // number of workers; default runtime.NumCPU()
 	Mode    Mode // default Process
-	// Command is the worker program and its arguments. Default: this very
-	// executable (os.Executable), which becomes a worker when it calls
-	// worker.Main under worker.IsWorker.
+	// Transport starts the worker processes and carries frames to and
+	// from them; the pool closes it when it closes, so it serves one pool.
+	// Default: pipes to child processes running Command
+	// (pkg/transport/pipe).
+	Transport transport.Transport
+	// Command is the worker program and its arguments, for the default
+	// transport. Default: this very executable (os.Executable), which
+	// becomes a worker when it calls worker.Main under worker.IsWorker.
 	Command []string
 	Env     []string // extra environment for workers, "KEY=value"
 	// WorkerProcs is the GOMAXPROCS of each worker process. The default,
@@ -129,6 +137,10 @@ func WithCommand(path string, args ...string) Option {
 	return func(o *Options) { o.Command = append([]string{path}, args...) }
 }
 
+// WithTransport sets how worker processes are started and reached (see
+// Options.Transport).
+func WithTransport(t transport.Transport) Option { return func(o *Options) { o.Transport = t } }
+
 // WithBatch sets the most tasks per frame (0: adaptive).
 func WithBatch(n int) Option { return func(o *Options) { o.Batch = n } }
 
@@ -179,6 +191,19 @@ func WithLogger(l zerolog.Logger) Option { return func(o *Options) { o.Logger = 
 
 // WithOptions replaces all options at once.
 func WithOptions(opts Options) Option { return func(o *Options) { *o = opts } }
+
+// useLanes: the default transport gives workers shared-memory lanes for
+// large payloads (docs/PROTOCOL.md §5.1). Tests turn it off to cover the
+// frames alone.
+var useLanes = true
+
+// transport returns the transport the options name, or the default one.
+func (o *Options) transport() (transport.Transport, error) {
+	if o.Transport != nil {
+		return o.Transport, nil
+	}
+	return pipe.New(pipe.Config{Command: o.Command, NoLanes: !useLanes})
+}
 
 func (o *Options) fill() {
 	if o.Workers <= 0 {

@@ -11,7 +11,6 @@ import (
 	"github.com/brinehq/brine/pkg/jobs"
 	"github.com/brinehq/brine/pkg/task"
 	"github.com/brinehq/brine/pkg/wire"
-	"github.com/brinehq/brine/pkg/worker"
 )
 
 // bareWorker is this test binary started as a worker by hand, without the
@@ -31,7 +30,7 @@ func startBareWorker(t *testing.T) *bareWorker {
 		t.Fatal(err)
 	}
 	w := &bareWorker{cmd: exec.Command(self), in: inW, out: outR, r: wire.NewReader(outR, 4<<10, 0)}
-	w.cmd.Env = append(os.Environ(), worker.EnvMarker+"=1", quickExit)
+	w.cmd.Env = append(os.Environ(), wire.EnvMarker+"=1", quickExit)
 	w.cmd.ExtraFiles = []*os.File{inR, outW}
 	if err := w.cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -100,8 +99,8 @@ func TestWorkerFinishesAtEndOfInput(t *testing.T) {
 	if _, err := w.r.Next(); !errors.Is(err, io.EOF) {
 		t.Errorf("after the result: %v, want EOF", err)
 	}
-	if code := w.exitWithin(t, 10*time.Second); code != worker.ExitOK {
-		t.Errorf("exit status %d, want %d", code, worker.ExitOK)
+	if code := w.exitWithin(t, 10*time.Second); code != wire.ExitOK {
+		t.Errorf("exit status %d, want %d", code, wire.ExitOK)
 	}
 }
 
@@ -113,7 +112,7 @@ func TestWorkerExitsWhenCoordinatorGone(t *testing.T) {
 	time.Sleep(50 * time.Millisecond) // the task is running
 	w.in.Close()
 	w.out.Close()
-	if code := w.exitWithin(t, 5*time.Second); code != worker.ExitFailure {
-		t.Errorf("exit status %d, want %d", code, worker.ExitFailure)
+	if code := w.exitWithin(t, 5*time.Second); code != wire.ExitFailure {
+		t.Errorf("exit status %d, want %d", code, wire.ExitFailure)
 	}
 }

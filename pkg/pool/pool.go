@@ -12,6 +12,7 @@ import (
 
 	"github.com/brinehq/brine/pkg/cond"
 	"github.com/brinehq/brine/pkg/task"
+	"github.com/brinehq/brine/pkg/transport"
 	"github.com/brinehq/brine/pkg/wire"
 )
 
@@ -60,6 +61,9 @@ type backend interface {
 	// abort kills the workers running tasks of rs, whose context has
 	// ended, so that those tasks are salvaged as cancelled.
 	abort(rs *runState)
+	// lender returns the process backend, whose idle workers' callers
+	// may send lone calls directly (see direct.go), or nil.
+	lender() *processes
 }
 
 // WorkerInfo describes a worker and what it did.
@@ -205,7 +209,10 @@ func New(ctx context.Context, opts ...Option) (*Pool, error) {
 			return nil, fmt.Errorf("pool: shared conds and barriers: %w", err)
 		}
 		p.objs = p.region.Objects()
-		p.b, err = startProcesses(ctx, p)
+		var tr transport.Transport
+		if tr, err = o.transport(); err == nil {
+			p.b, err = startProcesses(ctx, p, tr)
+		}
 	}
 	if err != nil {
 		close(p.quit)

@@ -2,48 +2,32 @@ package pool
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io"
-	"os"
-	"os/exec"
 	"slices"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/brinehq/brine/pkg/lane"
+	"github.com/brinehq/brine/pkg/transport"
 	"github.com/brinehq/brine/pkg/wire"
 )
 
-// proc is one worker process and the goroutines that talk to it.
+// proc is the pool's side of one worker: the tasks in flight to it and the
+// goroutines that feed it and read its results, over conn.
 type proc struct {
-	b       *processes
-	slot    *slot
-	cmd     *exec.Cmd
-	pid     int
-	hello   wire.Hello
-	in      *os.File // our end of the worker's fd 3
-	out     *os.File // our end of the worker's fd 4
-	oomSeen int64    // the cgroup's OOM kill count when it started
+	b     *processes
+	slot  *slot
+	conn  transport.Worker
+	pid   int
+	hello wire.Hello
 
-	// Its shared-memory lanes for large payloads, if it mapped them (see
+	// Its shared-memory lanes for large payloads, if it has them (see
 	// lanes.go): the sender writes down, the receiver reads up.
-	lanes    *lane.Pair
 	down     *lane.Writer
 	up       *lane.Reader
-	argsSize int // of the last call as encoded, 0 before the first; the sender's own
-
-	// wmu orders the writes of the sender and of a caller sending its
-	// own call (see direct.go) on in.
-	wmu sync.Mutex
-	rx  *receiver // the state of reading out, set as the receiver starts
-
-	relays     sync.WaitGroup // stdout and stderr relays
-	relaysLeft atomic.Int32
-	relaysDone chan struct{} // closed when both relays have ended
-	tail       *tailBuffer   // the last lines of its stderr, for error messages
+	argsSize int       // of the last call as encoded, 0 before the first; the sender's own
+	rx       *receiver // the state of reading conn, set as the receiver starts
 
 	mu        sync.Mutex
 	inflight  flight
@@ -52,7 +36,7 @@ type proc struct {
 	lastDone  time.Time     // when a result last arrived, with TaskTimeout
 	timedOut  bool          // a task's timeout killed the worker
 	expiredID uint64        // that task's id
-	rxState   rxState       // who reads out (see direct.go)
+	rxState   rxState       // who reads conn (see direct.go)
 	rxWanted  bool          // the receiver waits for a lent reading to come back
 	taking    bool          // the sender holds tasks for the worker that it has yet to track
 	rxWake    chan struct{} // tells a parked receiver to read on, or that its lent reading is back
@@ -68,151 +52,71 @@ type proc struct {
 	stop      chan struct{} // closed when it is to take no more tasks
 	done      chan struct{} // closed when its output has ended
 	stopOnce  sync.Once
-	inOnce    sync.Once
 
-	sigMu     sync.Mutex
-	exited    bool   // it has exited: its pid may be reaped and reused, never signal it
-	reason    string // why the pool killed it; "" when it did not
-	blameless bool   // the reason is no fault of the tasks it held
+	killMu    sync.Mutex
+	killed    bool // the pool killed or terminated it
+	blameless bool // and for no fault of the tasks it held
 }
 
-func newProc(b *processes, s *slot) *proc {
-	w := &proc{b: b, slot: s, tail: &tailBuffer{}, relaysDone: make(chan struct{}),
+func newProc(b *processes, s *slot, conn transport.Worker) *proc {
+	w := &proc{b: b, slot: s, conn: conn, pid: conn.PID(), hello: conn.Hello(),
 		wake: make(chan struct{}, 1), rxWake: make(chan struct{}, 1),
 		stop: make(chan struct{}), done: make(chan struct{})}
-	w.relaysLeft.Store(2)
+	w.down, w.up = conn.Lanes()
 	return w
 }
 
-// spawn starts a worker process for slot s and completes its handshake.
-// On failure nothing it started is left behind.
+// spawn starts a worker for slot s through the pool's transport.
 func (b *processes) spawn(ctx context.Context, s *slot) (*proc, error) {
-	inR, inW, err := os.Pipe()
-	if err != nil {
-		return nil, fmt.Errorf("pool: %w", err)
-	}
-	outR, outW, err := os.Pipe()
-	if err != nil {
-		closeAll(inR, inW)
-		return nil, fmt.Errorf("pool: %w", err)
-	}
-	growPipe(inR)
-	growPipe(outW)
-	w := newProc(b, s)
-	w.lanes = b.newLanes()
-	cmd := exec.Command(b.cmd[0], b.cmd[1:]...)
-	cmd.Env = b.env(w.lanes != nil)
-	cmd.ExtraFiles = []*os.File{inR, outW, b.p.region.File()} // fds 3, 4 and 5 in the worker
-	if w.lanes != nil {
-		cmd.ExtraFiles = append(cmd.ExtraFiles, w.lanes.File()) // fd 6
-	}
-	// Its own process group keeps a terminal's Ctrl-C for the coordinator to
-	// handle, and lets a kill reach what its tasks started; Pdeathsig ends
-	// it if the coordinator dies (the worker also watches fd 4 for that).
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	stdout, err1 := cmd.StdoutPipe()
-	stderr, err2 := cmd.StderrPipe()
-	if err := errors.Join(err1, err2); err != nil {
-		closeAll(inR, inW, outR, outW)
-		w.closeLanes()
-		return nil, fmt.Errorf("pool: %w", err)
-	}
-	w.oomSeen = b.oom.count()
-	err = cmd.Start()
-	closeAll(inR, outW) // the child has its copies
-	if err != nil {
-		closeAll(inW, outR)
-		w.closeLanes()
-		return nil, fmt.Errorf("pool: starting worker %s: %w; check -worker or Options.Command", b.cmd[0], err)
-	}
-	w.cmd, w.pid, w.in, w.out = cmd, cmd.Process.Pid, inW, outR
-	w.relays.Add(2)
-	go w.relay(stdout, "stdout") // owned by w.relays, awaited in reap
-	go w.relay(stderr, "stderr")
-	if err := w.handshake(ctx); err != nil {
-		w.killFor("its handshake failed", true)
-		exit := w.reap()
-		w.closeLanes()
-		return nil, fmt.Errorf("pool: worker %d (pid %d, %s): %w%s", s.id, w.pid, exit.Status, err, w.tail.describe())
-	}
-	w.takeLanes()
-	return w, nil
-}
-
-func closeAll(fs ...*os.File) {
-	for _, f := range fs {
-		f.Close()
-	}
-}
-
-// handshake reads the worker's Hello within the handshake timeout, or until
-// ctx ends, and answers it (docs/PROTOCOL.md §3).
-func (w *proc) handshake(ctx context.Context) error {
-	limit := w.b.p.opts.HandshakeTimeout
-	w.out.SetReadDeadline(time.Now().Add(limit))
-	interrupted := make(chan struct{})
-	stop := context.AfterFunc(ctx, func() {
-		defer close(interrupted)
-		w.out.SetReadDeadline(time.Now())
+	conn, err := b.tr.Start(ctx, transport.Spec{
+		ID:               s.id,
+		Env:              b.env,
+		Shared:           b.p.region.File(),
+		Logger:           b.p.opts.Logger,
+		HandshakeTimeout: b.p.opts.HandshakeTimeout,
+		Near:             func() bool { return b.flying.Load() <= nearFlight },
 	})
-	defer func() {
-		if !stop() {
-			<-interrupted // so that it cannot set a deadline after the reset
-		}
-		w.out.SetReadDeadline(time.Time{})
-	}()
-	body, err := wire.NewReader(w.out, 4<<10, 1<<20).Next()
-	switch {
-	case err == nil:
-	case ctx.Err() != nil:
-		return fmt.Errorf("interrupted before its hello: %w", ctx.Err())
-	case errors.Is(err, os.ErrDeadlineExceeded):
-		return fmt.Errorf("no hello within %v (HandshakeTimeout): is %s a brine worker that calls worker.Main?", limit, w.b.cmd[0])
-	case errors.Is(err, io.EOF):
-		return fmt.Errorf("exited before its hello: is %s a brine worker that calls worker.Main?", w.b.cmd[0])
-	default:
-		return fmt.Errorf("bad hello: %w: is %s a brine worker?", err, w.b.cmd[0])
+	if err != nil {
+		return nil, err
 	}
-	if w.hello, err = wire.DecodeHello(body); err != nil {
-		return fmt.Errorf("bad hello: %w: is %s a brine worker?", err, w.b.cmd[0])
-	}
-	if w.hello.Version != wire.Version {
-		return &wire.VersionError{Worker: w.hello.Version, Coordinator: wire.Version}
-	}
-	frame, _ := wire.AppendWelcome(nil, wire.Welcome{Version: wire.Version, Worker: w.slot.id})
-	if _, err := w.in.Write(frame); err != nil {
-		return fmt.Errorf("sending welcome: %w", err)
-	}
-	return nil
+	return newProc(b, s, conn), nil
 }
 
 // serve runs the sender, the receiver and, with a task timeout, the
-// watchdog until the worker's output ends; then it reaps the worker and
-// returns how it ended.
+// watchdog until the worker's output ends; then it waits for the worker to
+// end and returns how it did.
 func (w *proc) serve() *WorkerExitError {
 	var g sync.WaitGroup
 	g.Go(w.send)
 	if w.b.p.opts.TaskTimeout > 0 {
 		g.Go(w.watch)
 	}
-	var src io.Reader = w.out
-	near, err := newNearReader(w.out, func() bool { return w.b.flying.Load() <= nearFlight }, &w.b.blocked)
-	if err == nil {
-		src, w.out = near, near.base // reap closes it
-	}
-	err = w.receive(src)
-	if near != nil {
-		near.done()
-	}
-	if err != nil {
+	if err := w.receive(); err != nil {
 		w.b.p.opts.Logger.Error().Int("worker", w.slot.id).Int("pid", w.pid).Err(err).Msg("killing worker")
 		w.killFor(fmt.Sprintf("it broke the protocol (%v)", err), false)
 	}
+	w.mu.Lock()
+	w.setRx(rxReading) // nobody reads it any more
+	w.mu.Unlock()
 	w.halt()
 	close(w.done)
-	exit := w.reap() // after which a sender blocked on its input fails
+	exit := w.end() // after which a sender blocked on its input fails
 	g.Wait()
-	w.closeLanes() // neither the sender nor the receiver uses them now
+	w.conn.Close() // neither the sender nor the receiver uses it now
+	return exit
+}
+
+// end waits for the worker to end and releases what it held of the pool's
+// shared objects.
+func (w *proc) end() *WorkerExitError {
+	exit := w.conn.Wait()
+	// Break the barriers it had joined and free a lock it held, so that the
+	// workers waiting on them learn who died instead of waiting forever.
+	if w.pid > 0 {
+		if err := w.b.p.region.ProcessDied(w.pid, exit.Status); err != nil {
+			w.b.p.opts.Logger.Warn().Int("pid", w.pid).Err(err).Msg("releasing the shared objects of a dead worker")
+		}
+	}
 	return exit
 }
 
@@ -221,26 +125,25 @@ func (w *proc) halt() { w.stopOnce.Do(func() { close(w.stop) }) }
 // closeInput ends the worker's input: it finishes what it holds and exits.
 func (w *proc) closeInput() {
 	w.halt()
-	w.inOnce.Do(func() { w.in.Close() })
+	w.conn.CloseInput()
 }
 
-// signalFor sends sig to the worker's process group, which reaches what its
-// tasks started too, unless the worker has exited. The first reason given
-// is the one its exit reports.
-func (w *proc) signalFor(sig syscall.Signal, reason string, blameless bool) {
-	w.sigMu.Lock()
-	defer w.sigMu.Unlock()
-	if w.exited || w.pid <= 0 { // kill(-0) would signal our own group
-		return
-	}
-	if w.reason == "" {
-		w.reason, w.blameless = reason, blameless
-	}
-	syscall.Kill(-w.pid, sig)
-}
-
+// killFor kills the worker, for reason; blameless says the reason is no
+// fault of the tasks it held. Only the first reason counts.
 func (w *proc) killFor(reason string, blameless bool) {
-	w.signalFor(syscall.SIGKILL, reason, blameless)
+	w.stopFor(w.conn.Kill, reason, blameless)
+}
+
+// stopFor ends the worker with stop (Kill or Terminate), recording whether
+// the pool's first reason to end it is blameless before the worker can be
+// seen to end.
+func (w *proc) stopFor(stop func(string), reason string, blameless bool) {
+	w.killMu.Lock()
+	defer w.killMu.Unlock()
+	if !w.killed {
+		w.killed, w.blameless = true, blameless
+	}
+	stop(reason)
 }
 
 // verdict returns the id of the task whose timeout killed the worker and
@@ -249,8 +152,8 @@ func (w *proc) verdict() (expired uint64, timedOut, blameless bool) {
 	w.mu.Lock()
 	expired, timedOut = w.expiredID, w.timedOut
 	w.mu.Unlock()
-	w.sigMu.Lock()
-	defer w.sigMu.Unlock()
+	w.killMu.Lock()
+	defer w.killMu.Unlock()
 	return expired, timedOut, w.blameless
 }
 

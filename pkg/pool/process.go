@@ -9,26 +9,26 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
-	"github.com/brinehq/brine/pkg/worker"
+	"github.com/brinehq/brine/pkg/transport"
+	"github.com/brinehq/brine/pkg/wire"
 )
 
 // processes is the process backend: one slot per worker, each supervised
 // by a goroutine that replaces its process when it dies or is recycled.
 type processes struct {
 	p     *Pool
-	cmd   []string
+	tr    transport.Transport
+	env   []string // for every worker, past what the transport sets
 	names []string // functions of the first worker; every worker must match
 	slots []*slot
 	// ctx ends when the pool closes, aborting the spawns in progress.
 	ctx     context.Context
 	cancel  context.CancelFunc
-	oom     oomCounter
 	serving atomic.Int32   // processes being served, in all slots
 	flying  atomic.Int64   // tasks in flight to all of them: the sum of their proc.n
-	blocked blockSlots     // for receivers that block in read(2) (see nearReader)
+	parked  atomic.Int32   // receivers parked, lending their reading (see direct.go)
 	wg      sync.WaitGroup // supervisors
 }
 
@@ -52,16 +52,10 @@ type procEvent struct {
 	exit    *WorkerExitError
 }
 
-func startProcesses(ctx context.Context, p *Pool) (*processes, error) {
-	cmd := p.opts.Command
-	if len(cmd) == 0 {
-		self, err := os.Executable()
-		if err != nil {
-			return nil, fmt.Errorf("pool: finding this executable to run as a worker: %w", err)
-		}
-		cmd = []string{self}
-	}
-	b := &processes{p: p, cmd: cmd, slots: make([]*slot, p.opts.Workers), oom: findOOMCounter()}
+// startProcesses starts the workers through tr, which the backend owns.
+func startProcesses(ctx context.Context, p *Pool, tr transport.Transport) (*processes, error) {
+	b := &processes{p: p, tr: tr, slots: make([]*slot, p.opts.Workers)}
+	b.env = b.workerEnv()
 	b.ctx, b.cancel = context.WithCancel(context.Background())
 	procs := make([]*proc, len(b.slots))
 	errs := make([]error, len(b.slots))
@@ -79,10 +73,12 @@ func startProcesses(ctx context.Context, p *Pool) (*processes, error) {
 		for _, w := range procs {
 			if w != nil {
 				w.killFor("the pool failed to start", true)
-				w.reap()
+				w.end()
+				w.conn.Close()
 			}
 		}
 		b.cancel()
+		tr.Close()
 		return nil, err
 	}
 	b.names = procs[0].hello.Funcs
@@ -113,6 +109,8 @@ func firstErr(errs []error) error {
 }
 
 func (b *processes) funcs() []string { return b.names }
+
+func (b *processes) lender() *processes { return b }
 
 func (b *processes) workers() []WorkerInfo {
 	ws := make([]WorkerInfo, len(b.slots))
@@ -196,17 +194,21 @@ func (b *processes) abort(rs *runState) {
 func (b *processes) close() error {
 	b.cancel()
 	b.eachProc(func(w *proc) { w.closeInput() })
+	defer b.tr.Close()
 	done := make(chan struct{})
 	go func() { b.wg.Wait(); close(done) }() // ends when the supervisors do, which close awaits
+	const late = "the pool closed and it did not finish within the grace period"
 	stages := []struct {
-		sig  syscall.Signal
+		stop func(w *proc)
 		wait time.Duration
-	}{{0, b.p.opts.Grace}, {syscall.SIGTERM, time.Second}, {syscall.SIGKILL, 0}}
+	}{
+		{nil, b.p.opts.Grace},
+		{func(w *proc) { w.stopFor(w.conn.Terminate, late, true) }, time.Second},
+		{func(w *proc) { w.killFor(late, true) }, 0},
+	}
 	for _, st := range stages {
-		if st.sig != 0 {
-			b.eachProc(func(w *proc) {
-				w.signalFor(st.sig, "the pool closed and it did not finish within the grace period", true)
-			})
+		if st.stop != nil {
+			b.eachProc(st.stop)
 		}
 		if st.wait == 0 {
 			break
@@ -223,15 +225,10 @@ func (b *processes) close() error {
 	return nil
 }
 
-// env returns the environment of a worker process, given lanes on
-// worker.LaneFD or not.
-func (b *processes) env(lanes bool) []string {
-	env := append(os.Environ(), worker.EnvMarker+"=1", worker.EnvLogLevel+"="+b.p.opts.LogLevel,
-		worker.EnvCondFD+"="+strconv.Itoa(worker.CondFD))
-	if lanes {
-		env = append(env, worker.EnvLaneFD+"="+strconv.Itoa(worker.LaneFD))
-	}
-	env = append(env, "GODEBUG="+workerGODEBUG(os.Getenv("GODEBUG")))
+// workerEnv returns the environment entries of a worker process, past the
+// coordinator's own and what the transport sets.
+func (b *processes) workerEnv() []string {
+	env := []string{wire.EnvLogLevel + "=" + b.p.opts.LogLevel, "GODEBUG=" + workerGODEBUG(os.Getenv("GODEBUG"))}
 	switch n := b.p.opts.WorkerProcs; {
 	case n > 0:
 		env = append(env, "GOMAXPROCS="+strconv.Itoa(n))

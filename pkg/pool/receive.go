@@ -10,15 +10,15 @@ import (
 	"github.com/brinehq/brine/pkg/wire"
 )
 
-// receive reads results from src, the worker's output, until it ends, and
+// receive reads results from the worker's output until it ends, and
 // returns nil for a clean end or the protocol error that makes the worker
 // untrustworthy: a malformed or oversized frame, a frame cut short, a
 // message other than Results, a result for a task the worker does not
 // hold. Every result it accepts completes its task exactly once; the tasks
 // it has not answered stay in flight, for salvage. While the worker holds
 // nothing it may park, lending its reading to a caller (see direct.go).
-func (w *proc) receive(src io.Reader) error {
-	rx := newReceiver(w, src)
+func (w *proc) receive() error {
+	rx := newReceiver(w)
 	w.rx = rx // before the receiver parks, which lends it
 	yield := false
 	for {
@@ -26,13 +26,12 @@ func (w *proc) receive(src io.Reader) error {
 		// goroutine; yielding runs it here and now. Otherwise the
 		// receiver would go on to wait for the next frame while the
 		// scheduler woke another thread to take the waiter over, a few
-		// microseconds later (5 µs of a one-call round trip on the
-		// benchmark machine). Before a read that blocks its thread (see
-		// nearReader) it yields too, so that the goroutines it made
+		// microseconds later. Before a read that blocks its thread
+		// (transport.Worker.Blocks) it yields too, so that the goroutines it made
 		// runnable (the sender, a waiter) do not wait for the runtime to
 		// take the processor back from the blocked thread; or, the
 		// worker holding nothing, it parks instead (see direct.go).
-		if !rx.parked && rx.near != nil && !rx.r.Ready() && rx.near.blocks() {
+		if !rx.parked && !w.conn.Buffered() && rx.blocks() {
 			w.mu.Lock()
 			w.parkLocked(rx)
 			w.mu.Unlock()
@@ -54,14 +53,21 @@ func (w *proc) receive(src io.Reader) error {
 	}
 }
 
+// nearFlight is the most tasks the pool may have in flight while it tells
+// its transport that the next result is near (transport.Spec.Near), so that
+// readers may block their threads for it. One would do for lone calls; a
+// few more spare small Runs the switches between reading modes and the
+// receiver's wake-up from parked (see direct.go); bench/RESULTS.md has the
+// figures.
+const nearFlight = 4
+
 // receiver is the state of the reading of a worker's output: the receiver
 // goroutine's, lent to a caller that reads its own result while the
 // receiver is parked (see direct.go). One goroutine uses it at a time; it
 // passes from one to the other under proc.mu.
 type receiver struct {
 	w          *proc
-	r          *wire.Reader
-	near       *nearReader // src, when it is one
+	blocking   bool // the last read was prepared to block its thread (transport.Worker.Blocks)
 	rs         []wire.Result
 	its, ended []*item
 	spare      []byte // a body no result refers to: the next is read into it
@@ -71,9 +77,15 @@ type receiver struct {
 	parked     bool  // the receiver parked as it took the last frame's results (see parkLocked)
 }
 
-func newReceiver(w *proc, src io.Reader) *receiver {
-	near, _ := src.(*nearReader)
-	return &receiver{w: w, r: wire.NewReader(src, 64<<10, 0), near: near, done: itemSink{p: w.b.p}}
+func newReceiver(w *proc) *receiver {
+	return &receiver{w: w, done: itemSink{p: w.b.p}}
+}
+
+// blocks prepares the next read, and reports whether it will block its
+// thread.
+func (rx *receiver) blocks() bool {
+	rx.blocking = rx.w.conn.Blocks()
+	return rx.blocking
 }
 
 // step reads the next frame and delivers its results. It reports whether
@@ -95,7 +107,7 @@ func (rx *receiver) step() (released, ok bool) {
 // whether they released a run's waiter.
 func (rx *receiver) frame() (released bool, err error) {
 	w := rx.w
-	body, err := rx.r.NextInto(rx.spare)
+	body, err := w.conn.Next(rx.spare)
 	if err != nil {
 		return false, err
 	}

@@ -51,7 +51,7 @@ func TestAnsweredSkipsFirstResult(t *testing.T) {
 		}
 		return rs
 	}
-	w := newProc(&processes{p: &Pool{}}, &slot{})
+	w := newProc(&processes{p: &Pool{}}, &slot{}, newFakeConn(nil))
 	w.answered(took(500_000)) // a cold first call: 0.5 ms
 	if w.avg.Load() != 0 || w.window() != minWindow || w.completed.Load() != 1 {
 		t.Fatalf("after the first result: average %d ns, window %d, %d completed; want none yet, %d, 1",
@@ -63,7 +63,7 @@ func TestAnsweredSkipsFirstResult(t *testing.T) {
 			w.avg.Load(), w.window(), w.completed.Load(), maxWindow)
 	}
 
-	w = newProc(&processes{p: &Pool{}}, &slot{})
+	w = newProc(&processes{p: &Pool{}}, &slot{}, newFakeConn(nil))
 	w.answered(took(500_000, 100, 100)) // the first result in a frame with others
 	if w.avg.Load() != 100 || w.slot.tasks.Load() != 3 {
 		t.Fatalf("first frame of three: average %d ns, %d tasks; want 100, 3", w.avg.Load(), w.slot.tasks.Load())

@@ -15,6 +15,7 @@ import (
 	"github.com/brinehq/brine/pkg/jobs"
 	"github.com/brinehq/brine/pkg/pool"
 	"github.com/brinehq/brine/pkg/task"
+	"github.com/brinehq/brine/pkg/transport/pipe"
 	"github.com/brinehq/brine/pkg/wire"
 )
 
@@ -199,20 +200,24 @@ const quickExit = "GORACE=atexit_sleep_ms=0"
 
 // An idle worker killed is replaced, and the next call runs on its
 // replacement: its receiver, parked or blocked in read(2) on the idle
-// worker's output (see direct.go, nearReader), learns of the death from
+// worker's output (see direct.go and the pipe transport), learns of the death from
 // the end of the worker's stdout and stderr or of that output.
 func TestIdleWorkerKilled(t *testing.T) {
 	if runtime.GOMAXPROCS(0) < 2 {
 		t.Skip("receivers block only with a processor to spare")
 	}
-	p := startPool(t, pool.WithWorkers(1))
+	tr, err := pipe.New(pipe.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := startPool(t, pool.WithWorkers(1), pool.WithTransport(tr))
 	for round := 1; round <= 3; round++ {
 		got, err := pool.Map(bounded(t), p, jobs.Echo, [][]byte{[]byte("before")})
 		if err != nil || string(got[0]) != "before" {
 			t.Fatalf("round %d: before the kill: %q, %v", round, got, err)
 		}
 		// Its receiver takes the slot to block as it goes back to reading.
-		for deadline := time.Now().Add(10 * time.Second); pool.BlockedReceivers(p) != 1; time.Sleep(time.Millisecond) {
+		for deadline := time.Now().Add(10 * time.Second); tr.Blocked() != 1; time.Sleep(time.Millisecond) {
 			if time.Now().After(deadline) {
 				t.Fatalf("round %d: the idle worker's receiver does not block in read(2)", round)
 			}
@@ -233,7 +238,7 @@ func TestIdleWorkerKilled(t *testing.T) {
 		}
 	}
 	p.Close()
-	if n := pool.BlockedReceivers(p); n != 0 {
+	if n := tr.Blocked(); n != 0 {
 		t.Errorf("%d slots to block still held once the pool closed", n)
 	}
 	checkNoChildren(t)

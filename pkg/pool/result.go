@@ -2,10 +2,10 @@ package pool
 
 import (
 	"fmt"
-	"syscall"
 	"time"
 
 	"github.com/brinehq/brine/pkg/task"
+	"github.com/brinehq/brine/pkg/transport"
 )
 
 // Result is the outcome of one task.
@@ -49,28 +49,6 @@ func (e *TaskError) Error() string {
 // Unwrap returns Cause, for errors.As(err, &exitErr).
 func (e *TaskError) Unwrap() error { return e.Cause }
 
-// WorkerExitError describes how a worker process ended.
-type WorkerExitError struct {
-	Worker int
-	PID    int
-	Status string         // as os.ProcessState says it: "exit status 3", "signal: killed"
-	Code   int            // its exit code, or -1 when a signal ended it
-	Signal syscall.Signal // the signal that ended it, or 0
-	// Reason says who killed it and why, when that is known: "killed by
-	// brine: ..." for the pool's own kills (a task timeout, a protocol
-	// violation, shutdown), or a suspected OOM kill for a SIGKILL from
-	// outside.
-	Reason string
-}
-
-func (e *WorkerExitError) Error() string {
-	verb := "died"
-	if e.Code == 0 {
-		verb = "exited"
-	}
-	msg := fmt.Sprintf("worker %d (pid %d) %s: %s", e.Worker, e.PID, verb, e.Status)
-	if e.Reason != "" {
-		msg += " (" + e.Reason + ")"
-	}
-	return msg
-}
+// WorkerExitError describes how a worker process ended: the transport's
+// account of it.
+type WorkerExitError = transport.ExitError

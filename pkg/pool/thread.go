@@ -40,6 +40,8 @@ func startThreads(p *Pool) *threads {
 
 func (t *threads) funcs() []string { return task.Default.Names() }
 
+func (t *threads) lender() *processes { return nil }
+
 func (t *threads) workers() []WorkerInfo {
 	ws := make([]WorkerInfo, len(t.tasks))
 	for i := range ws {

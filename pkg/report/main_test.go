@@ -11,7 +11,7 @@ import (
 
 // TestMain makes the test binary its own worker, so that the reports of
 // process-mode runs come from real worker processes (go-plugin's
-// helper-process pattern): the pool re-executes it with worker.EnvMarker set.
+// helper-process pattern): the pool re-executes it with wire.EnvMarker set.
 func TestMain(m *testing.M) {
 	if worker.IsWorker() {
 		os.Exit(worker.Main())

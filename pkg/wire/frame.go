@@ -13,6 +13,11 @@ import (
 // payloads; a single argument or result larger than this cannot be sent.
 const MaxFrame = 64 << 20
 
+// MaxHello is the largest Hello body, in bytes, that a coordinator reads
+// (docs/PROTOCOL.md §3): a worker that declares more is refused before its
+// body is read.
+const MaxHello = 1 << 20
+
 // HeaderSize is the size of the length prefix before every frame body.
 const HeaderSize = 4
 

@@ -60,7 +60,7 @@ func Example_selfExec() {
 }
 
 func ExampleIsWorker() {
-	// A process that a coordinator started has worker.EnvMarker set.
+	// A process that a coordinator started has wire.EnvMarker set.
 	fmt.Println(worker.IsWorker())
 	// Output: false
 }

@@ -14,42 +14,9 @@ import (
 	"github.com/brinehq/brine/pkg/wire"
 )
 
-// Environment variables set by the coordinator on the workers it starts.
-const (
-	// EnvMarker marks a process started as a worker; its value is the
-	// protocol version the coordinator speaks.
-	EnvMarker = "BRINE_WORKER"
-	// EnvLogLevel carries the coordinator's -log-level.
-	EnvLogLevel = "BRINE_LOG_LEVEL"
-	// EnvCondFD names the descriptor of the shared conds and barriers
-	// (pkg/cond), when the coordinator passes them.
-	EnvCondFD = "BRINE_COND_FD"
-	// EnvLaneFD names the descriptor of the worker's shared-memory lanes
-	// (pkg/lane), when the coordinator passes them.
-	EnvLaneFD = "BRINE_LANE_FD"
-)
-
-// File descriptors of the protocol streams in a worker process.
-const (
-	InFD  = 3 // frames from the coordinator
-	OutFD = 4 // frames to the coordinator
-	// CondFD is the shared memory of the run's conds and barriers.
-	CondFD = 5
-	// LaneFD is the memory of the worker's lanes for large payloads.
-	LaneFD = 6
-)
-
-// Exit statuses of Main.
-const (
-	ExitOK       = 0
-	ExitFailure  = 1 // the protocol failed: a bad frame, a broken pipe
-	ExitUsage    = 2 // not started as a worker
-	ExitMismatch = 3 // the coordinator speaks another protocol version
-)
-
 // IsWorker reports whether the process was started by a coordinator as a
 // worker. A self-exec program checks it before doing anything else.
-func IsWorker() bool { return os.Getenv(EnvMarker) != "" }
+func IsWorker() bool { return os.Getenv(wire.EnvMarker) != "" }
 
 // Main serves the functions of task.Default on fds 3 and 4 until the
 // coordinator shuts the worker down or closes its input, and returns the
@@ -58,15 +25,15 @@ func Main() int {
 	log := zerolog.New(os.Stderr).With().Timestamp().Logger().Level(levelFromEnv())
 	if !IsWorker() {
 		fmt.Fprintf(os.Stderr, "this is a brine worker: a coordinator starts it with %s set and the protocol on fds %d and %d\n",
-			EnvMarker, InFD, OutFD)
-		return ExitUsage
+			wire.EnvMarker, wire.InFD, wire.OutFD)
+		return wire.ExitUsage
 	}
-	in, out := os.NewFile(InFD, "brine-in"), os.NewFile(OutFD, "brine-out")
+	in, out := os.NewFile(wire.InFD, "brine-in"), os.NewFile(wire.OutFD, "brine-out")
 	if in == nil || out == nil {
 		log.Error().Msg("protocol descriptors 3 and 4 are not open")
-		return ExitUsage
+		return wire.ExitUsage
 	}
-	keepFromChildren(InFD, OutFD)
+	keepFromChildren(wire.InFD, wire.OutFD)
 	go watchCoordinator(log) // ends with the process
 	// SIGTERM cancels running tasks; the coordinator sends it only when the
 	// pool closes and the worker has not finished within the grace period.
@@ -75,7 +42,7 @@ func Main() int {
 	ctx, closeObjs, err := withSharedObjects(ctx)
 	if err != nil {
 		log.Error().Err(err).Msg("opening the shared conds and barriers")
-		return ExitFailure
+		return wire.ExitFailure
 	}
 	defer closeObjs()
 	var opts []Option
@@ -87,19 +54,19 @@ func Main() int {
 	var verr *wire.VersionError
 	switch {
 	case err == nil:
-		return ExitOK
+		return wire.ExitOK
 	case errors.As(err, &verr):
 		log.Error().Err(err).Msg("handshake refused")
-		return ExitMismatch
+		return wire.ExitMismatch
 	default:
 		log.Error().Err(err).Msg("worker stopped")
-		return ExitFailure
+		return wire.ExitFailure
 	}
 }
 
 func levelFromEnv() zerolog.Level {
-	l, err := zerolog.ParseLevel(os.Getenv(EnvLogLevel))
-	if err != nil || os.Getenv(EnvLogLevel) == "" {
+	l, err := zerolog.ParseLevel(os.Getenv(wire.EnvLogLevel))
+	if err != nil || os.Getenv(wire.EnvLogLevel) == "" {
 		return zerolog.InfoLevel
 	}
 	return l

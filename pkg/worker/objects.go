@@ -10,19 +10,20 @@ import (
 
 	"github.com/brinehq/brine/pkg/cond"
 	"github.com/brinehq/brine/pkg/lane"
+	"github.com/brinehq/brine/pkg/wire"
 )
 
 // withSharedObjects maps the run's conds and barriers from the descriptor
-// EnvCondFD names, if any, and returns a context that hands them to tasks
+// wire.EnvCondFD names, if any, and returns a context that hands them to tasks
 // (cond.FromContext) and a function that unmaps them.
 func withSharedObjects(ctx context.Context) (context.Context, func(), error) {
-	v := os.Getenv(EnvCondFD)
+	v := os.Getenv(wire.EnvCondFD)
 	if v == "" {
 		return ctx, func() {}, nil
 	}
 	fd, err := strconv.Atoi(v)
 	if err != nil || fd < 3 {
-		return ctx, nil, fmt.Errorf("worker: %s=%q is not a descriptor", EnvCondFD, v)
+		return ctx, nil, fmt.Errorf("worker: %s=%q is not a descriptor", wire.EnvCondFD, v)
 	}
 	keepFromChildren(fd)
 	r, err := cond.OpenRegion(os.NewFile(uintptr(fd), "brine-cond"))
@@ -32,17 +33,17 @@ func withSharedObjects(ctx context.Context) (context.Context, func(), error) {
 	return cond.NewContext(ctx, r.Objects()), func() { r.Close() }, nil
 }
 
-// openLanes maps the lanes for large payloads from the descriptor EnvLaneFD
+// openLanes maps the lanes for large payloads from the descriptor wire.EnvLaneFD
 // names, if any. A worker that cannot map them works without: its Hello
 // does not declare them, and the coordinator sends every payload in frames.
 func openLanes(log zerolog.Logger) *lane.Pair {
-	v := os.Getenv(EnvLaneFD)
+	v := os.Getenv(wire.EnvLaneFD)
 	if v == "" {
 		return nil
 	}
 	fd, err := strconv.Atoi(v)
 	if err != nil || fd < 3 {
-		log.Warn().Str(EnvLaneFD, v).Msg("not a descriptor: payloads go in frames")
+		log.Warn().Str(wire.EnvLaneFD, v).Msg("not a descriptor: payloads go in frames")
 		return nil
 	}
 	keepFromChildren(fd)

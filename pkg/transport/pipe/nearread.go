@@ -1,4 +1,4 @@
-package pool
+package pipe
 
 import (
 	"os"
@@ -25,8 +25,8 @@ import (
 // receivers that blocked while results stream delayed the senders and
 // callers (a 100,000-task run took 44 ms against 37 ms when every read
 // blocked). So the pool's receivers block only while it has at most a few
-// tasks in flight (nearFlight), when the next result is about a round trip
-// away; they yield before they do (see receive); and no more
+// tasks in flight (transport.Spec.Near), when the next result is about a
+// round trip away; they yield before they do (see receive); and no more
 // of them block at once than leave a processor free (blockSlots): with two
 // processors and two idle workers whose receivers both blocked, a one-call
 // round trip took 86 µs, its caller stranded until the runtime's check.
@@ -153,14 +153,6 @@ func (r *nearReader) Read(p []byte) (int, error) {
 	}
 	return r.pol.Read(p)
 }
-
-// nearFlight is the most tasks the pool may have in flight while its
-// receivers read in blocking mode (see nearReader). One would do for lone
-// calls; a few more spare small Runs two switches between the modes, seven
-// system calls, and the receiver's wake-up from parked (see direct.go):
-// Runs of two calls on a pool of one took 38 µs with four against 73 µs
-// with one (medians of 3,000 Runs, 3 interleaved runs each).
-const nearFlight = 4
 
 // blockSlots bounds how many of a pool's receivers block at once: one
 // processor fewer than the runtime has, so that a goroutine made runnable

@@ -1,4 +1,4 @@
-package pool
+package pipe
 
 import (
 	"bufio"
@@ -21,14 +21,14 @@ const maxLogLine = 256 << 10
 // line, with the worker's id and pid. A line that is a JSON object (the
 // worker's own zerolog output) keeps its level, message and fields. It
 // reads to the end of the stream, so the worker never blocks writing.
-func (w *proc) relay(r io.Reader, stream string) {
+func (w *worker) relay(r io.Reader, stream string) {
 	defer w.relays.Done()
 	defer func() {
 		if w.relaysLeft.Add(-1) == 0 {
 			close(w.relaysDone)
 		}
 	}()
-	log := w.b.p.opts.Logger
+	log := w.log
 	br := bufio.NewReaderSize(r, 4<<10)
 	var line []byte
 	for {
@@ -51,7 +51,7 @@ func (w *proc) relay(r io.Reader, stream string) {
 	}
 }
 
-func (w *proc) logLine(log zerolog.Logger, line []byte, stream string) {
+func (w *worker) logLine(log zerolog.Logger, line []byte, stream string) {
 	var fields map[string]any
 	if len(line) > 0 && line[0] == '{' && json.Unmarshal(line, &fields) == nil {
 		level, err := zerolog.ParseLevel(fmt.Sprint(fields[zerolog.LevelFieldName]))
@@ -62,10 +62,10 @@ func (w *proc) logLine(log zerolog.Logger, line []byte, stream string) {
 		delete(fields, zerolog.LevelFieldName)
 		delete(fields, zerolog.MessageFieldName)
 		delete(fields, zerolog.TimestampFieldName)
-		log.WithLevel(level).Fields(fields).Int("worker", w.slot.id).Int("pid", w.pid).Msg(msg)
+		log.WithLevel(level).Fields(fields).Int("worker", w.id).Int("pid", w.pid).Msg(msg)
 		return
 	}
-	log.Info().Int("worker", w.slot.id).Int("pid", w.pid).Str("stream", stream).Msg(string(line))
+	log.Info().Int("worker", w.id).Int("pid", w.pid).Str("stream", stream).Msg(string(line))
 }
 
 // tailBuffer keeps the last lines a worker wrote to stderr, so that an

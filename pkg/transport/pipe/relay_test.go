@@ -1,4 +1,4 @@
-package pool
+package pipe
 
 import (
 	"encoding/json"
@@ -12,8 +12,8 @@ import (
 // relayed, as is a last line without a newline.
 func TestRelayLongLines(t *testing.T) {
 	var out strings.Builder
-	p := &Pool{opts: Options{Logger: zerolog.New(&out)}}
-	w := newProc(&processes{p: p}, &slot{})
+	w := &worker{log: zerolog.New(&out), tail: &tailBuffer{}, relaysDone: make(chan struct{})}
+	w.relaysLeft.Store(1)
 	w.relays.Add(1)
 	long := strings.Repeat("x", maxLogLine+1000)
 	w.relay(strings.NewReader("first\n"+long+"\r\nafter\nlast"), "stderr")
@@ -30,5 +30,10 @@ func TestRelayLongLines(t *testing.T) {
 	}
 	if got := w.tail.describe(); !strings.HasSuffix(got, "after | last") {
 		t.Errorf("tail %.60q", got)
+	}
+	select {
+	case <-w.Ended():
+	default:
+		t.Error("the last relay ended, but the worker is not reported ended")
 	}
 }

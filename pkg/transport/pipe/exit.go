@@ -1,4 +1,4 @@
-package pool
+package pipe
 
 import (
 	"errors"
@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/brinehq/brine/pkg/transport"
 )
 
 // lingerMax is how long a worker may live on after it closed its output or
@@ -17,9 +19,9 @@ const lingerMax = 200 * time.Millisecond
 // reap waits for the worker to exit, killing it if it lingers without its
 // output, kills what its tasks left in its process group, collects its
 // stdout and stderr, and returns how it ended.
-func (w *proc) reap() *WorkerExitError {
+func (w *worker) reap() *transport.ExitError {
 	if !w.exitsWithin(lingerMax) {
-		w.killFor("it closed its output but did not exit", false)
+		w.Kill("it closed its output but did not exit")
 		waitExit(w.pid, 0)
 	}
 	w.sigMu.Lock()
@@ -38,18 +40,12 @@ func (w *proc) reap() *WorkerExitError {
 	w.relays.Wait()
 	w.inOnce.Do(func() { w.in.Close() })
 	w.out.Close()
-	exit := w.exitError()
-	// Break the barriers it had joined and free a lock it held, so that the
-	// workers waiting on them learn who died instead of waiting forever.
-	if err := w.b.p.region.ProcessDied(w.pid, exit.Status); err != nil {
-		w.b.p.opts.Logger.Warn().Int("pid", w.pid).Err(err).Msg("releasing the shared objects of a dead worker")
-	}
-	return exit
+	return w.exitError()
 }
 
 // exitsWithin polls for the worker's exit for up to d, without reaping it,
 // and reports whether it has exited.
-func (w *proc) exitsWithin(d time.Duration) bool {
+func (w *worker) exitsWithin(d time.Duration) bool {
 	deadline := time.Now().Add(d)
 	for pause := 100 * time.Microsecond; ; pause = min(2*pause, 20*time.Millisecond) {
 		if w.hasExited() {
@@ -62,7 +58,7 @@ func (w *proc) exitsWithin(d time.Duration) bool {
 	}
 }
 
-func (w *proc) hasExited() bool {
+func (w *worker) hasExited() bool {
 	w.sigMu.Lock()
 	defer w.sigMu.Unlock()
 	return w.exited || waitExit(w.pid, unix.WNOHANG)
@@ -84,8 +80,8 @@ func waitExit(pid, options int) bool {
 
 // exitError describes how the reaped worker ended and, when it was killed,
 // by whom.
-func (w *proc) exitError() *WorkerExitError {
-	e := &WorkerExitError{Worker: w.slot.id, PID: w.pid, Code: -1, Status: exitStatus(w.cmd.ProcessState)}
+func (w *worker) exitError() *transport.ExitError {
+	e := &transport.ExitError{Worker: w.id, PID: w.pid, Code: -1, Status: exitStatus(w.cmd.ProcessState)}
 	if ws, ok := w.cmd.ProcessState.Sys().(syscall.WaitStatus); ok {
 		switch {
 		case ws.Exited():
@@ -101,7 +97,7 @@ func (w *proc) exitError() *WorkerExitError {
 	case reason != "":
 		e.Reason = "killed by brine: " + reason
 	case e.Signal == syscall.SIGKILL:
-		e.Reason = w.b.oom.explain(w.oomSeen)
+		e.Reason = w.t.oom.explain(w.oomSeen)
 	}
 	return e
 }
