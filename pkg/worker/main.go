@@ -20,8 +20,9 @@ func IsWorker() bool { return os.Getenv(wire.EnvMarker) != "" }
 
 // Main serves the functions of task.Default on fds 3 and 4 until the
 // coordinator shuts the worker down or closes its input, and returns the
-// process exit status. Logs go to stderr as JSON lines.
-func Main() int {
+// process exit status. Logs go to stderr as JSON lines. opts go to Serve:
+// a test's worker may misbehave through WithOutput.
+func Main(opts ...Option) int {
 	log := zerolog.New(os.Stderr).With().Timestamp().Logger().Level(levelFromEnv())
 	if !IsWorker() {
 		fmt.Fprintf(os.Stderr, "this is a brine worker: a coordinator starts it with %s set and the protocol on fds %d and %d\n",
@@ -45,7 +46,6 @@ func Main() int {
 		return wire.ExitFailure
 	}
 	defer closeObjs()
-	var opts []Option
 	if lanes := openLanes(log); lanes != nil {
 		defer lanes.Close()
 		opts = append(opts, WithLanes(lanes))

@@ -30,6 +30,13 @@ func WithLanes(p *lane.Pair) Option {
 	return func(s *server) { s.down, s.up = p.Worker() }
 }
 
+// WithOutput has Serve write the protocol to wrap(out) instead of out: a
+// test sees, or alters, what a worker sends, as a faulty or hostile worker
+// would send it.
+func WithOutput(wrap func(io.Writer) io.Writer) Option {
+	return func(s *server) { s.wrapOut = wrap }
+}
+
 // Serve runs the worker protocol: it sends a Hello naming the functions of
 // reg, waits for the Welcome, then runs every task it receives on in and
 // writes one result per task to out. It returns nil after a Shutdown message
@@ -55,6 +62,9 @@ func Serve(ctx context.Context, in io.Reader, out io.Writer, reg *task.Registry,
 	s := &server{reg: reg, w: w, log: log, inFD: connFD(in)}
 	for _, o := range opts {
 		o(s)
+	}
+	if s.wrapOut != nil {
+		w.Reset(s.wrapOut(out))
 	}
 	features := []string{wire.FeatureCalls}
 	if s.down != nil {
@@ -105,9 +115,10 @@ func handshake(r *wire.Reader, w *bufio.Writer, reg *task.Registry, features []s
 }
 
 type server struct {
-	reg *task.Registry
-	log zerolog.Logger
-	one []byte // the result of the task just run; run's own
+	reg     *task.Registry
+	log     zerolog.Logger
+	wrapOut func(io.Writer) io.Writer // WithOutput's
+	one     []byte                    // the result of the task just run; run's own
 	// epoch is when the server started: tasks are timed by clock, from it.
 	epoch time.Time
 	down  *lane.Reader // arguments placed in shared memory, with WithLanes
