@@ -83,6 +83,7 @@ func startProcesses(ctx context.Context, p *Pool, tr transport.Transport) (*proc
 	}
 	b.names = procs[0].hello.Funcs
 	for i, s := range b.slots {
+		s.add(procs[i]) // before New returns, so that Workers knows it
 		b.wg.Add(1)
 		go b.supervise(s, procs[i]) // owned by b.wg, awaited in close
 	}

@@ -23,7 +23,7 @@ type supervisor struct {
 func (b *processes) supervise(s *slot, first *proc) {
 	defer b.wg.Done()
 	sv := &supervisor{b: b, s: s}
-	sv.start(first)
+	sv.serve(first) // added to s by startProcesses
 	for sv.live > 0 {
 		ev := <-s.events
 		if ev.retired {
@@ -35,12 +35,18 @@ func (b *processes) supervise(s *slot, first *proc) {
 	sv.serving.Wait()
 }
 
-// start serves w on a goroutine of its own, which salvages its tasks once
-// it ends and then tells the supervisor.
+// start makes w the slot's current process and serves it.
 func (sv *supervisor) start(w *proc) {
+	sv.s.add(w)
+	sv.serve(w)
+}
+
+// serve serves w, the slot's current process already, on a goroutine of
+// its own, which salvages its tasks once it ends and then tells the
+// supervisor.
+func (sv *supervisor) serve(w *proc) {
 	sv.live++
 	sv.b.serving.Add(1)
-	sv.s.add(w)
 	sv.serving.Go(func() {
 		exit := w.serve()
 		sv.b.serving.Add(-1)

@@ -1,0 +1,113 @@
+package transporttest
+
+import (
+	"encoding/binary"
+	"io"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/brinehq/brine/pkg/pool"
+	"github.com/brinehq/brine/pkg/wire"
+	"github.com/brinehq/brine/pkg/worker"
+)
+
+// Environment of the suite's worker processes.
+const (
+	// envHostile names the frame a worker sends in place of its first
+	// results (see hostileFrames).
+	envHostile = "BRINE_TRANSPORTTEST_HOSTILE"
+	// envOnce is a file that only the first worker to create it may
+	// misbehave, so that its replacements work.
+	envOnce = "BRINE_TRANSPORTTEST_ONCE"
+)
+
+// hostileFrames are what a worker broken or hostile may send after its
+// handshake, each of which the pool must refuse without harm: kill the
+// worker and run its tasks elsewhere.
+var hostileFrames = map[string][]byte{
+	// A length prefix of 4 GiB, which no reader may allocate.
+	"huge": {0xff, 0xff, 0xff, 0xff},
+	// A 5-byte body that declares an array of 4 billion elements
+	// (msgpack/v5 allocates for it unless bounded).
+	"bomb": {0, 0, 0, 5, 0xdd, 0xff, 0xff, 0xff, 0xff},
+	// A message a worker never sends after its hello.
+	"hello": mustFrame(wire.AppendHello(nil, wire.Hello{Version: wire.Version, Funcs: []string{"echo"}})),
+	// A result for a task it was never sent.
+	"stranger": strangerResult(),
+	// A frame cut short by the worker's exit.
+	"truncated": binary.BigEndian.AppendUint32(nil, 100),
+}
+
+func mustFrame(b []byte, err error) []byte {
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
+func strangerResult() []byte {
+	b, bw := wire.BeginResults(nil)
+	b = wire.AppendResultTail(wire.AppendResultHead(b, 1<<40), nil, 1)
+	return mustFrame(bw.End(b, 1))
+}
+
+// misbehaviour returns the worker options of a worker the suite asked to
+// misbehave, if it is the first to.
+func misbehaviour() []worker.Option {
+	frame, ok := hostileFrames[os.Getenv(envHostile)]
+	if !ok {
+		return nil
+	}
+	f, err := os.OpenFile(os.Getenv(envOnce), os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+	if err != nil {
+		return nil // another worker misbehaved already
+	}
+	f.Close()
+	return []worker.Option{worker.WithOutput(func(out io.Writer) io.Writer {
+		return &hostileWriter{out: out, frame: frame, truncate: os.Getenv(envHostile) == "truncated"}
+	})}
+}
+
+// hostileWriter passes the worker's hello on, then sends its frame in
+// place of everything after.
+type hostileWriter struct {
+	out      io.Writer
+	frame    []byte
+	truncate bool // exit once the frame is sent
+	writes   int
+}
+
+func (w *hostileWriter) Write(p []byte) (int, error) {
+	w.writes++
+	if w.writes == 1 {
+		return w.out.Write(p)
+	}
+	if w.writes == 2 {
+		w.out.Write(w.frame)
+		if w.truncate {
+			os.Exit(wire.ExitFailure)
+		}
+	}
+	return len(p), nil
+}
+
+// A worker that sends a malformed, oversized, unexpected or lying frame is
+// killed and replaced, and its tasks run on its replacement: no frame
+// crashes, hangs or bloats the coordinator, and nothing is lost.
+func testHostileFrames(t *testing.T, newTransport Factory) {
+	for name := range hostileFrames {
+		t.Run(name, func(t *testing.T) {
+			once := filepath.Join(t.TempDir(), "misbehaved")
+			p := startPool(t, newTransport, pool.WithWorkers(1), pool.WithRetries(2),
+				pool.WithEnv(envHostile+"="+name, envOnce+"="+once))
+			checkEchoes(t, p, echoes(4))
+			if _, err := os.Stat(once); err != nil {
+				t.Fatalf("no worker misbehaved: %v", err)
+			}
+			if n := restarts(p); n < 1 {
+				t.Errorf("the worker that sent a %s frame was not replaced", name)
+			}
+		})
+	}
+}

@@ -1,0 +1,145 @@
+package transporttest
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/brinehq/brine/pkg/pool"
+)
+
+// procStat is a process as /proc/PID/stat describes it.
+type procStat struct {
+	pid, ppid int
+	state     byte // R, S, Z...
+}
+
+func readStat(pid int) (procStat, bool) {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return procStat{}, false
+	}
+	// pid (comm) state ppid ...; comm may hold spaces and parentheses.
+	i := bytes.LastIndexByte(data, ')')
+	f := strings.Fields(string(data[i+1:]))
+	if len(f) < 2 {
+		return procStat{}, false
+	}
+	ppid, _ := strconv.Atoi(f[1])
+	return procStat{pid: pid, ppid: ppid, state: f[0][0]}, true
+}
+
+// alive reports whether process pid exists and has not exited: a zombie
+// is dead.
+func alive(pid int) bool {
+	st, ok := readStat(pid)
+	return ok && st.state != 'Z'
+}
+
+// children returns the processes, zombies included, whose parent is ppid.
+func children(ppid int) []procStat {
+	dirs, _ := filepath.Glob("/proc/[0-9]*")
+	var out []procStat
+	for _, d := range dirs {
+		pid, err := strconv.Atoi(filepath.Base(d))
+		if err != nil {
+			continue
+		}
+		if st, ok := readStat(pid); ok && st.ppid == ppid {
+			out = append(out, st)
+		}
+	}
+	return out
+}
+
+// checkNoChildren fails t if this process has a child left, running or
+// zombie, after a bound for the ones just killed to be reaped.
+func checkNoChildren(t *testing.T) {
+	t.Helper()
+	var left []procStat
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if left = children(os.Getpid()); len(left) == 0 {
+			return
+		}
+	}
+	t.Errorf("processes left behind: %+v", left)
+}
+
+// The suite's coordinator role: a process that starts a pool and is then
+// killed.
+const (
+	envRole         = "BRINE_TRANSPORTTEST_ROLE"
+	roleCoordinator = "coordinator"
+)
+
+// coordinate starts a pool of two workers over a new transport, prints
+// their pids, one line, and waits to be killed.
+func coordinate(newTransport Factory) int {
+	tr, err := newTransport()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	p, err := pool.New(ctx, pool.WithWorkers(2), pool.WithEnv(quickExit), pool.WithTransport(tr))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	for _, w := range p.Workers() {
+		fmt.Printf("%d ", w.PID)
+	}
+	fmt.Println()
+	time.Sleep(time.Minute)
+	return 1
+}
+
+// A coordinator SIGKILLed leaves no worker alive half a second later, and
+// nothing in TMPDIR.
+func testCoordinatorKilled(t *testing.T, newTransport Factory) {
+	tmp := t.TempDir()
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), envRole+"="+roleCoordinator, "TMPDIR="+tmp)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	line, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil {
+		cmd.Process.Kill()
+		cmd.Wait()
+		t.Fatalf("the coordinator said no pids: %v", err)
+	}
+	var pids []int
+	for _, f := range strings.Fields(line) {
+		pid, _ := strconv.Atoi(f)
+		pids = append(pids, pid)
+	}
+	if len(pids) != 2 || !alive(pids[0]) || !alive(pids[1]) {
+		t.Fatalf("workers %q: want two live processes", line)
+	}
+	cmd.Process.Signal(syscall.SIGKILL)
+	cmd.Wait()
+	time.Sleep(500 * time.Millisecond)
+	for _, pid := range pids {
+		if alive(pid) {
+			t.Errorf("worker %d outlived its coordinator by 0.5 s", pid)
+			syscall.Kill(pid, syscall.SIGKILL)
+		}
+	}
+	checkEmptyDir(t, tmp)
+}
