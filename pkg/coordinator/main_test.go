@@ -24,7 +24,7 @@ func TestMain(m *testing.M) {
 			signals.Stop()
 			return signals.ExitCode(code)
 		},
-		"worker": worker.Main,
+		"worker": func() int { return worker.Main() },
 	}))
 }
 
