@@ -108,8 +108,8 @@ func writeReport(w io.Writer, c config, h *host, s *samples, markdown bool) erro
 		fmt.Fprintf(w, "%srep %d: %v, CPU pressure (/proc/pressure/cpu some avg10) %s at start → %s at end, %d measurements, %d failed\n",
 			item, i+1, r.took.Round(time.Second), psi(r.psiStart), psi(r.psiEnd), r.measured, r.failures)
 	}
-	fmt.Fprintf(w, "\n%sratio = brine median / anchor median; ratio range = min–max of the per-repetition ratios "+
-		"(both sides measured back to back); targets are judged on the medians.\n", item)
+	fmt.Fprintf(w, "\n%sratio = median of the per-repetition ratios brine / anchor (both sides measured back to back "+
+		"in the same repetition); ratio range = their min–max; targets are judged on that median.\n", item)
 	if markdown {
 		writeMarkdown(w, sections, s)
 		fmt.Fprintf(w, "\n## Targets\n\n")

@@ -18,7 +18,8 @@ const (
 	valueAtMost        // brine's own median ≤ limit, in its unit
 )
 
-// target is a performance goal, judged on medians.
+// target is a performance goal, judged on the median of the per-repetition
+// ratios, or on brine's median for valueAtMost.
 type target struct {
 	kind  check
 	limit float64
@@ -87,11 +88,16 @@ func (f figure) cells(s *samples) []string {
 		if a.n == 0 {
 			row[4] = "n/a (" + reason(s.why[f.anchor]) + ")"
 		}
-		ratio = b.median / a.median
+		// Both sides of a ratio come from one repetition, so drift between
+		// repetitions cancels; a ratio of medians would mix repetitions.
 		r := summarize(ratios(s.vals[f.key], s.vals[f.anchor]))
+		ratio = r.median
 		row[5], row[6] = formatRatio(ratio), formatRange(r.min, r.max, formatRatio)
-		if r.n == 0 {
+		switch {
+		case r.n == 0:
 			row[6] = "—"
+		case r.n < s.ran:
+			row[6] += fmt.Sprintf(" (%d of %d reps)", r.n, s.ran)
 		}
 	}
 	row[7] = f.target.cell(b.median, ratio)
