@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"runtime"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -60,30 +59,6 @@ func cpuModel() string {
 	return "unknown CPU"
 }
 
-// cpuPressure is /proc/pressure/cpu's "some avg10": the share of the last
-// 10 s in which some runnable task waited for a CPU. -1 if unreadable.
-func cpuPressure() float64 {
-	b, err := os.ReadFile("/proc/pressure/cpu")
-	if err != nil {
-		return -1
-	}
-	for _, f := range strings.Fields(string(b)) {
-		if v, ok := strings.CutPrefix(f, "avg10="); ok {
-			if x, err := strconv.ParseFloat(v, 64); err == nil {
-				return x
-			}
-		}
-	}
-	return -1
-}
-
-func psi(v float64) string {
-	if v < 0 {
-		return "n/a"
-	}
-	return fmt.Sprintf("%.1f %%", v)
-}
-
 // writeReport writes the header, the tables and the verdicts, as plain
 // text or as Markdown.
 func writeReport(w io.Writer, c config, h *host, s *samples, markdown bool) error {
@@ -105,8 +80,8 @@ func writeReport(w io.Writer, c config, h *host, s *samples, markdown bool) erro
 	}
 	fmt.Fprintf(w, "%s%d of %d repetitions, interleaved%s\n", item, len(h.reps), c.reps, mode)
 	for i, r := range h.reps {
-		fmt.Fprintf(w, "%srep %d: %v, CPU pressure (/proc/pressure/cpu some avg10) %s at start → %s at end, %d measurements, %d failed\n",
-			item, i+1, r.took.Round(time.Second), psi(r.psiStart), psi(r.psiEnd), r.measured, r.failures)
+		fmt.Fprintf(w, "%srep %d: %v, %d measurements, %d failed; %s\n",
+			item, i+1, r.took.Round(time.Second), r.measured, r.failures, r.pressure())
 	}
 	fmt.Fprintf(w, "\n%sratio = median of the per-repetition ratios brine / anchor (both sides measured back to back "+
 		"in the same repetition); ratio range = their min–max; targets are judged on that median.\n", item)

@@ -23,8 +23,14 @@ type probe struct {
 // machine was, so that noisy repetitions can be spotted.
 type repInfo struct {
 	took               time.Duration
-	psiStart, psiEnd   float64 // /proc/pressure/cpu some avg10, -1 if unreadable
+	psiStart, psiEnd   pressure
 	measured, failures int
+}
+
+// pressure says how busy the CPUs were during the repetition.
+func (r repInfo) pressure() string {
+	return fmt.Sprintf("CPU pressure (/proc/pressure/cpu): some task waited for a CPU %s of the time (avg10 %s → %s)",
+		percent(stalled(r.psiStart, r.psiEnd)), percent(r.psiStart.avg10OrNone()), percent(r.psiEnd.avg10OrNone()))
 }
 
 // measure makes every probe once per repetition, in order, repetition after
@@ -50,7 +56,7 @@ func (d *driver) measure(ctx context.Context) (*samples, []repInfo) {
 				break
 			}
 		}
-		info := repInfo{psiStart: cpuPressure()}
+		info := repInfo{psiStart: readPressure()}
 		repStart := time.Now()
 		for i, p := range probes {
 			if why, ok := disabled[p.name]; ok {
@@ -78,10 +84,9 @@ func (d *driver) measure(ctx context.Context) (*samples, []repInfo) {
 			}
 			fmt.Fprintf(d.log, "%v\n", took.Round(10*time.Millisecond))
 		}
-		info.took, info.psiEnd = time.Since(repStart), cpuPressure()
+		info.took, info.psiEnd = time.Since(repStart), readPressure()
 		reps = append(reps, info)
-		fmt.Fprintf(d.log, "bench: repetition %d took %v, CPU pressure %s → %s\n",
-			rep+1, info.took.Round(time.Second), psi(info.psiStart), psi(info.psiEnd))
+		fmt.Fprintf(d.log, "bench: repetition %d took %v; %s\n", rep+1, info.took.Round(time.Second), info.pressure())
 	}
 	s.ran = len(reps)
 	return s, reps
