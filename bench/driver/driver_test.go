@@ -104,6 +104,7 @@ func TestCells(t *testing.T) {
 	for rep, v := range []float64{10, 10, 11} {
 		s.put("a", rep, v)
 	}
+	s.alone["a"] = 10 // the anchor agrees with itself measured alone
 	f := figure{name: "x", key: "b", unit: micros, anchorName: "raw", anchor: "a",
 		target: target{ratioAtLeast, 10, "≥ 10×"}}
 	got := strings.Join(f.cells(s), " | ")

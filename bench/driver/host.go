@@ -87,12 +87,18 @@ func writeReport(w io.Writer, c config, h *host, s *samples, markdown bool) erro
 		"in the same repetition); ratio range = their min–max; targets are judged on that median.\n", item)
 	if markdown {
 		writeMarkdown(w, sections, s)
-		fmt.Fprintf(w, "\n## Targets\n\n")
 	} else {
 		fmt.Fprintln(w)
 		if err := writeText(w, sections, s); err != nil {
 			return err
 		}
+	}
+	if err := writeAnchorChecks(w, sections, s, markdown); err != nil {
+		return err
+	}
+	if markdown {
+		fmt.Fprintf(w, "\n## Targets\n\n")
+	} else {
 		fmt.Fprintf(w, "\ntargets:\n")
 	}
 	for _, l := range targetSummary(sections, s) {
@@ -124,6 +130,9 @@ func methods(c config) string {
   `+"`rawpipe spawn -n N -reps %[8]d`"+` (median) and `+"`pool_first.py inproc`"+` (median of Pool(2) + first result).
 - RSS: the coordinator's own VmHWM (/proc/PID/status, polled every 20 ms) in `+"`coordinator -workers 2 -job echo -size 0 -tasks %[9]d`"+`;
   not wait4's ru_maxrss, which after a CLONE_VM exec includes the driver's own peak.
+- Anchor checks: after the repetitions, each probe that yields the anchor of a ratio target runs once more, alone; its
+  figure is the "alone" column. CPU pressure is the share of the time in which some task waited for a CPU, from the
+  total of /proc/pressure/cpu's "some" line before and after.
 - Barriers: `+"`coordinator demo barrier -workers N -rounds %[10]d -report -`"+`, `+"`rawpipe futex -n N -rounds %[10]d`"+`,
   `+"`barrier_bench.py condition|barrier N %[10]d 1`"+`; latency = last wake − release, skew = last − first wake.
 `, c.tasks, thousands(c.tasks), thousands(c.ppeTasks), c.roundTrips, c.rttN, c.mibTasks, c.pipeBytes,

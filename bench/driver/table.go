@@ -101,6 +101,9 @@ func (f figure) cells(s *samples) []string {
 		}
 	}
 	row[7] = f.target.cell(b.median, ratio)
+	if c := f.check(s); c.short != "" {
+		row[7] = f.target.text + " not judged: " + c.short
+	}
 	return row
 }
 
@@ -154,7 +157,11 @@ func targetSummary(sections []section, s *samples) (lines []string) {
 					what += ", " + ratio
 				}
 			}
-			lines = append(lines, fmt.Sprintf("%s: %s → %s", name, what, c[7]))
+			verdict := c[7]
+			if chk := f.check(s); chk.why != "" {
+				verdict = f.target.text + " not judged: " + chk.why
+			}
+			lines = append(lines, fmt.Sprintf("%s: %s → %s", name, what, verdict))
 		}
 	}
 	return lines
