@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Runs brine's benchmarks beside the anchors, interleaved, and prints every
-# brine figure as a ratio to its anchor; writes the table to bench/RESULTS.md.
+# brine figure as a ratio to its anchor; then re-measures alone the anchors
+# the targets rest on, and leaves a target "not judged" when its anchor was
+# unsteady (over 2x across repetitions) or over 2x off itself alone. Writes
+# the table to bench/RESULTS.md.
 # make bench builds bin/coordinator and bin/worker first; this script builds
 # bin/rawpipe (the raw pipe, spawn and futex limits) and bin/driver, then
 # runs the driver.

@@ -104,10 +104,13 @@ func TestCells(t *testing.T) {
 	for rep, v := range []float64{10, 10, 11} {
 		s.put("a", rep, v)
 	}
+	s.alone["a"] = 10 // the anchor agrees with itself measured alone
 	f := figure{name: "x", key: "b", unit: micros, anchorName: "raw", anchor: "a",
 		target: target{ratioAtLeast, 10, "≥ 10×"}}
 	got := strings.Join(f.cells(s), " | ")
-	want := "x | 110 µs | 100 µs–120 µs | raw | 10.0 µs | 11.0× | 10.0×–12.0× | ≥ 10× ✓"
+	// The ratio is the median of 10, 12 and 10, the per-repetition ratios,
+	// not 110/10 = 11, the ratio of the medians.
+	want := "x | 110 µs | 100 µs–120 µs | raw | 10.0 µs | 10.0× | 10.0×–12.0× | ≥ 10× ✓"
 	if got != want {
 		t.Errorf("cells:\n got %s\nwant %s", got, want)
 	}
@@ -117,6 +120,14 @@ func TestCells(t *testing.T) {
 	c := f.cells(s)
 	if c[1] != `n/a (coordinator: unknown demo "barrier" (exit status 2))` || c[5] != "n/a" || c[7] != "≤ 1.5× ?" {
 		t.Errorf("cells of a failed figure: %q", c)
+	}
+
+	// Ratios pair repetitions: an anchor missing in rep 2 leaves two.
+	s.put("e", 0, 20)
+	s.put("e", 2, 44)
+	c = figure{name: "w", key: "b", unit: micros, anchorName: "raw", anchor: "e"}.cells(s)
+	if c[5] != "3.75×" || c[6] != "2.50×–5.00× (2 of 3 reps)" {
+		t.Errorf("ratio of a figure whose anchor misses a repetition: %q, %q", c[5], c[6])
 	}
 
 	s.put("d", 0, 5)

@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"runtime"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -60,30 +59,6 @@ func cpuModel() string {
 	return "unknown CPU"
 }
 
-// cpuPressure is /proc/pressure/cpu's "some avg10": the share of the last
-// 10 s in which some runnable task waited for a CPU. -1 if unreadable.
-func cpuPressure() float64 {
-	b, err := os.ReadFile("/proc/pressure/cpu")
-	if err != nil {
-		return -1
-	}
-	for _, f := range strings.Fields(string(b)) {
-		if v, ok := strings.CutPrefix(f, "avg10="); ok {
-			if x, err := strconv.ParseFloat(v, 64); err == nil {
-				return x
-			}
-		}
-	}
-	return -1
-}
-
-func psi(v float64) string {
-	if v < 0 {
-		return "n/a"
-	}
-	return fmt.Sprintf("%.1f %%", v)
-}
-
 // writeReport writes the header, the tables and the verdicts, as plain
 // text or as Markdown.
 func writeReport(w io.Writer, c config, h *host, s *samples, markdown bool) error {
@@ -105,19 +80,25 @@ func writeReport(w io.Writer, c config, h *host, s *samples, markdown bool) erro
 	}
 	fmt.Fprintf(w, "%s%d of %d repetitions, interleaved%s\n", item, len(h.reps), c.reps, mode)
 	for i, r := range h.reps {
-		fmt.Fprintf(w, "%srep %d: %v, CPU pressure (/proc/pressure/cpu some avg10) %s at start → %s at end, %d measurements, %d failed\n",
-			item, i+1, r.took.Round(time.Second), psi(r.psiStart), psi(r.psiEnd), r.measured, r.failures)
+		fmt.Fprintf(w, "%srep %d: %v, %d measurements, %d failed; %s\n",
+			item, i+1, r.took.Round(time.Second), r.measured, r.failures, r.pressure())
 	}
-	fmt.Fprintf(w, "\n%sratio = brine median / anchor median; ratio range = min–max of the per-repetition ratios "+
-		"(both sides measured back to back); targets are judged on the medians.\n", item)
+	fmt.Fprintf(w, "\n%sratio = median of the per-repetition ratios brine / anchor (both sides measured back to back "+
+		"in the same repetition); ratio range = their min–max; targets are judged on that median.\n", item)
 	if markdown {
 		writeMarkdown(w, sections, s)
-		fmt.Fprintf(w, "\n## Targets\n\n")
 	} else {
 		fmt.Fprintln(w)
 		if err := writeText(w, sections, s); err != nil {
 			return err
 		}
+	}
+	if err := writeAnchorChecks(w, sections, s, markdown); err != nil {
+		return err
+	}
+	if markdown {
+		fmt.Fprintf(w, "\n## Targets\n\n")
+	} else {
 		fmt.Fprintf(w, "\ntargets:\n")
 	}
 	for _, l := range targetSummary(sections, s) {
@@ -149,6 +130,9 @@ func methods(c config) string {
   `+"`rawpipe spawn -n N -reps %[8]d`"+` (median) and `+"`pool_first.py inproc`"+` (median of Pool(2) + first result).
 - RSS: the coordinator's own VmHWM (/proc/PID/status, polled every 20 ms) in `+"`coordinator -workers 2 -job echo -size 0 -tasks %[9]d`"+`;
   not wait4's ru_maxrss, which after a CLONE_VM exec includes the driver's own peak.
+- Anchor checks: after the repetitions, each probe that yields the anchor of a ratio target runs once more, alone; its
+  figure is the "alone" column. CPU pressure is the share of the time in which some task waited for a CPU, from the
+  total of /proc/pressure/cpu's "some" line before and after.
 - Barriers: `+"`coordinator demo barrier -workers N -rounds %[10]d -report -`"+`, `+"`rawpipe futex -n N -rounds %[10]d`"+`,
   `+"`barrier_bench.py condition|barrier N %[10]d 1`"+`; latency = last wake − release, skew = last − first wake.
 `, c.tasks, thousands(c.tasks), thousands(c.ppeTasks), c.roundTrips, c.rttN, c.mibTasks, c.pipeBytes,

@@ -2,8 +2,10 @@
 // Python programs of ../shared/anchors and the raw limits of bin/rawpipe),
 // interleaved repetition by repetition so that drift on a shared machine
 // hits every side alike, and prints every brine figure as a ratio to its
-// anchor, with the project's performance targets. It writes the same table to
-// bench/RESULTS.md.
+// anchor, with the project's performance targets. After the repetitions it
+// re-measures alone each anchor that a target rests on, and judges no
+// target whose anchor was unsteady or disagrees with itself alone (see
+// checkAnchor). It writes the same table to bench/RESULTS.md.
 //
 //	driver [-reps 5] [-quick] [-bin bin] [-anchors ../shared/anchors] [-python PATH] [-out bench/RESULTS.md] [-budget 9m]
 //
@@ -82,7 +84,7 @@ func parseConfig(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&c.python, "python", os.Getenv("BRINE_PYTHON"), "the real Python interpreter (env BRINE_PYTHON; default: what python3 resolves to)")
 	fs.StringVar(&c.out, "out", filepath.Join("bench", "RESULTS.md"), "where to write the Markdown table; empty: nowhere (the default with -quick)")
 	budget := fs.Duration("budget", time.Duration(envInt("BENCH_BUDGET", 540))*time.Second,
-		"start no repetition expected to end after this (env BENCH_BUDGET, seconds)")
+		"start no repetition expected to end after this; the quiet re-measures come after (env BENCH_BUDGET, seconds)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}

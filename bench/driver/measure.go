@@ -23,14 +23,22 @@ type probe struct {
 // machine was, so that noisy repetitions can be spotted.
 type repInfo struct {
 	took               time.Duration
-	psiStart, psiEnd   float64 // /proc/pressure/cpu some avg10, -1 if unreadable
+	psiStart, psiEnd   pressure
 	measured, failures int
 }
 
+// pressure says how busy the CPUs were during the repetition.
+func (r repInfo) pressure() string {
+	return fmt.Sprintf("CPU pressure (/proc/pressure/cpu): some task waited for a CPU %s of the time (avg10 %s → %s)",
+		percent(stalled(r.psiStart, r.psiEnd)), percent(r.psiStart.avg10OrNone()), percent(r.psiEnd.avg10OrNone()))
+}
+
 // measure makes every probe once per repetition, in order, repetition after
-// repetition. A probe that times out is not repeated: it would only cost
-// the same time again. No repetition starts that would likely end past the
-// budget, and once the budget is spent the remaining probes are skipped.
+// repetition, then re-measures alone the anchors that targets rest on. A
+// probe that times out is not repeated: it would only cost the same time
+// again. No repetition starts that would likely end past the budget, and
+// once the budget is spent the remaining probes are skipped; the quiet
+// re-measures come after the budget.
 func (d *driver) measure(ctx context.Context) (*samples, []repInfo) {
 	c := d.cfg
 	s := newSamples(c.reps)
@@ -50,7 +58,7 @@ func (d *driver) measure(ctx context.Context) (*samples, []repInfo) {
 				break
 			}
 		}
-		info := repInfo{psiStart: cpuPressure()}
+		info := repInfo{psiStart: readPressure()}
 		repStart := time.Now()
 		for i, p := range probes {
 			if why, ok := disabled[p.name]; ok {
@@ -66,7 +74,14 @@ func (d *driver) measure(ctx context.Context) (*samples, []repInfo) {
 				continue
 			}
 			fmt.Fprintf(d.log, "[rep %d/%d %2d/%d] %s … ", rep+1, c.reps, i+1, len(probes), p.name)
-			took, err := d.once(ctx, s, rep, p)
+			vals, took, err := d.once(ctx, p)
+			for _, k := range p.keys {
+				if err != nil {
+					s.fail(k, err.Error())
+				} else {
+					s.put(k, rep, vals[k])
+				}
+			}
 			info.measured++
 			if err != nil {
 				info.failures++
@@ -78,17 +93,20 @@ func (d *driver) measure(ctx context.Context) (*samples, []repInfo) {
 			}
 			fmt.Fprintf(d.log, "%v\n", took.Round(10*time.Millisecond))
 		}
-		info.took, info.psiEnd = time.Since(repStart), cpuPressure()
+		info.took, info.psiEnd = time.Since(repStart), readPressure()
 		reps = append(reps, info)
-		fmt.Fprintf(d.log, "bench: repetition %d took %v, CPU pressure %s → %s\n",
-			rep+1, info.took.Round(time.Second), psi(info.psiStart), psi(info.psiEnd))
+		fmt.Fprintf(d.log, "bench: repetition %d took %v; %s\n", rep+1, info.took.Round(time.Second), info.pressure())
 	}
 	s.ran = len(reps)
+	if len(reps) > 0 {
+		d.remeasure(ctx, s, probes, disabled)
+	}
 	return s, reps
 }
 
-// once runs a probe under its timeout and records its values.
-func (d *driver) once(ctx context.Context, s *samples, rep int, p probe) (time.Duration, error) {
+// once runs a probe under its timeout and returns its values, which must
+// hold a finite number for each of its keys.
+func (d *driver) once(ctx context.Context, p probe) (map[string]float64, time.Duration, error) {
 	pctx, cancel := context.WithTimeout(ctx, p.timeout)
 	defer cancel()
 	start := time.Now()
@@ -102,17 +120,8 @@ func (d *driver) once(ctx context.Context, s *samples, rep int, p probe) (time.D
 			}
 		}
 	}
-	if err != nil {
-		if pctx.Err() != nil && ctx.Err() == nil && !errors.Is(err, context.DeadlineExceeded) {
-			err = fmt.Errorf("%w: %w", context.DeadlineExceeded, err)
-		}
-		for _, k := range p.keys {
-			s.fail(k, err.Error())
-		}
-		return took, err
+	if err != nil && pctx.Err() != nil && ctx.Err() == nil && !errors.Is(err, context.DeadlineExceeded) {
+		err = fmt.Errorf("%w: %w", context.DeadlineExceeded, err)
 	}
-	for _, k := range p.keys {
-		s.put(k, rep, vals[k])
-	}
-	return took, nil
+	return vals, took, err
 }

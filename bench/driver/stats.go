@@ -8,16 +8,30 @@ import (
 )
 
 // samples holds every figure's value per repetition; NaN marks a repetition
-// whose measurement failed or was skipped.
+// whose measurement failed or was skipped. Anchors that targets rest on are
+// also measured once alone, after the repetitions (see remeasure).
 type samples struct {
 	reps int // repetitions planned: the length of every row
 	ran  int // repetitions made
 	vals map[string][]float64
 	why  map[string]string // key -> why it has no value, last failure wins
+
+	alone    map[string]float64 // key -> its quiet re-measure
+	aloneWhy map[string]string  // key -> why it has none
+	alonePSI map[string]float64 // key -> stalled share while it was re-measured, -1 unknown
 }
 
 func newSamples(reps int) *samples {
-	return &samples{reps: reps, ran: reps, vals: map[string][]float64{}, why: map[string]string{}}
+	return &samples{reps: reps, ran: reps, vals: map[string][]float64{}, why: map[string]string{},
+		alone: map[string]float64{}, aloneWhy: map[string]string{}, alonePSI: map[string]float64{}}
+}
+
+// quiet is key's quiet re-measure, NaN if there is none.
+func (s *samples) quiet(key string) float64 {
+	if v, ok := s.alone[key]; ok {
+		return v
+	}
+	return math.NaN()
 }
 
 func (s *samples) row(key string) []float64 {

@@ -18,7 +18,8 @@ const (
 	valueAtMost        // brine's own median ≤ limit, in its unit
 )
 
-// target is a performance goal, judged on medians.
+// target is a performance goal, judged on the median of the per-repetition
+// ratios, or on brine's median for valueAtMost.
 type target struct {
 	kind  check
 	limit float64
@@ -87,14 +88,22 @@ func (f figure) cells(s *samples) []string {
 		if a.n == 0 {
 			row[4] = "n/a (" + reason(s.why[f.anchor]) + ")"
 		}
-		ratio = b.median / a.median
+		// Both sides of a ratio come from one repetition, so drift between
+		// repetitions cancels; a ratio of medians would mix repetitions.
 		r := summarize(ratios(s.vals[f.key], s.vals[f.anchor]))
+		ratio = r.median
 		row[5], row[6] = formatRatio(ratio), formatRange(r.min, r.max, formatRatio)
-		if r.n == 0 {
+		switch {
+		case r.n == 0:
 			row[6] = "—"
+		case r.n < s.ran:
+			row[6] += fmt.Sprintf(" (%d of %d reps)", r.n, s.ran)
 		}
 	}
 	row[7] = f.target.cell(b.median, ratio)
+	if c := f.check(s); c.short != "" {
+		row[7] = f.target.text + " not judged: " + c.short
+	}
 	return row
 }
 
@@ -148,7 +157,11 @@ func targetSummary(sections []section, s *samples) (lines []string) {
 					what += ", " + ratio
 				}
 			}
-			lines = append(lines, fmt.Sprintf("%s: %s → %s", name, what, c[7]))
+			verdict := c[7]
+			if chk := f.check(s); chk.why != "" {
+				verdict = f.target.text + " not judged: " + chk.why
+			}
+			lines = append(lines, fmt.Sprintf("%s: %s → %s", name, what, verdict))
 		}
 	}
 	return lines
