@@ -7,6 +7,18 @@
 // has ended. The same calls run in either mode, so a program compares the
 // cost and the isolation of processes with one option.
 //
+// Worker processes re-run the program that started them, so its main must
+// hand over to the worker first; a test binary does it in TestMain:
+//
+//	if worker.IsWorker() {
+//		os.Exit(worker.Main())
+//	}
+//
+// New refuses to start workers inside a worker process, and says so, so a
+// program that forgets the guard fails at once instead of starting workers
+// that start workers. How workers are started and reached is a transport's
+// business (Options.Transport): pipes to child processes by default.
+//
 // Dispatch keeps a bounded window of tasks in flight per worker, so memory
 // does not grow with the number of tasks. The window adapts to the measured
 // duration of tasks: short tasks travel many to a frame, long ones one at a

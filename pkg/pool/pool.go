@@ -179,12 +179,29 @@ func (it *item) cancelled(err error) {
 // each has completed its handshake; on failure it stops those it started and
 // returns the first error, such as a *wire.VersionError. ctx bounds the
 // start-up only.
+//
+// A process mode pool's workers re-run this very executable by default,
+// so its main must first serve tasks when it is a worker:
+//
+//	if worker.IsWorker() {
+//		os.Exit(worker.Main())
+//	}
+//
+// (in a test binary, in TestMain before m.Run). New refuses to start
+// workers from inside a worker process, with an error that wraps
+// transport.ErrInWorker and shows that guard: a program without it would
+// otherwise start workers that start workers, without end.
 func New(ctx context.Context, opts ...Option) (*Pool, error) {
 	var o Options
 	for _, opt := range opts {
 		opt(&o)
 	}
 	o.fill()
+	if o.Mode == Process {
+		if err := transport.NotInWorker(); err != nil {
+			return nil, fmt.Errorf("pool: %w", err)
+		}
+	}
 	p := &Pool{
 		opts: o,
 		// A slot holds at most two processes (one draining, see retire),

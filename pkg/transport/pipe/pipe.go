@@ -43,8 +43,12 @@ func New(cfg Config) (*Transport, error) {
 	return &Transport{cmd: cmd, noLanes: cfg.NoLanes, oom: findOOMCounter()}, nil
 }
 
-// Start spawns a worker process and completes its handshake.
+// Start spawns a worker process and completes its handshake. It refuses
+// to from inside a worker process (transport.ErrInWorker).
 func (t *Transport) Start(ctx context.Context, spec transport.Spec) (transport.Worker, error) {
+	if err := transport.NotInWorker(); err != nil {
+		return nil, fmt.Errorf("pipe: %w", err)
+	}
 	return t.spawn(ctx, spec)
 }
 
