@@ -20,7 +20,7 @@ func newReport(job string, tasks int, size, seed int64, workers int) *report.Rep
 }
 
 // writeReport writes rep to the file name, to stdout for "-", or nowhere
-// for "".
+// for "". A file is replaced whole or not at all (see writeFile).
 func writeReport(name string, rep *report.Report, stdout io.Writer) error {
 	switch name {
 	case "":
@@ -28,13 +28,5 @@ func writeReport(name string, rep *report.Report, stdout io.Writer) error {
 	case "-":
 		return report.Write(stdout, rep)
 	}
-	f, err := os.Create(name)
-	if err != nil {
-		return err
-	}
-	if err := report.Write(f, rep); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
+	return writeFile(name, func(w io.Writer) error { return report.Write(w, rep) })
 }
