@@ -15,6 +15,7 @@ const (
 	ExitOK     = 0   // every task succeeded
 	ExitFailed = 1   // some task failed, or the run could not complete
 	ExitUsage  = 2   // the command line is wrong
+	ExitReport = 3   // the report or the plot could not be written
 	ExitSIGINT = 130 // interrupted
 )
 
@@ -53,6 +54,9 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	case errors.Is(err, errUsage):
 		fmt.Fprintf(stderr, "coordinator: %v\n", err)
 		return ExitUsage
+	case errors.Is(err, errOutput): // before an interruption: the report is lost
+		fmt.Fprintf(stderr, "coordinator: %v\n", err)
+		return ExitReport
 	case errors.Is(err, context.Canceled) && ctx.Err() != nil:
 		fmt.Fprintf(stderr, "coordinator: interrupted\n")
 		return ExitSIGINT

@@ -104,7 +104,10 @@ func drawSpeedup(name string, rep *report.Report) error {
 	if err != nil {
 		return err
 	}
-	return writeFile(name, func(w io.Writer) error { _, err := img.WriteTo(w); return err })
+	if err := writeFile(name, func(w io.Writer) error { _, err := img.WriteTo(w); return err }); err != nil {
+		return failedOutput("-plot", err)
+	}
+	return nil
 }
 
 // addGuides draws the ideal speedup, one per worker, and a vertical line at
