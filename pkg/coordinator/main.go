@@ -10,13 +10,17 @@ import (
 	"strings"
 )
 
-// Exit statuses of Main.
+// Exit statuses of the coordinator. Main returns ExitSIGINT for any
+// interruption; Signals.ExitCode turns it into the status of the signal
+// that stopped the run.
 const (
-	ExitOK     = 0   // every task succeeded
-	ExitFailed = 1   // some task failed, or the run could not complete
-	ExitUsage  = 2   // the command line is wrong
-	ExitReport = 3   // the report or the plot could not be written
-	ExitSIGINT = 130 // interrupted
+	ExitOK      = 0   // every task succeeded
+	ExitFailed  = 1   // some task failed, or the run could not complete
+	ExitUsage   = 2   // the command line is wrong
+	ExitReport  = 3   // the report or the plot could not be written
+	ExitSIGHUP  = 129 // stopped by SIGHUP
+	ExitSIGINT  = 130 // interrupted (by SIGINT)
+	ExitSIGTERM = 143 // stopped by SIGTERM
 )
 
 // errUsage marks an error that is the user's to fix on the command line.

@@ -133,6 +133,7 @@ func (c *config) runPool(ctx context.Context, s step, build func(int) task.Call,
 		return measure{}, err
 	}
 	m := measure{spawn: time.Since(spawnStart)}
+	log.Debug().Str("mode", s.mode).Int("workers", s.workers).Dur("spawn", m.spawn).Msg("workers ready; running the tasks")
 	warm := c.warm(ctx, p, build)
 	bar := startProgress(stderr, c.params.Tasks, col, c.noProgress)
 	start := startClean()
