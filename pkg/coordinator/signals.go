@@ -20,8 +20,13 @@ import (
 // it the signals have their default action again, so a third ends the
 // process on the spot; the workers, which watch for their coordinator's
 // death, follow it.
+//
+// SIGPIPE is caught too, so that a write to a stdout whose reader went away
+// fails with EPIPE, which Main reports, instead of killing the process
+// (Go's default for fds 1 and 2).
 type Signals struct {
 	ch     chan os.Signal
+	pipe   chan os.Signal // never read: SIGPIPE is caught only to be ignored
 	cancel context.CancelFunc
 	kill   chan struct{}
 	quit   chan struct{}
@@ -40,10 +45,12 @@ var stopSignals = []os.Signal{os.Interrupt, syscall.SIGTERM, syscall.SIGHUP}
 // returns the context for Main, derived from parent. Messages for the user
 // go to stderr. Call Stop when Main has returned.
 func NotifyContext(parent context.Context, stderr io.Writer) (context.Context, *Signals) {
-	s := &Signals{ch: make(chan os.Signal, 2), kill: make(chan struct{}), quit: make(chan struct{}), stderr: stderr}
+	s := &Signals{ch: make(chan os.Signal, 2), pipe: make(chan os.Signal, 1),
+		kill: make(chan struct{}), quit: make(chan struct{}), stderr: stderr}
 	ctx, cancel := context.WithCancel(parent)
 	s.cancel = cancel
 	signal.Notify(s.ch, stopSignals...)
+	signal.Notify(s.pipe, syscall.SIGPIPE)
 	s.wg.Go(s.relay)
 	return pool.KillOn(ctx, s.kill), s
 }
@@ -80,6 +87,7 @@ func (s *Signals) Stop() {
 		close(s.quit)
 		s.wg.Wait()
 		signal.Stop(s.ch)
+		signal.Stop(s.pipe)
 		s.cancel()
 	})
 }
