@@ -3,6 +3,7 @@ package coordinator
 import (
 	"errors"
 	"flag"
+	"fmt"
 	"io"
 	"io/fs"
 	"os"
@@ -47,6 +48,17 @@ type config struct {
 	lastCol     *collector // of the last run, for the summary
 }
 
+// exitHelp ends the run's -help; README.md has the same table.
+const exitHelp = `
+exit status:
+  0   every task succeeded
+  1   some task failed, the runs' outputs differ, or the run could not complete
+  2   the command line is wrong (also: a -worker that is missing or not executable)
+  3   the report or the plot could not be written (their paths are checked before the first task)
+  129, 130, 143
+      stopped by SIGHUP, SIGINT or SIGTERM; the report is still written
+`
+
 const runSynopsis = "coordinator [-workers N|-sweep N,N...] [-job NAME] [-tasks T] [-size S] [-mode MODE] [-gil] [-report FILE|-] [-plot FILE] [flags]\n" +
 	"       coordinator demo serialize|closure|condition|barrier|shared [flags]\n" +
 	"       coordinator grade [-expect FILE] [-junit FILE] [-gradescope FILE] REPORT.json"
@@ -54,6 +66,8 @@ const runSynopsis = "coordinator [-workers N|-sweep N,N...] [-job NAME] [-tasks 
 func parseRun(args []string, stderr io.Writer) (*config, error) {
 	c := &config{}
 	fs := newFlagSet("coordinator", runSynopsis, stderr)
+	flagsHelp := fs.Usage
+	fs.Usage = func() { flagsHelp(); fmt.Fprint(fs.Output(), exitHelp) }
 	fs.IntVar(&c.workers, "workers", runtime.NumCPU(), "number of workers")
 	job := fs.String("job", "primes", "job to run: "+strings.Join(jobs.Names(), ", "))
 	fs.IntVar(&c.params.Tasks, "tasks", 0, "number of tasks (default: the job's)")
