@@ -1,14 +1,18 @@
 package coordinator
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/brinehq/brine/pkg/jobs"
@@ -39,9 +43,21 @@ type config struct {
 	cpuProfile  string // -cpuprofile: where to write a pprof CPU profile of the runs
 	tasksSet    bool
 	sizeSet     bool
+	faultSet    bool
 	keep        bool       // keep every result: for the report, or to compare runs
 	lastCol     *collector // of the last run, for the summary
 }
+
+// exitHelp ends the run's -help; README.md has the same table.
+const exitHelp = `
+exit status:
+  0   every task succeeded
+  1   some task failed, the runs' outputs differ, or the run could not complete
+  2   the command line is wrong (also: a -worker that is missing or not executable)
+  3   the report or the plot could not be written (their paths are checked before the first task)
+  129, 130, 143
+      stopped by SIGHUP, SIGINT or SIGTERM; the report is still written
+`
 
 const runSynopsis = "coordinator [-workers N|-sweep N,N...] [-job NAME] [-tasks T] [-size S] [-mode MODE] [-gil] [-report FILE|-] [-plot FILE] [flags]\n" +
 	"       coordinator demo serialize|closure|condition|barrier|shared [flags]\n" +
@@ -50,6 +66,8 @@ const runSynopsis = "coordinator [-workers N|-sweep N,N...] [-job NAME] [-tasks 
 func parseRun(args []string, stderr io.Writer) (*config, error) {
 	c := &config{}
 	fs := newFlagSet("coordinator", runSynopsis, stderr)
+	flagsHelp := fs.Usage
+	fs.Usage = func() { flagsHelp(); fmt.Fprint(fs.Output(), exitHelp) }
 	fs.IntVar(&c.workers, "workers", runtime.NumCPU(), "number of workers")
 	job := fs.String("job", "primes", "job to run: "+strings.Join(jobs.Names(), ", "))
 	fs.IntVar(&c.params.Tasks, "tasks", 0, "number of tasks (default: the job's)")
@@ -78,6 +96,7 @@ func parseRun(args []string, stderr io.Writer) (*config, error) {
 	fs.Visit(func(f *flag.Flag) {
 		c.tasksSet = c.tasksSet || f.Name == "tasks"
 		c.sizeSet = c.sizeSet || f.Name == "size"
+		c.faultSet = c.faultSet || f.Name == "fault"
 	})
 	return c, c.resolve(*job, *mode, *sweep)
 }
@@ -93,6 +112,29 @@ func (c *config) resolve(job, mode, sweep string) error {
 	if !c.sizeSet {
 		c.params.Size = c.job.Size
 	}
+	if err := c.check(); err != nil {
+		return err
+	}
+	if c.build, err = c.job.Calls(c.params); err != nil {
+		return usagef("%v", err)
+	}
+	if c.modes, err = expandModes(mode, c.gil); err != nil {
+		return err
+	}
+	if sweep != "" {
+		if c.sweep, err = parseSweep(sweep); err != nil {
+			return err
+		}
+		c.workers = slices.Max(c.sweep)
+	}
+	return checkPlotFile(c.plot)
+}
+
+// logLevels are the values -log-level takes.
+var logLevels = []string{"debug", "info", "warn", "error"}
+
+// check refuses flag values that no run can use.
+func (c *config) check() error {
 	switch {
 	case c.workers < 1:
 		return usagef("-workers must be at least 1, not %d", c.workers)
@@ -110,28 +152,29 @@ func (c *config) resolve(job, mode, sweep string) error {
 		return usagef("-max-tasks-per-worker must not be negative")
 	case c.warmup < 0:
 		return usagef("-warmup must not be negative")
+	case c.grace <= 0:
+		return usagef("-grace must be positive, not %v (a short one, like 1ms, stops running tasks at once)", c.grace)
+	case c.handshake <= 0:
+		return usagef("-handshake-timeout must be positive, not %v", c.handshake)
+	case !slices.Contains(logLevels, c.logLevel):
+		return usagef("-log-level %q: want one of %s", c.logLevel, strings.Join(logLevels, ", "))
+	case c.faultSet && c.job.Name != "fault":
+		return usagef("-fault applies only to -job fault, not to -job %s: drop -fault or add -job fault", c.job.Name)
 	}
-	if c.build, err = c.job.Calls(c.params); err != nil {
-		return usagef("%v", err)
-	}
-	if c.modes, err = expandModes(mode, c.gil); err != nil {
-		return err
-	}
-	if sweep != "" {
-		if c.sweep, err = parseSweep(sweep); err != nil {
-			return err
-		}
-		c.workers = slices.Max(c.sweep)
-	}
-	return checkPlotFile(c.plot)
+	return nil
 }
 
 func (c *config) workerCommand() (string, error) { return findWorker(c.workerPath) }
 
 // findWorker returns path if set, else the "worker" beside the
-// coordinator's executable or beside the name it was invoked by.
+// coordinator's executable or beside the name it was invoked by. A worker
+// that cannot be found or run is a usage error: the user fixes it with
+// -worker or by building the worker.
 func findWorker(path string) (string, error) {
 	if path != "" {
+		if _, err := lookPath(path); err != nil {
+			return "", usagef("-worker %s: %s: give the path of a worker binary, or build it (make build)", path, whyNotRunnable(err))
+		}
 		return path, nil
 	}
 	var tried []string
@@ -146,5 +189,20 @@ func findWorker(path string) (string, error) {
 			return p, nil
 		}
 	}
-	return "", fmt.Errorf("no worker binary at %s: build it (make build) or pass -worker PATH", strings.Join(tried, " or "))
+	return "", usagef("no worker binary at %s: build it (make build) or pass -worker PATH", strings.Join(tried, " or "))
+}
+
+// whyNotRunnable says in a few words why lookPath refused a file.
+func whyNotRunnable(err error) string {
+	switch {
+	case errors.Is(err, exec.ErrNotFound):
+		return "not found in $PATH"
+	case errors.Is(err, fs.ErrNotExist):
+		return "no such file"
+	case errors.Is(err, syscall.EISDIR):
+		return "a directory, not a binary"
+	case errors.Is(err, fs.ErrPermission):
+		return "not executable"
+	}
+	return err.Error()
 }

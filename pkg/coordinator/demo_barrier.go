@@ -50,6 +50,9 @@ func demoBarrier(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if *rounds > maxRounds {
 		return usagef("-rounds %d: at most %d (every round's wake times are kept for the report)", *rounds, maxRounds)
 	}
+	if err := checkOutput("-report", *reportTo, stdout); err != nil {
+		return err
+	}
 	p, err := demoPool(ctx, *mode, *workerPath, *workers)
 	if err != nil {
 		return err
@@ -72,7 +75,10 @@ func demoBarrier(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	}
 	fmt.Fprintf(out, "barrier: %d %s workers released %d times%s\nrelease latency: median %.1f µs, p99 %.1f µs\nskew:            median %.1f µs, p99 %.1f µs\n",
 		*workers, *mode, *rounds, how, rec.LatencyUS.Median, rec.LatencyUS.P99, rec.SkewUS.Median, rec.SkewUS.P99)
-	return writeReport(*reportTo, rep, stdout)
+	if err := writeReport(*reportTo, rep, stdout); err != nil {
+		return failedOutput("-report", err)
+	}
+	return nil
 }
 
 // maxRounds bounds -rounds: each worker returns its wake times in one

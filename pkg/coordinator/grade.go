@@ -122,15 +122,3 @@ func malformed(name, check string, err error) *report.Grading {
 	return &report.Grading{Report: name, Malformed: true,
 		Checks: []report.Check{{Name: check, Detail: err.Error()}}}
 }
-
-func writeFile(path string, write func(io.Writer) error) error {
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	if err := write(f); err != nil {
-		f.Close()
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	return f.Close()
-}

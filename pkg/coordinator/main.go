@@ -10,12 +10,17 @@ import (
 	"strings"
 )
 
-// Exit statuses of Main.
+// Exit statuses of the coordinator. Main returns ExitSIGINT for any
+// interruption; Signals.ExitCode turns it into the status of the signal
+// that stopped the run.
 const (
-	ExitOK     = 0   // every task succeeded
-	ExitFailed = 1   // some task failed, or the run could not complete
-	ExitUsage  = 2   // the command line is wrong
-	ExitSIGINT = 130 // interrupted
+	ExitOK      = 0   // every task succeeded
+	ExitFailed  = 1   // some task failed, or the run could not complete
+	ExitUsage   = 2   // the command line is wrong
+	ExitReport  = 3   // the report or the plot could not be written
+	ExitSIGHUP  = 129 // stopped by SIGHUP
+	ExitSIGINT  = 130 // interrupted (by SIGINT)
+	ExitSIGTERM = 143 // stopped by SIGTERM
 )
 
 // errUsage marks an error that is the user's to fix on the command line.
@@ -53,6 +58,9 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	case errors.Is(err, errUsage):
 		fmt.Fprintf(stderr, "coordinator: %v\n", err)
 		return ExitUsage
+	case errors.Is(err, errOutput): // before an interruption: the report is lost
+		fmt.Fprintf(stderr, "coordinator: %v\n", err)
+		return ExitReport
 	case errors.Is(err, context.Canceled) && ctx.Err() != nil:
 		fmt.Fprintf(stderr, "coordinator: interrupted\n")
 		return ExitSIGINT

@@ -3,6 +3,7 @@ package coordinator
 import (
 	"fmt"
 	"image/color"
+	"io"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -99,7 +100,14 @@ func drawSpeedup(name string, rep *report.Report) error {
 	p.X.Tick.Marker, p.Y.Tick.Marker = xticks, yticks
 	p.X.Min, p.Y.Min = 0, 0
 	p.X.Max, p.Y.Max = float64(s.counts[len(s.counts)-1])+0.5, s.top*1.05
-	return p.Save(7*vg.Inch, 4.5*vg.Inch, name)
+	img, err := p.WriterTo(7*vg.Inch, 4.5*vg.Inch, strings.ToLower(filepath.Ext(name))[1:])
+	if err != nil {
+		return err
+	}
+	if err := writeFile(name, func(w io.Writer) error { _, err := img.WriteTo(w); return err }); err != nil {
+		return failedOutput("-plot", err)
+	}
+	return nil
 }
 
 // addGuides draws the ideal speedup, one per worker, and a vertical line at

@@ -1,6 +1,7 @@
 package coordinator
 
 import (
+	"fmt"
 	"io"
 	"os"
 	"runtime"
@@ -20,21 +21,17 @@ func newReport(job string, tasks int, size, seed int64, workers int) *report.Rep
 }
 
 // writeReport writes rep to the file name, to stdout for "-", or nowhere
-// for "".
+// for "". A file is replaced whole or not at all (see writeFile). An error
+// names where the report was going.
 func writeReport(name string, rep *report.Report, stdout io.Writer) error {
 	switch name {
 	case "":
 		return nil
 	case "-":
-		return report.Write(stdout, rep)
+		if err := report.Write(stdout, rep); err != nil {
+			return fmt.Errorf("-: writing to stdout: %w", unwrapPath(err))
+		}
+		return nil
 	}
-	f, err := os.Create(name)
-	if err != nil {
-		return err
-	}
-	if err := report.Write(f, rep); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
+	return writeFile(name, func(w io.Writer) error { return report.Write(w, rep) })
 }

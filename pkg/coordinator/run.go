@@ -39,6 +39,12 @@ func runJob(ctx context.Context, args []string, stdout, stderr io.Writer) (bool,
 			return false, err
 		}
 	}
+	if err := checkOutput("-report", c.report, stdout); err != nil {
+		return false, err
+	}
+	if err := checkOutput("-plot", c.plot, stdout); err != nil {
+		return false, err
+	}
 	if c.cpuProfile != "" {
 		stop, err := startCPUProfile(c.cpuProfile)
 		if err != nil {
@@ -127,6 +133,7 @@ func (c *config) runPool(ctx context.Context, s step, build func(int) task.Call,
 		return measure{}, err
 	}
 	m := measure{spawn: time.Since(spawnStart)}
+	log.Debug().Str("mode", s.mode).Int("workers", s.workers).Dur("spawn", m.spawn).Msg("workers ready; running the tasks")
 	warm := c.warm(ctx, p, build)
 	bar := startProgress(stderr, c.params.Tasks, col, c.noProgress)
 	start := startClean()
@@ -223,16 +230,21 @@ func (c *config) poolOptions(s step, log zerolog.Logger) (pool.Options, error) {
 }
 
 // output writes the report where -report says, the summary to stdout
-// unless the report went there, and the plot -plot asks for.
+// unless the report went there, and the plot -plot asks for. The summary
+// is printed even when the report could not be written.
 func (c *config) output(rep *report.Report, stdout, stderr io.Writer) error {
 	summary := stdout
 	if c.report == "-" {
 		summary = io.Discard
 	}
-	if err := writeReport(c.report, rep, stdout); err != nil {
-		return err
+	repErr := writeReport(c.report, rep, stdout)
+	if repErr != nil {
+		repErr = failedOutput("-report", repErr)
 	}
 	printSummary(summary, rep, c)
+	if repErr != nil {
+		return repErr
+	}
 	if c.plot != "" {
 		if err := drawSpeedup(c.plot, rep); err != nil {
 			return err

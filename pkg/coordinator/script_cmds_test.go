@@ -2,8 +2,10 @@ package coordinator_test
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"regexp"
 	"slices"
 	"strconv"
@@ -20,6 +22,7 @@ var scriptCmds = map[string]func(ts *testscript.TestScript, neg bool, args []str
 	"sameout":  cmdSameOutputs,
 	"noworker": cmdNoWorker,
 	"ordered":  cmdOrdered,
+	"status":   cmdStatus,
 }
 
 type scriptReport struct {
@@ -160,5 +163,30 @@ func cmdOrdered(ts *testscript.TestScript, neg bool, args []string) {
 			ts.Fatalf("no line matching %q after the previous ones in:\n%s", expr, text)
 		}
 		at++
+	}
+}
+
+// status N CMD ARGS...: runs CMD as exec does, keeping its stdout and
+// stderr for the checks that follow, and checks that it exited with status
+// N (not killed by a signal).
+func cmdStatus(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: status N CMD ARGS...")
+	}
+	want, err := strconv.Atoi(args[0])
+	ts.Check(err)
+	got := 0
+	if err := ts.Exec(args[1], args[2:]...); err != nil {
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) {
+			ts.Fatalf("%s: %v", args[1], err)
+		}
+		if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+			ts.Fatalf("%s was killed by %v; want exit status %d", args[1], ws.Signal(), want)
+		}
+		got = ee.ExitCode()
+	}
+	if got != want {
+		ts.Fatalf("%s exited with status %d; want %d", args[1], got, want)
 	}
 }
