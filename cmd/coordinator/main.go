@@ -1,8 +1,8 @@
 // Command coordinator runs brine jobs on worker processes or goroutines.
 // Run it with -help for its flags; the README shows typical sessions.
 //
-// The first SIGINT, SIGTERM or SIGHUP stops the run: running tasks may
-// finish within -grace, the report is written with the rest marked
+// The first SIGINT, SIGTERM or SIGHUP stops the run: running tasks see
+// their context cancelled and may finish within -grace, the report is written with the rest marked
 // cancelled, and the exit status is 128 plus the signal's number (130,
 // 143, 129). A second one kills the workers at once; a third ends the
 // coordinator on the spot.

@@ -36,8 +36,8 @@ func Readable(fd int, d time.Duration) bool {
 	}
 	start := time.Now()
 	for {
-		var n int32
-		if _, _, e := unix.RawSyscall(unix.SYS_IOCTL, uintptr(fd), unix.TIOCINQ, uintptr(unsafe.Pointer(&n))); e != 0 {
+		n, ok := pending(fd)
+		if !ok {
 			return false
 		}
 		if n > 0 {
@@ -47,4 +47,21 @@ func Readable(fd int, d time.Duration) bool {
 			return false
 		}
 	}
+}
+
+// Ready reports whether bytes wait to be read on fd, a pipe or socket,
+// now; false when fd cannot be polled.
+func Ready(fd int) bool {
+	n, ok := pending(fd)
+	return ok && n > 0
+}
+
+// pending returns how many bytes wait on fd (FIONREAD), and false when fd
+// cannot tell.
+func pending(fd int) (int32, bool) {
+	var n int32
+	if _, _, e := unix.RawSyscall(unix.SYS_IOCTL, uintptr(fd), unix.TIOCINQ, uintptr(unsafe.Pointer(&n))); e != 0 {
+		return 0, false
+	}
+	return n, true
 }

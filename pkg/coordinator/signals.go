@@ -14,8 +14,8 @@ import (
 
 // Signals stops a coordinator in stages on SIGINT, SIGTERM and SIGHUP (a
 // closed terminal, a dropped ssh session). The first cancels the context
-// given to Main: dispatching stops, the tasks running may finish within
-// -grace, the rest are reported cancelled and the report is written. The
+// given to Main: dispatching stops, the tasks running see their context
+// cancelled and may finish within -grace, the rest are reported cancelled and the report is written. The
 // second kills the workers at once, and the report is still written. After
 // it the signals have their default action again, so a third ends the
 // process on the spot; the workers, which watch for their coordinator's

@@ -40,11 +40,13 @@ func (p *Pool) await(rs *runState) {
 }
 
 // afterCancel blocks, once rs.ctx has ended, until every item of rs has
-// its result: the items already running get the grace period to finish;
-// then the workers still running them are killed, which salvages them as
-// cancelled.
+// its result: the workers are asked to skip the items they hold and stop
+// the ones they run (cancelRun); the items still running get the grace
+// period to finish; then the workers still running them are killed, which
+// salvages them as cancelled.
 func (p *Pool) afterCancel(rs *runState) {
 	done := rs.done
+	p.b.cancelRun(rs)
 	grace := time.NewTimer(p.opts.Grace)
 	defer grace.Stop()
 	select {

@@ -61,6 +61,9 @@ type backend interface {
 	// abort kills the workers running tasks of rs, whose context has
 	// ended, so that those tasks are salvaged as cancelled.
 	abort(rs *runState)
+	// cancelRun asks the workers to stop the tasks of rs, whose context
+	// has ended, now: those not started are answered as cancelled.
+	cancelRun(rs *runState)
 	// lender returns the process backend, whose idle workers' callers
 	// may send lone calls directly (see direct.go), or nil.
 	lender() *processes

@@ -193,6 +193,10 @@ func (w *proc) claim(rs []wire.Result, its, ended []*item, rx *receiver) (_, _ [
 			w.unclaim(rs[:i], its, found)
 			return its[:0], ended[:0], fmt.Errorf("%w: result for task %d, which the worker does not hold", wire.ErrMalformed, id)
 		}
+		if err := reserved(&rs[i], it); err != nil {
+			w.unclaim(rs[:i], its, found)
+			return its[:0], ended[:0], err
+		}
 		found, its, next = append(found, at), append(its, it), at
 		if it.isChunk() {
 			if it.chunk.done |= 1 << (id - it.id); it.left() > 0 {
@@ -220,6 +224,22 @@ func (w *proc) claim(rs []wire.Result, its, ended []*item, rx *receiver) (_, _ [
 		w.parkLocked(rx)
 	}
 	return its, ended, nil
+}
+
+// reserved refuses a result of a kind that only the coordinator gives
+// (docs/PROTOCOL.md §6): timeout and worker_died always, and cancelled
+// unless the task's run has ended, which is when the pool asks a worker to
+// cancel it (§5.2).
+func reserved(r *wire.Result, it *item) error {
+	if r.Err == nil {
+		return nil
+	}
+	switch k := r.Err.Kind; {
+	case k == wire.KindTimeout, k == wire.KindWorkerDied,
+		k == wire.KindCancelled && it.run.ctx.Err() == nil:
+		return fmt.Errorf("%w: result of kind %q for task %d, which only the coordinator gives", wire.ErrMalformed, k, r.ID)
+	}
+	return nil
 }
 
 // unclaim undoes what claim did for rs, answered by its at the positions

@@ -113,6 +113,15 @@ func checkBody(t *testing.T, b []byte) {
 			t.Fatalf("calls: %+v re-decode as %+v, %v", c, again, err2)
 		}
 	}
+	if spans, err := wire.DecodeCancel(b, nil); err != nil {
+		malformed("DecodeCancel", err)
+	} else {
+		frame, err := wire.AppendCancel(nil, spans)
+		again, err2 := wire.DecodeCancel(frameBody(t, frame, err), nil)
+		if err2 != nil || !reflect.DeepEqual(spans, again) {
+			t.Fatalf("cancel: %+v re-decodes as %+v, %v", spans, again, err2)
+		}
+	}
 	if rs, err := wire.DecodeResults(b, nil); err != nil {
 		malformed("DecodeResults", err)
 	} else {

@@ -20,6 +20,7 @@ const (
 	TypeResults  Type = 4 // worker → coordinator, a batch of results
 	TypeShutdown Type = 5 // coordinator → worker, finish and exit
 	TypeCalls    Type = 6 // coordinator → worker, calls of one function; only to a worker with FeatureCalls
+	TypeCancel   Type = 7 // coordinator → worker, tasks to skip or stop; only to a worker with FeatureCancel
 )
 
 // FeatureCalls, in a Hello's Features, says that the worker takes Calls
@@ -30,6 +31,10 @@ const FeatureCalls = "calls"
 // shared-memory lanes the coordinator passed it, and takes and sends
 // payloads by Ref (docs/PROTOCOL.md §5.1).
 const FeatureLanes = "lanes"
+
+// FeatureCancel, in a Hello's Features, says that the worker takes Cancel
+// messages (docs/PROTOCOL.md §5.2).
+const FeatureCancel = "cancel"
 
 func (t Type) String() string {
 	switch t {
@@ -45,6 +50,8 @@ func (t Type) String() string {
 		return "shutdown"
 	case TypeCalls:
 		return "calls"
+	case TypeCancel:
+		return "cancel"
 	}
 	return fmt.Sprintf("type(%d)", uint8(t))
 }

@@ -66,7 +66,7 @@ func Serve(ctx context.Context, in io.Reader, out io.Writer, reg *task.Registry,
 	if s.wrapOut != nil {
 		w.Reset(s.wrapOut(out))
 	}
-	features := []string{wire.FeatureCalls}
+	features := []string{wire.FeatureCalls, wire.FeatureCancel}
 	if s.down != nil {
 		features = append(features, wire.FeatureLanes)
 	}
@@ -140,6 +140,8 @@ type server struct {
 	done  bool        // run has ended: flushStale must not write
 
 	staleRuns sync.WaitGroup // the flushStale that stale is set to start, for Serve to await
+
+	watch watcher // of the input while tasks run, for Cancels (see cancel.go)
 }
 
 // run reads frames and runs their tasks, one goroutine doing both, so that
@@ -156,19 +158,22 @@ func (s *server) run(ctx context.Context, r *wire.Reader) error {
 	var ts []wire.Task
 	var calls wire.Calls
 	var keep []byte // the buffer frames are read into
+	wt := &s.watch
+	wt.start(ctx, r, s.inFD)
+	defer wt.stop()
 	for {
 		// About to wait for input, or many results pending (see
 		// flushResults): what is pending goes first.
-		if !r.Ready() || s.pending() >= flushResults {
+		if !wt.ready() || s.pending() >= flushResults {
 			if err := s.flushNow(); err != nil {
 				return err
 			}
 		}
-		if s.spin > 0 && s.inFD >= 0 && !r.Ready() {
+		if s.spin > 0 && s.inFD >= 0 && !wt.ready() {
 			readable(s.inFD, s.spin) // the read below takes what comes, or sleeps
 		}
 		s.spin = 0
-		body, err := r.NextInto(keep)
+		body, err := wt.next(keep)
 		if errors.Is(err, io.EOF) {
 			return nil
 		}
@@ -199,27 +204,40 @@ func (s *server) run(ctx context.Context, r *wire.Reader) error {
 			// One clock reading per task: a task's start is the end of the
 			// one before it in the frame.
 			at := s.clock()
+			wt.beginFrame()
 			for i := range ts {
 				t := &ts[i]
 				if last.e == nil || last.name != t.Func {
 					last.e, _ = s.reg.Lookup(t.Func)
 					last.name = t.Func
 				}
-				end := s.invoke(ctx, last.e, t, at)
+				end := at
+				if len(wt.spans) > 0 && wt.cancelled(t.ID) {
+					s.one = skipped(s.one[:0], t.ID)
+				} else {
+					end = s.invoke(wt.taskContext(ctx, t.ID), last.e, t, at)
+					wt.taskDone()
+				}
 				if !t.Lane.IsZero() {
 					s.down.Release(lane.Ref(t.Lane).End()) // the function has its own copy of the arguments
 				}
 				// A long task's result goes at once; short ones' travel
 				// together.
-				if err := s.add(end-at >= flushTime, i+1 < len(ts) || r.Ready()); err != nil {
+				if err := s.add(end-at >= flushTime, i+1 < len(ts) || wt.ready()); err != nil {
+					wt.endFrame()
 					return err
 				}
 				at = end
 			}
+			wt.endFrame()
 			// The arguments were decoded into values of their own and the
 			// results encoded into s.buf: the body may be read over.
 			clear(ts)
 			clear(calls.Args)
+		case wire.TypeCancel:
+			if err := wt.apply(body); err != nil {
+				return fmt.Errorf("worker: reading a cancel: %w", err)
+			}
 		case wire.TypeShutdown:
 			return nil
 		default: // docs/PROTOCOL.md: a worker ignores what it does not know
@@ -298,6 +316,9 @@ func (s *server) invoke(ctx context.Context, e *task.Entry, t *wire.Task, start 
 		werr = &wire.Error{Kind: wire.KindEncode,
 			Message: fmt.Sprintf("%s: result of %d bytes exceeds the limit of %d", t.Func, len(s.one)-valueAt, maxResult)}
 		s.one = s.one[:valueAt]
+	}
+	if werr != nil && stoppedByCancel(ctx) {
+		werr.Kind = wire.KindCancelled
 	}
 	if werr != nil {
 		s.log.Debug().Str("func", t.Func).Uint64("task", t.ID).Str("kind", werr.Kind).Msg(werr.Message)

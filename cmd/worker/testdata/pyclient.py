@@ -64,6 +64,7 @@ def main():
     if "primes" not in funcs: fail("no primes in %r" % funcs)
     features = hello[4] if len(hello) > 4 else []
     if "calls" not in features: fail("the hello offers no calls: %r" % (features,))
+    if "cancel" not in features: fail("the hello offers no cancel: %r" % (features,))
     send(to_w, [2, 1, 0])  # welcome, version 1, worker id 0
 
     size = 10000
@@ -75,6 +76,10 @@ def main():
     send(to_w, [6, 20, "primes", [size], [[1], [2], ["x"]]])
     # Tasks with a spin: poll for the next message up to 50 µs (section 5)
     send(to_w, [3, [[30, "primes", [size], [3]]], 50000])
+    # Cancel (section 5.2): task 40 sleeps a minute unless stopped, 41 waits
+    # behind it and is skipped, 42 is not named and runs
+    send(to_w, [3, [[40, "sleep", [60000], [0]], [41, "primes", [size], [4]], [42, "primes", [size], [5]]]])
+    send(to_w, [7, [[40, 41]]])
     send(to_w, [5])  # shutdown: finish, answer, exit 0
 
     results = {}
@@ -89,20 +94,22 @@ def main():
             if not isinstance(nanos, int) or nanos < 0: fail("bad nanos %r" % (nanos,))
             results[tid] = (value, err)
     if p.wait(timeout=10) != 0: fail("worker exit status %r" % p.returncode)
-    if sorted(results) != [7, 8, 9, 10, 11, 20, 21, 22, 30]: fail("results for %r" % sorted(results))
+    if sorted(results) != [7, 8, 9, 10, 11, 20, 21, 22, 30, 40, 41, 42]: fail("results for %r" % sorted(results))
     want7, want8 = primes_in(0, size), primes_in(99 * size, 100 * size)
     if results[7] != (want7, None): fail("task 7: %r, want %d" % (results[7], want7))
     if results[8] != (want8, None): fail("task 8: %r, want %d" % (results[8], want8))
     for tid, i in ((20, 1), (21, 2), (30, 3)):
         want = primes_in(i * size, (i + 1) * size)
         if results[tid] != (want, None): fail("call %d: %r, want %d" % (tid, results[tid], want))
-    for tid, kind in ((9, "unknown_function"), (10, "bad_arguments"), (11, "bad_arguments"), (22, "bad_arguments")):
+    if results[42] != (primes_in(5 * size, 6 * size), None): fail("task 42, not cancelled: %r" % (results[42],))
+    for tid, kind in ((9, "unknown_function"), (10, "bad_arguments"), (11, "bad_arguments"), (22, "bad_arguments"),
+                      (40, "cancelled"), (41, "cancelled")):
         value, err = results[tid]
         if value is not None or not err or err[0] != kind:
             fail("task %d: %r, want a %s error" % (tid, results[tid], kind))
-    print("ok: hello from pid %d with %d functions and %s; primes %d and %d; errors %s, %s, %s; calls %d, %d, %s" %
+    print("ok: hello from pid %d with %d functions and %s; primes %d and %d; errors %s, %s, %s; calls %d, %d, %s; cancelled %s, %s" %
           (pid, len(funcs), ", ".join(features), want7, want8, results[9][1][0], results[10][1][0], results[11][1][0],
-           results[20][0], results[21][0], results[22][1][0]))
+           results[20][0], results[21][0], results[22][1][0], results[40][1][0], results[41][1][0]))
 
 if __name__ == "__main__":
     main()

@@ -1,7 +1,6 @@
 package transporttest
 
 import (
-	"encoding/binary"
 	"io"
 	"os"
 	"path/filepath"
@@ -23,20 +22,41 @@ const (
 )
 
 // hostileFrames are what a worker broken or hostile may send after its
-// handshake, each of which the pool must refuse without harm: kill the
-// worker and run its tasks elsewhere.
-var hostileFrames = map[string][]byte{
+// handshake, in place of its first results, each of which the pool must
+// refuse without harm: kill the worker and run its tasks elsewhere.
+var hostileFrames = map[string]func(results []byte) []byte{
 	// A length prefix of 4 GiB, which no reader may allocate.
-	"huge": {0xff, 0xff, 0xff, 0xff},
+	"huge": constant(0xff, 0xff, 0xff, 0xff),
 	// A 5-byte body that declares an array of 4 billion elements
 	// (msgpack/v5 allocates for it unless bounded).
-	"bomb": {0, 0, 0, 5, 0xdd, 0xff, 0xff, 0xff, 0xff},
+	"bomb": constant(0, 0, 0, 5, 0xdd, 0xff, 0xff, 0xff, 0xff),
 	// A message a worker never sends after its hello.
-	"hello": mustFrame(wire.AppendHello(nil, wire.Hello{Version: wire.Version, Funcs: []string{"echo"}})),
+	"hello": constant(mustFrame(wire.AppendHello(nil, wire.Hello{Version: wire.Version, Funcs: []string{"echo"}}))...),
 	// A result for a task it was never sent.
-	"stranger": strangerResult(),
+	"stranger": constant(strangerResult()...),
 	// A frame cut short by the worker's exit.
-	"truncated": binary.BigEndian.AppendUint32(nil, 100),
+	"truncated": constant(0, 0, 0, 100),
+	// Its true results, claiming kinds only the coordinator gives
+	// (docs/PROTOCOL.md §6).
+	"timeout":     claiming(wire.KindTimeout),
+	"worker_died": claiming(wire.KindWorkerDied),
+	"cancelled":   claiming(wire.KindCancelled),
+}
+
+func constant(frame ...byte) func([]byte) []byte { return func([]byte) []byte { return frame } }
+
+// claiming returns the results in a frame as failed with kind.
+func claiming(kind string) func([]byte) []byte {
+	return func(frame []byte) []byte {
+		rs, err := wire.DecodeResults(frame[wire.HeaderSize:], nil)
+		if err != nil {
+			panic(err)
+		}
+		for i := range rs {
+			rs[i].Value, rs[i].Err = nil, &wire.Error{Kind: kind, Message: "said the worker"}
+		}
+		return mustFrame(wire.AppendResults(nil, rs))
+	}
 }
 
 func mustFrame(b []byte, err error) []byte {
@@ -55,7 +75,7 @@ func strangerResult() []byte {
 // misbehaviour returns the worker options of a worker the suite asked to
 // misbehave, if it is the first to.
 func misbehaviour() []worker.Option {
-	frame, ok := hostileFrames[os.Getenv(envHostile)]
+	hostile, ok := hostileFrames[os.Getenv(envHostile)]
 	if !ok {
 		return nil
 	}
@@ -65,15 +85,15 @@ func misbehaviour() []worker.Option {
 	}
 	f.Close()
 	return []worker.Option{worker.WithOutput(func(out io.Writer) io.Writer {
-		return &hostileWriter{out: out, frame: frame, truncate: os.Getenv(envHostile) == "truncated"}
+		return &hostileWriter{out: out, hostile: hostile, truncate: os.Getenv(envHostile) == "truncated"}
 	})}
 }
 
-// hostileWriter passes the worker's hello on, then sends its frame in
-// place of everything after.
+// hostileWriter passes the worker's hello on, then sends what hostile
+// makes of its first results in place of everything after.
 type hostileWriter struct {
 	out      io.Writer
-	frame    []byte
+	hostile  func(results []byte) []byte
 	truncate bool // exit once the frame is sent
 	writes   int
 }
@@ -84,7 +104,7 @@ func (w *hostileWriter) Write(p []byte) (int, error) {
 		return w.out.Write(p)
 	}
 	if w.writes == 2 {
-		w.out.Write(w.frame)
+		w.out.Write(w.hostile(p))
 		if w.truncate {
 			os.Exit(wire.ExitFailure)
 		}
