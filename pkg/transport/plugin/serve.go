@@ -49,6 +49,11 @@ func Serve(ctx context.Context, log zerolog.Logger, opts ...worker.Option) error
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+	// go-plugin's server has read its environment by now. Without the
+	// cookie, a program a task starts that is a worker too, over pipes,
+	// does not take itself for a plugin.
+	os.Unsetenv(handshake.MagicCookieKey)
+	os.Unsetenv(envProtocol)
 	done := make(chan struct{})
 	go watchCoordinator(s.gone(), done, log) // ends when done closes, or with the process
 	err := worker.Serve(ctx, s, s, task.Default, log, opts...)

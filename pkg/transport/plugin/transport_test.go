@@ -15,6 +15,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/brinehq/brine/pkg/jobs"
+	"github.com/brinehq/brine/pkg/pool"
 	"github.com/brinehq/brine/pkg/task"
 	"github.com/brinehq/brine/pkg/transport"
 	"github.com/brinehq/brine/pkg/transport/plugin"
@@ -230,5 +231,20 @@ func TestStartAfterClose(t *testing.T) {
 	tr.Close()
 	if _, err := tr.Start(context.Background(), spec(0)); err == nil {
 		t.Fatal("a closed transport started a worker")
+	}
+}
+
+// getenv returns the worker's environment entry of its argument.
+var getenv = task.Register("plugintest.getenv", func(_ context.Context, key string) (string, error) {
+	return os.Getenv(key), nil
+})
+
+// Tasks, and the programs they start, do not inherit go-plugin's magic
+// cookie: a worker they start over pipes would take itself for a plugin.
+func TestCookieNotInherited(t *testing.T) {
+	p := startPool(t, newTransport(t, plugin.NetRPC), pool.WithWorkers(1))
+	got, err := pool.Map(bounded(t), p, getenv, []string{"BRINE_PLUGIN", "BRINE_WORKER"})
+	if err != nil || got[0] != "" || got[1] != "1" {
+		t.Errorf("BRINE_PLUGIN=%q, BRINE_WORKER=%q, %v; want the cookie gone and the marker kept", got[0], got[1], err)
 	}
 }
