@@ -57,7 +57,7 @@ func (t *Transport) clientConfig(w *pluginWorker, spec transport.Spec, dir strin
 			return w.proc, w.proc.prepare(base, spec)
 		},
 		UnixSocketConfig: &goplugin.UnixSocketConfig{TempDir: dir},
-		StartTimeout:     spec.HandshakeTimeout,
+		StartTimeout:     spec.HandshakeTimeout + time.Second, // limitStart's comes first, and says so
 		Logger:           quietLogger(),
 		SyncStdout:       w.relay.writer("stdout"),
 		SyncStderr:       w.relay.writer("stderr"),
