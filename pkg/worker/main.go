@@ -18,9 +18,10 @@ import (
 // worker. A self-exec program checks it before doing anything else.
 func IsWorker() bool { return os.Getenv(wire.EnvMarker) != "" }
 
-// Main serves the functions of task.Default on fds 3 and 4 until the
-// coordinator shuts the worker down or closes its input, and returns the
-// process exit status. Logs go to stderr as JSON lines. opts go to Serve:
+// Main serves the functions of task.Default on fds 3 and 4, or through the
+// transport that registered itself for this worker (RegisterServe), until
+// the coordinator shuts the worker down or closes its input, and returns
+// the process exit status. Logs go to stderr as JSON lines. opts go to Serve:
 // a test's worker may misbehave through WithOutput.
 func Main(opts ...Option) int {
 	log := zerolog.New(os.Stderr).With().Timestamp().Logger().Level(levelFromEnv())
@@ -29,13 +30,19 @@ func Main(opts ...Option) int {
 			wire.EnvMarker, wire.InFD, wire.OutFD)
 		return wire.ExitUsage
 	}
-	in, out := os.NewFile(wire.InFD, "brine-in"), os.NewFile(wire.OutFD, "brine-out")
-	if in == nil || out == nil {
-		log.Error().Msg("protocol descriptors 3 and 4 are not open")
-		return wire.ExitUsage
+	serve := registeredServe() // a transport other than pipes started it
+	if serve == nil {
+		in, out := os.NewFile(wire.InFD, "brine-in"), os.NewFile(wire.OutFD, "brine-out")
+		if in == nil || out == nil {
+			log.Error().Msg("protocol descriptors 3 and 4 are not open")
+			return wire.ExitUsage
+		}
+		keepFromChildren(wire.InFD, wire.OutFD)
+		go watchCoordinator(log) // ends with the process
+		serve = func(ctx context.Context, log zerolog.Logger, opts ...Option) error {
+			return Serve(ctx, in, out, task.Default, log, opts...)
+		}
 	}
-	keepFromChildren(wire.InFD, wire.OutFD)
-	go watchCoordinator(log) // ends with the process
 	// SIGTERM cancels running tasks; the coordinator sends it only when the
 	// pool closes and the worker has not finished within the grace period.
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
@@ -50,7 +57,7 @@ func Main(opts ...Option) int {
 		defer lanes.Close()
 		opts = append(opts, WithLanes(lanes))
 	}
-	err = Serve(ctx, in, out, task.Default, log, opts...)
+	err = serve(ctx, log, opts...)
 	var verr *wire.VersionError
 	switch {
 	case err == nil:
