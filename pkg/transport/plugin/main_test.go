@@ -5,10 +5,10 @@ import (
 	"os"
 	"testing"
 
-	"go.uber.org/goleak"
-
 	_ "github.com/brinehq/brine/pkg/jobs"
-	_ "github.com/brinehq/brine/pkg/transport/plugin"
+	"github.com/brinehq/brine/pkg/transport"
+	"github.com/brinehq/brine/pkg/transport/plugin"
+	"github.com/brinehq/brine/pkg/transport/transporttest"
 	"github.com/brinehq/brine/pkg/wire"
 	"github.com/brinehq/brine/pkg/worker"
 )
@@ -23,19 +23,29 @@ const (
 // TestMain makes the test binary its own worker: the transport re-executes
 // it with wire.EnvMarker and go-plugin's magic cookie set, and Main serves
 // through go-plugin. With envRole=coordinator, it is a coordinator that a
-// test kills (see runCoordinator).
+// test kills (see runCoordinator). The rest is the conformance suite's
+// (transporttest.Main): its workers, and its coordinator, over net/rpc.
 func TestMain(m *testing.M) {
-	if worker.IsWorker() {
-		var opts []worker.Option
-		if os.Getenv(envLaterHello) != "" {
-			opts = append(opts, worker.WithOutput(func(w io.Writer) io.Writer { return &laterHello{w: w} }))
-		}
-		os.Exit(worker.Main(opts...))
+	if worker.IsWorker() && os.Getenv(envLaterHello) != "" {
+		os.Exit(worker.Main(worker.WithOutput(func(w io.Writer) io.Writer { return &laterHello{w: w} })))
 	}
-	if os.Getenv(envRole) == "coordinator" {
+	if !worker.IsWorker() && os.Getenv(envRole) == "coordinator" { // its workers inherit envRole
 		os.Exit(runCoordinator())
 	}
-	goleak.VerifyTestMain(m)
+	transporttest.Main(m, conformant(plugin.NetRPC))
+}
+
+// conformant returns the conformance suite's factory of transports of
+// protocol.
+func conformant(protocol plugin.Protocol) transporttest.Factory {
+	return func() (transport.Transport, error) { return plugin.New(plugin.Config{Protocol: protocol}) }
+}
+
+// The plugin transport passes the conformance suite, over either protocol.
+func TestConformance(t *testing.T) {
+	for _, protocol := range []plugin.Protocol{plugin.NetRPC, plugin.GRPC} {
+		t.Run(string(protocol), func(t *testing.T) { transporttest.Run(t, conformant(protocol)) })
+	}
 }
 
 // laterHello replaces the worker's Hello, its first write, by the Hello of

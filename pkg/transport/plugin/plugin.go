@@ -74,6 +74,9 @@ func New(cfg Config) (*Transport, error) {
 // within spec.HandshakeTimeout and ctx. On failure nothing it started is
 // left behind.
 func (t *Transport) Start(ctx context.Context, spec transport.Spec) (transport.Worker, error) {
+	if err := transport.NotInWorker(); err != nil {
+		return nil, fmt.Errorf("plugin: %w", err)
+	}
 	return t.start(ctx, spec)
 }
 

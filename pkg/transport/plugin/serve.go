@@ -3,6 +3,8 @@ package plugin
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io"
 	"os"
 
 	"github.com/hashicorp/go-hclog"
@@ -54,12 +56,34 @@ func Serve(ctx context.Context, log zerolog.Logger, opts ...worker.Option) error
 	// does not take itself for a plugin.
 	os.Unsetenv(handshake.MagicCookieKey)
 	os.Unsetenv(envProtocol)
+	in, err := piped(s)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
 	done := make(chan struct{})
 	go watchCoordinator(s.gone(), done, log) // ends when done closes, or with the process
-	err := worker.Serve(ctx, s, s, task.Default, log, opts...)
+	err = worker.Serve(ctx, in, s, task.Default, log, opts...)
 	close(done)
 	s.finish()
 	return err
+}
+
+// piped returns a pipe that the frames read from r are copied into, until
+// r ends, by a goroutine that ends with it or with the process. The worker
+// reads its input from a descriptor, which it polls while a task runs to
+// see a Cancel (docs/PROTOCOL.md §5.2), and while it waits for the next
+// lone call.
+func piped(r io.Reader) (*os.File, error) {
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		return nil, fmt.Errorf("plugin: %w", err)
+	}
+	go func() {
+		io.Copy(pw, r)
+		pw.Close()
+	}()
+	return pr, nil
 }
 
 // watchCoordinator exits the process when gone closes before done: the

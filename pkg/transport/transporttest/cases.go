@@ -1,6 +1,7 @@
 package transporttest
 
 import (
+	"context"
 	"errors"
 	"slices"
 	"sync"
@@ -174,5 +175,36 @@ func testRecycling(t *testing.T, newTransport Factory) {
 	checkEchoes(t, p, echoes(23))
 	if n := restarts(p); n < 4 {
 		t.Errorf("%d restarts for 23 tasks at 5 a worker, want at least 4", n)
+	}
+}
+
+// A run cancelled while its workers hold its tasks ends without waiting
+// for them: the task running heeds its cancelled context, those queued are
+// not run, and no worker is killed for it, with a grace period longer than
+// the test waits. Every task, the one running included, ends cancelled;
+// none runs its 20 s to the end.
+func testCancel(t *testing.T, newTransport Factory) {
+	p := startPool(t, newTransport, pool.WithWorkers(1), pool.WithGrace(5*time.Minute))
+	sleep := task.Bind(jobs.Sleep, 20_000)
+	ctx, cancel := context.WithCancel(bounded(t))
+	time.AfterFunc(200*time.Millisecond, cancel)
+	var mu sync.Mutex
+	var rs []pool.Result
+	err := p.Run(ctx, 4, func(i int) task.Call { return sleep.Call(int64(i)) }, func(r pool.Result) {
+		mu.Lock()
+		defer mu.Unlock()
+		rs = append(rs, r)
+	})
+	if !errors.Is(err, context.Canceled) || len(rs) != 4 {
+		t.Fatalf("Run: %v with %d results, want context.Canceled with 4", err, len(rs))
+	}
+	for _, r := range rs {
+		var te *pool.TaskError
+		if !errors.As(r.Err, &te) || te.Kind != wire.KindCancelled {
+			t.Errorf("task %d: %v, want it cancelled", r.Index, r.Err)
+		}
+	}
+	if n := restarts(p); n != 0 {
+		t.Errorf("%d workers killed to cancel tasks that heed their context", n)
 	}
 }

@@ -5,7 +5,7 @@
 // The suite runs pools over the transport under test and checks what the
 // pool promises whatever carries its frames: the same results as thread
 // mode, nothing lost when workers are killed or break the protocol, task
-// timeouts, recycling, no process left behind after Close or after the
+// timeouts, cancellation that reaches the tasks workers hold, recycling, no process left behind after Close or after the
 // coordinator itself is killed, and no file left in TMPDIR. Workers are the
 // test binary itself, re-executed (go-plugin's helper-process pattern):
 //

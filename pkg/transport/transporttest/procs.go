@@ -107,7 +107,7 @@ func coordinate(newTransport Factory) int {
 // A coordinator SIGKILLed leaves no worker alive half a second later, and
 // nothing in TMPDIR.
 func testCoordinatorKilled(t *testing.T, newTransport Factory) {
-	tmp := t.TempDir()
+	tmp := shortTempDir(t)
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), envRole+"="+roleCoordinator, "TMPDIR="+tmp)
 	out, err := cmd.StdoutPipe()

@@ -46,6 +46,7 @@ func Run(t *testing.T, newTransport Factory) {
 		{"RetryAfterKill", testRetryAfterKill},
 		{"WorkerCrash", testWorkerCrash},
 		{"TaskTimeout", testTaskTimeout},
+		{"Cancel", testCancel},
 		{"Recycling", testRecycling},
 		{"HostileFrames", testHostileFrames},
 		{"CoordinatorKilled", testCoordinatorKilled},
@@ -62,7 +63,7 @@ const quickExit = "GORACE=atexit_sleep_ms=0"
 // checks that no process of it is left and that TMPDIR is empty.
 func startPool(t *testing.T, newTransport Factory, opts ...pool.Option) *pool.Pool {
 	t.Helper()
-	tmp := t.TempDir()
+	tmp := shortTempDir(t)
 	t.Setenv("TMPDIR", tmp)
 	tr, err := newTransport()
 	if err != nil {
@@ -81,6 +82,19 @@ func startPool(t *testing.T, newTransport Factory, opts ...pool.Option) *pool.Po
 		checkEmptyDir(t, tmp)
 	})
 	return p
+}
+
+// shortTempDir returns a new directory with a short path, removed at the
+// end of the test: a transport may keep Unix sockets in TMPDIR, whose
+// paths are limited to 108 bytes, which t.TempDir's long names approach.
+func shortTempDir(t *testing.T) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "tt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	return dir
 }
 
 // bounded returns a context that ends a test's Run, rather than hang it,
