@@ -30,6 +30,7 @@ type config struct {
 	plot        string                // -plot: where to draw speedup against workers
 	report      string                // "", "-" or a file name
 	workerPath  string
+	transport   string // -transport: how worker processes are reached
 	logLevel    string
 	batch       int
 	retries     int
@@ -80,6 +81,7 @@ func parseRun(args []string, stderr io.Writer) (*config, error) {
 	fs.StringVar(&c.plot, "plot", "", "draw speedup against workers per mode into this .svg, .png or .pdf file")
 	fs.StringVar(&c.report, "report", "", "write the JSON report to this file; - writes only the report to stdout")
 	fs.StringVar(&c.workerPath, "worker", "", "worker binary (default: the worker beside the coordinator)")
+	fs.StringVar(&c.transport, "transport", "pipe", "how worker processes are reached: "+strings.Join(transports, ", "))
 	fs.StringVar(&c.logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	fs.IntVar(&c.batch, "batch", 0, "most tasks per frame; 0 adapts to the tasks' duration")
 	fs.IntVar(&c.retries, "retries", 2, "times a task is sent again when its worker dies")
@@ -130,6 +132,10 @@ func (c *config) resolve(job, mode, sweep string) error {
 	return checkPlotFile(c.plot)
 }
 
+// transports are the values -transport takes: pipes to child processes,
+// or hashicorp/go-plugin (pkg/transport/plugin).
+var transports = []string{"pipe", "plugin"}
+
 // logLevels are the values -log-level takes.
 var logLevels = []string{"debug", "info", "warn", "error"}
 
@@ -156,6 +162,8 @@ func (c *config) check() error {
 		return usagef("-grace must be positive, not %v (a short one, like 1ms, stops running tasks at once)", c.grace)
 	case c.handshake <= 0:
 		return usagef("-handshake-timeout must be positive, not %v", c.handshake)
+	case !slices.Contains(transports, c.transport):
+		return usagef("-transport %q: want one of %s", c.transport, strings.Join(transports, ", "))
 	case !slices.Contains(logLevels, c.logLevel):
 		return usagef("-log-level %q: want one of %s", c.logLevel, strings.Join(logLevels, ", "))
 	case c.faultSet && c.job.Name != "fault":

@@ -17,6 +17,7 @@ import (
 	"github.com/brinehq/brine/pkg/pool"
 	"github.com/brinehq/brine/pkg/report"
 	"github.com/brinehq/brine/pkg/task"
+	"github.com/brinehq/brine/pkg/transport/plugin"
 	"github.com/brinehq/brine/pkg/wire"
 )
 
@@ -225,6 +226,11 @@ func (c *config) poolOptions(s step, log zerolog.Logger) (pool.Options, error) {
 			return o, err
 		}
 		o.Mode, o.Command = pool.Process, []string{path}
+		if c.transport == "plugin" {
+			if o.Transport, err = plugin.New(plugin.Config{Command: o.Command}); err != nil {
+				return o, err
+			}
+		}
 	}
 	return o, nil
 }

@@ -104,7 +104,7 @@ func (t *Transport) useDir() (string, error) {
 		return "", fmt.Errorf("plugin: %w", errClosed)
 	}
 	if t.dir == "" {
-		dir, err := os.MkdirTemp("", "brine-plugin-")
+		dir, err := os.MkdirTemp(socketBase(os.TempDir()), "brine-plugin-")
 		if err != nil {
 			return "", fmt.Errorf("plugin: a directory for the workers' sockets: %w", err)
 		}
@@ -112,6 +112,21 @@ func (t *Transport) useDir() (string, error) {
 	}
 	t.starting++
 	return t.dir, nil
+}
+
+// maxSocketBase is the longest base directory whose sockets fit a Unix
+// socket's path (108 bytes on Linux): go-plugin adds ~45 bytes of its own
+// names below the transport's directory, which adds ~24.
+const maxSocketBase = 108 - 45 - 24 - 1
+
+// socketBase returns tmp, where the workers' sockets go, unless its path is
+// too long for a socket's, then /tmp (a test's or a build system's TMPDIR
+// often is).
+func socketBase(tmp string) string {
+	if len(tmp) <= maxSocketBase {
+		return tmp
+	}
+	return "/tmp"
 }
 
 // releaseDir removes the directory of sockets once no Start uses it: a
