@@ -129,11 +129,13 @@ func (d *driver) payloadProbe(key string) probe {
 		}}
 }
 
-// spawnProbe measures the time from the start to n workers ready, in ms.
-func (d *driver) spawnProbe(key string, n int) probe {
-	return probe{name: fmt.Sprintf("brine spawn %d", n), keys: []string{key}, timeout: time.Minute,
+// spawnProbe measures the time from the start to n workers ready, in ms,
+// with the coordinator's extra flags.
+func (d *driver) spawnProbe(key string, n int, extra ...string) probe {
+	return probe{name: strings.Join(append([]string{"brine spawn", strconv.Itoa(n)}, extra...), " "), keys: []string{key}, timeout: time.Minute,
 		run: func(ctx context.Context) (map[string]float64, error) {
-			r, err := d.reportRun(ctx, "-workers", strconv.Itoa(n), "-job", "echo", "-tasks", "1", "-size", "0")
+			args := append([]string{"-workers", strconv.Itoa(n), "-job", "echo", "-tasks", "1", "-size", "0"}, extra...)
+			r, err := d.reportRun(ctx, args...)
 			return map[string]float64{key: r.SpawnSeconds * 1e3}, err
 		}}
 }

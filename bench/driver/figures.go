@@ -52,6 +52,10 @@ func (d *driver) probes() []probe {
 		d.rawSpawnProbe("raw.spawn.8", 8),
 		d.spawnProbe("brine.spawn.8", 8),
 		d.rssProbe("brine.rss"),
+		d.throughputProbe(echoKey(0, "auto.plugin"), 0, "-transport", "plugin"),
+		d.pluginRoundTripProbe("brine.rtt.plugin"),
+		d.spawnProbe("brine.spawn.2.plugin", 2, "-transport", "plugin"),
+		d.spawnProbe("brine.spawn.8.plugin", 8, "-transport", "plugin"),
 	)
 	for _, n := range c.barrierN {
 		ps = append(ps,
@@ -134,10 +138,29 @@ func (c config) sections() []section {
 				key: "brine.rss", unit: mib, target: target{valueAtMost, 64, "≤ 64 MiB"}},
 		}},
 	)
+	out = append(out, pluginSection(c))
 	for _, n := range c.barrierN {
 		out = append(out, barrierSection(c, n))
 	}
 	return out
+}
+
+// pluginSection sets the go-plugin transport beside pipes, brine's default:
+// each figure's anchor is the same measure over pipes in the same
+// repetition.
+func pluginSection(c config) section {
+	return section{"plugin transport (-transport plugin: hashicorp/go-plugin, net/rpc) beside pipes", []figure{
+		{name: fmt.Sprintf("plugin: echo 0 B × %s automatic batching, 2 workers (-warmup %d)", thousands(c.tasks), poolWarmup),
+			key: echoKey(0, "auto.plugin"), unit: perSecond,
+			anchorName: "the same over pipes", anchor: echoKey(0, "auto"),
+			target: target{ratioAtLeast, 0.5, "≥ 0.5×"}},
+		{name: "plugin: one task's round trip, unloaded pool of 1", key: "brine.rtt.plugin", unit: micros,
+			anchorName: "the same over pipes", anchor: "brine.rtt"},
+		{name: "plugin: 2 workers ready", key: "brine.spawn.2.plugin", unit: millis,
+			anchorName: "the same over pipes", anchor: "brine.spawn.2"},
+		{name: "plugin: 8 workers ready", key: "brine.spawn.8.plugin", unit: millis,
+			anchorName: "the same over pipes", anchor: "brine.spawn.8"},
+	}}
 }
 
 func barrierSection(c config, n int) section {

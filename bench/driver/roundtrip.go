@@ -9,6 +9,7 @@ import (
 	"github.com/brinehq/brine/pkg/jobs" // registers the built-in functions, echo among them
 	"github.com/brinehq/brine/pkg/pool"
 	"github.com/brinehq/brine/pkg/task"
+	"github.com/brinehq/brine/pkg/transport/plugin"
 )
 
 // roundTripWarmup calls are made before timing, so the worker is paged in
@@ -27,6 +28,19 @@ func (d *driver) roundTripProbe(key string, opts ...pool.Option) probe {
 	return probe{name: "brine round trip (in-process pool)", keys: []string{key}, timeout: time.Minute,
 		run: func(ctx context.Context) (map[string]float64, error) {
 			med, err := d.roundTrip(ctx, d.cfg.roundTrips, opts...)
+			return map[string]float64{key: med}, err
+		}}
+}
+
+// pluginRoundTripProbe is roundTripProbe over the go-plugin transport.
+func (d *driver) pluginRoundTripProbe(key string) probe {
+	return probe{name: "brine round trip over go-plugin (in-process pool)", keys: []string{key}, timeout: time.Minute,
+		run: func(ctx context.Context) (map[string]float64, error) {
+			tr, err := plugin.New(plugin.Config{Command: []string{d.bin("worker")}})
+			if err != nil {
+				return nil, err
+			}
+			med, err := d.roundTrip(ctx, d.cfg.roundTrips, pool.WithTransport(tr))
 			return map[string]float64{key: med}, err
 		}}
 }
