@@ -56,6 +56,13 @@ func Ready(fd int) bool {
 	return ok && n > 0
 }
 
+// Pending returns how many bytes wait to be read on fd, a pipe or socket,
+// now; 0 when fd cannot tell.
+func Pending(fd int) int {
+	n, _ := pending(fd)
+	return int(n)
+}
+
 // pending returns how many bytes wait on fd (FIONREAD), and false when fd
 // cannot tell.
 func pending(fd int) (int32, bool) {

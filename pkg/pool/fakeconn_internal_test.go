@@ -32,6 +32,7 @@ func (c *fakeConn) Blocks() bool                        { return false }
 func (c *fakeConn) Poll(time.Duration)                  {}
 func (c *fakeConn) Lanes() (*lane.Writer, *lane.Reader) { return nil, nil }
 func (c *fakeConn) CloseInput()                         {}
+func (c *fakeConn) FlushOutput()                        {}
 func (c *fakeConn) Terminate(string)                    {}
 func (c *fakeConn) Kill(string)                         {}
 func (c *fakeConn) Ended() <-chan struct{}              { return c.ended }

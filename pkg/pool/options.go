@@ -117,7 +117,12 @@ type Options struct {
 	// one processor: never. A poll holds its thread's processor while it
 	// lasts, up to Spin of processor time per call on either side.
 	Spin   time.Duration
-	Logger zerolog.Logger // default: discards
+	// Logger receives the pool's warnings and, line by line with the
+	// worker's id and pid, what worker processes print to stdout and
+	// stderr; a Run or Map returns once what its tasks printed is there.
+	// Default: text lines on this process's stderr. zerolog.Nop()
+	// discards; WithSlog sends them to a *slog.Logger.
+	Logger zerolog.Logger
 	// LogLevel is passed to worker processes: "debug", "info", "warn"...;
 	// default "info".
 	LogLevel string
@@ -206,6 +211,9 @@ func (o *Options) transport() (transport.Transport, error) {
 }
 
 func (o *Options) fill() {
+	if unset(o.Logger) {
+		o.Logger = defaultLogger()
+	}
 	if o.Workers <= 0 {
 		o.Workers = runtime.NumCPU()
 	}

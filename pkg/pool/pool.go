@@ -64,6 +64,9 @@ type backend interface {
 	// cancelRun asks the workers to stop the tasks of rs, whose context
 	// has ended, now: those not started are answered as cancelled.
 	cancelRun(rs *runState)
+	// flushOutput returns once what the workers wrote to stdout and
+	// stderr so far has reached the log (transport.Worker.FlushOutput).
+	flushOutput()
 	// lender returns the process backend, whose idle workers' callers
 	// may send lone calls directly (see direct.go), or nil.
 	lender() *processes
@@ -375,6 +378,7 @@ func (p *Pool) run(ctx context.Context, n int, build func(i int) task.Call, each
 		direct.send(rs)
 	}
 	p.await(rs)
+	p.b.flushOutput() // what the run's tasks printed is in the log when it returns
 	return ctx.Err()
 }
 

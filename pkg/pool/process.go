@@ -179,6 +179,14 @@ func (b *processes) closing() bool {
 	}
 }
 
+func (b *processes) flushOutput() {
+	var ws []*proc
+	b.eachProc(func(w *proc) { ws = append(ws, w) })
+	for _, w := range ws { // outside the slots' locks: it may wait
+		w.conn.FlushOutput()
+	}
+}
+
 // abort kills the processes running tasks of rs; salvage then reports
 // those tasks cancelled and retries the others they held.
 func (b *processes) abort(rs *runState) {

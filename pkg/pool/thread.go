@@ -42,6 +42,10 @@ func (t *threads) funcs() []string { return task.Default.Names() }
 
 func (t *threads) lender() *processes { return nil }
 
+// flushOutput has nothing to wait for: thread tasks write to this process's
+// stdout and stderr themselves.
+func (t *threads) flushOutput() {}
+
 func (t *threads) workers() []WorkerInfo {
 	ws := make([]WorkerInfo, len(t.tasks))
 	for i := range ws {

@@ -90,6 +90,11 @@ type Worker interface {
 	// (docs/PROTOCOL.md §5.1), the coordinator's ends, or nils when it
 	// has none: payloads then go in frames.
 	Lanes() (down *lane.Writer, up *lane.Reader)
+	// FlushOutput returns once what the worker wrote to its stdout and
+	// stderr before the call has reached Spec.Logger, within a short
+	// bound: a program a task started may write on. A call whose results
+	// are in then returns with its tasks' output relayed.
+	FlushOutput()
 	// CloseInput ends the worker's input: it finishes the tasks it holds
 	// and exits. It is idempotent.
 	CloseInput()

@@ -36,6 +36,7 @@ func (w *worker) reap() *transport.ExitError {
 		// A process that left the group holds its stdout or stderr;
 		// cmd.Wait closes our ends, which ends the relays.
 	}
+	w.reaping.Store(true) // FlushOutput looks at the relays' descriptors no more
 	w.cmd.Wait()
 	w.relays.Wait()
 	w.inOnce.Do(func() { w.in.Close() })

@@ -60,8 +60,9 @@ func (t *Transport) spawn(ctx context.Context, spec transport.Spec) (*worker, er
 	}
 	w.cmd, w.pid, w.in, w.out = cmd, cmd.Process.Pid, inW, outR
 	w.relays.Add(2)
-	go w.relay(stdout, "stdout") // owned by w.relays, awaited in reap
-	go w.relay(stderr, "stderr")
+	out, errOut := w.watch(stdout), w.watch(stderr) // before the relays start: FlushOutput reads w.outputs
+	go w.relay(out, "stdout")                       // owned by w.relays, awaited in reap
+	go w.relay(errOut, "stderr")
 	if err := w.handshake(ctx, spec.HandshakeTimeout); err != nil {
 		w.Kill("its handshake failed")
 		exit := w.reap()

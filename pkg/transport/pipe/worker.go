@@ -42,8 +42,10 @@ type worker struct {
 
 	relays     sync.WaitGroup // stdout and stderr relays
 	relaysLeft atomic.Int32
-	relaysDone chan struct{} // closed when both relays have ended
-	tail       *tailBuffer   // the last lines of its stderr, for error messages
+	relaysDone chan struct{}    // closed when both relays have ended
+	tail       *tailBuffer      // the last lines of its stderr, for error messages
+	outputs    []*watchedReader // stdout and stderr, as the relays read them (see FlushOutput)
+	reaping    atomic.Bool      // reap has begun: the relays' descriptors close
 
 	sigMu  sync.Mutex
 	exited bool   // it has exited: its pid may be reaped and reused, never signal it

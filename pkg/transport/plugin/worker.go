@@ -81,6 +81,10 @@ func (w *pluginWorker) Poll(time.Duration) {}
 // Lanes returns nils: every payload goes in frames.
 func (w *pluginWorker) Lanes() (*lane.Writer, *lane.Reader) { return nil, nil }
 
+// FlushOutput does not wait: a worker's lines reach the log as the relay
+// reads them, which may be after its results.
+func (w *pluginWorker) FlushOutput() {}
+
 func (w *pluginWorker) CloseInput() {
 	w.wmu.Lock()
 	defer w.wmu.Unlock()
