@@ -116,7 +116,7 @@ type Options struct {
 	// Default 50 µs on a machine of two or more processors; negative, or
 	// one processor: never. A poll holds its thread's processor while it
 	// lasts, up to Spin of processor time per call on either side.
-	Spin   time.Duration
+	Spin time.Duration
 	// Logger receives the pool's warnings and, line by line with the
 	// worker's id and pid, what worker processes print to stdout and
 	// stderr; a Run or Map returns once what its tasks printed is there.
