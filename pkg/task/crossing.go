@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"reflect"
 	"strings"
+	"sync"
 
 	"github.com/vmihailenco/msgpack/v5"
 )
@@ -50,14 +51,24 @@ var (
 // of such a value (not for map keys and values, nor for what an interface
 // holds), which an encoder with a pointer receiver needs.
 func checkCrossing(t reflect.Type, addressable bool) error {
+	if v, ok := checked.Load(visit{t, addressable}); ok {
+		err, _ := v.(error)
+		return err
+	}
 	c := crossing{seen: make(map[visit]bool)}
 	root := t
 	for root.Kind() == reflect.Pointer {
 		root = root.Elem()
 	}
 	c.root = root.Name()
-	return c.check(t, "", false, addressable)
+	err := c.check(t, "", false, addressable)
+	checked.Store(visit{t, addressable}, err)
+	return err
 }
+
+// checked holds checkCrossing's answers, for Bind, which checks what an
+// interface-typed argument holds each time.
+var checked sync.Map // visit → error
 
 type visit struct {
 	t    reflect.Type
@@ -199,6 +210,16 @@ func implementsAny(t reflect.Type, ifaces []reflect.Type) bool {
 		}
 	}
 	return false
+}
+
+// checkHeld checks what an interface-typed argument holds, which
+// registration could not see; v is nil or holds a concrete type. Such a
+// value is not addressable once in an interface.
+func checkHeld[T any](v T) error {
+	if reflect.TypeFor[T]().Kind() != reflect.Interface || any(v) == nil {
+		return nil
+	}
+	return checkCrossing(reflect.TypeOf(v), false)
 }
 
 // mustCross panics, naming fn and role, if values of T cannot cross a

@@ -222,7 +222,8 @@ func panicOf(fn func()) (p any) {
 	return nil
 }
 
-// Every registration form checks its types: arguments and results.
+// Every registration form checks its types: arguments, results, and what
+// Bind fixes in an interface-typed first argument.
 func TestEveryRegistrationFormChecksTypes(t *testing.T) {
 	for _, tc := range []struct {
 		name, want string
@@ -247,6 +248,21 @@ func TestEveryRegistrationFormChecksTypes(t *testing.T) {
 		p := panicOf(func() { tc.register(tc.name) })
 		if s, _ := p.(string); !strings.HasPrefix(s, "task: "+tc.name+": "+tc.want+": ") || !strings.Contains(s, ".secret (unexported)") {
 			t.Errorf("%s: panic %v, want one about %s", tc.name, p, tc.want)
+		}
+	}
+
+	// Register2 accepts an interface, whose content only Bind sees.
+	f := task.Register2("tasktest.form.bind", func(_ context.Context, b any, _ int) (string, error) { return fmt.Sprint(b), nil })
+	err := task.Bind(f, any(Point{1, 2})).Err()
+	if err == nil || err.Error() != `task: cannot bind task_test.Point to tasktest.form.bind: field Point.secret (unexported) would arrive as zero in a worker process; export it, tag it msgpack:"-", or give task_test.Point a msgpack encoder` {
+		t.Errorf("Bind: %v", err)
+	}
+	if err := f.Call(any(map[string]Codec{}), 1).Err(); err == nil || !strings.Contains(err.Error(), "[k] encodes with a pointer method") {
+		t.Errorf("Func2.Call: %v", err)
+	}
+	for _, ok := range []any{nil, 1, Exported{1, 2}, &Codec{1}, time.Unix(5, 0)} {
+		if err := task.Bind(f, ok).Err(); err != nil {
+			t.Errorf("Bind(%T): %v", ok, err)
 		}
 	}
 }

@@ -154,10 +154,15 @@ func (f *Func2[B, A, R]) Decode(raw []byte) (R, error) {
 
 // Bind returns a handle to f with its first argument fixed to b. The
 // descriptor carries b encoded, so no closure crosses the process boundary.
-// If b cannot be encoded (a func, a channel), the returned handle reports it
+// If b cannot be encoded (a func, a channel), or B is an interface and b
+// holds a value that Register would refuse, the returned handle reports it
 // from Err, and a pool refuses its calls before sending anything.
 func Bind[B, A, R any](f *Func2[B, A, R], b B) *Func[A, R] {
 	h := &Func[A, R]{name: f.name, local: func(ctx context.Context, a A) (R, error) { return f.local(ctx, b, a) }}
+	if err := checkHeld(b); err != nil {
+		h.err = fmt.Errorf("task: cannot bind %T to %s: %w", b, f.name, err)
+		return h
+	}
 	bound, err := appendArg([]byte{0x91}, b) // 0x91: an array of one element
 	if err != nil {
 		h.err = fmt.Errorf("task: cannot bind %T to %s: %w (bind only values msgpack can encode; functions travel by name)", b, f.name, err)

@@ -85,7 +85,7 @@ var anyArgs = task.Register2("tasktest.any", func(_ context.Context, b, a any) (
 // why and what to do instead.
 func TestUnencodableArguments(t *testing.T) {
 	bad := task.Bind(anyArgs, any(make(chan int)))
-	if err := bad.Err(); err == nil || !strings.Contains(err.Error(), "cannot bind chan int to tasktest.any") {
+	if err := bad.Err(); err == nil || !strings.Contains(err.Error(), "cannot bind chan int to tasktest.any: it is a channel") {
 		t.Errorf("Bind: %v", err)
 	}
 	if err := task.Bind(anyArgs, any(func() {})).Err(); err == nil || !strings.Contains(err.Error(), "functions travel by name") {
