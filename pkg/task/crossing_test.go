@@ -13,6 +13,7 @@ import (
 
 	"github.com/vmihailenco/msgpack/v5"
 
+	"github.com/brinehq/brine/pkg/pool"
 	"github.com/brinehq/brine/pkg/task"
 )
 
@@ -264,5 +265,21 @@ func TestEveryRegistrationFormChecksTypes(t *testing.T) {
 		if err := task.Bind(f, ok).Err(); err != nil {
 			t.Errorf("Bind(%T): %v", ok, err)
 		}
+	}
+}
+
+// What an interface-typed argument holds is seen only when the call is
+// made: a process pool refuses it then, naming its index, as README's
+// "What can cross" says.
+func TestPoolRefusesWhatAnInterfaceHolds(t *testing.T) {
+	ctx := context.Background()
+	p, err := pool.New(ctx, pool.WithWorkers(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	_, err = pool.Map(ctx, p, task.Bind(anyArgs, any(1)), []any{2, make(chan int)})
+	if err == nil || !strings.Contains(err.Error(), "pool: args[1]: task: cannot send a chan int to tasktest.any") {
+		t.Errorf("got %v", err)
 	}
 }
