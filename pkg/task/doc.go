@@ -11,6 +11,9 @@
 // a worker process as a wire.Task. Most programs never make a Call: they pass
 // the handle to pool.Map, pool.Stream or pool.Submit, which check the types
 // at compile time and the encodability of the arguments before sending.
+// Register refuses, at start-up, argument and result types whose values
+// would not come back from msgpack as they left, such as a struct with an
+// unexported field: the Go counterpart of pickle refusing a lambda.
 //
 // Registration happens at package initialisation, in every binary that may
 // serve as a worker, so that names resolve to the same functions on both

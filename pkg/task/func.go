@@ -34,11 +34,22 @@ type Func[A, R any] struct {
 // It panics if name is empty or already registered: qualify names with the
 // package ("img.resize") so that two packages cannot collide.
 //
-// In process mode A and R cross the process boundary as msgpack: they must
-// hold no func or channel (a pool refuses such an argument before sending
-// it), and only exported struct fields travel; unexported ones arrive as
-// their zero value. Thread mode passes values as they are.
+// In process mode A and R cross the process boundary as msgpack; thread
+// mode passes values as they are. So that both modes see the same values,
+// Register also panics, naming the field at fault, if a value of A or R
+// would not come back from msgpack as it left: if it holds, through
+// structs, pointers, slices, arrays and map keys and values, an unexported
+// field (it would arrive as zero), a func, a channel, an unsafe.Pointer, a
+// uintptr, a complex number or an interface other than any and error.
+// Fields tagged msgpack:"-" are skipped on purpose, and a type with its own
+// codec (msgpack's EncodeMsgpack or MarshalMsgpack, MarshalBinary or
+// MarshalText, with the matching decoder), such as time.Time, travels as it
+// encodes itself. An any arrives as msgpack decodes into an any (int8…int64,
+// string, []any, map[string]any…), an error as errors.New of its message; a
+// pool refuses a func or a channel in an any when the call is made.
 func Register[A, R any](name string, fn func(context.Context, A) (R, error)) *Func[A, R] {
+	mustCross[A](name, "argument")
+	mustCross[R](name, "result")
 	Default.add(&Entry{name: name, arity: 1, invoke: func(ctx context.Context, args rawArgs, out []byte) ([]byte, error) {
 		a, err := decodeArg[A](args[0])
 		if err != nil {
@@ -104,8 +115,12 @@ type Func2[B, A, R any] struct {
 }
 
 // Register2 records fn under name in the Default registry, as Register does,
-// for a function of two arguments; the first is the one Bind fixes.
+// for a function of two arguments; the first is the one Bind fixes. It
+// checks B, A and R as Register checks its types.
 func Register2[B, A, R any](name string, fn func(context.Context, B, A) (R, error)) *Func2[B, A, R] {
+	mustCross[B](name, "argument 1")
+	mustCross[A](name, "argument 2")
+	mustCross[R](name, "result")
 	Default.add(&Entry{name: name, arity: 2, invoke: func(ctx context.Context, args rawArgs, out []byte) ([]byte, error) {
 		b, err := decodeArg[B](args[0])
 		if err != nil {
@@ -139,10 +154,15 @@ func (f *Func2[B, A, R]) Decode(raw []byte) (R, error) {
 
 // Bind returns a handle to f with its first argument fixed to b. The
 // descriptor carries b encoded, so no closure crosses the process boundary.
-// If b cannot be encoded (a func, a channel), the returned handle reports it
+// If b cannot be encoded (a func, a channel), or B is an interface and b
+// holds a value that Register would refuse, the returned handle reports it
 // from Err, and a pool refuses its calls before sending anything.
 func Bind[B, A, R any](f *Func2[B, A, R], b B) *Func[A, R] {
 	h := &Func[A, R]{name: f.name, local: func(ctx context.Context, a A) (R, error) { return f.local(ctx, b, a) }}
+	if err := checkHeld(b); err != nil {
+		h.err = fmt.Errorf("task: cannot bind %T to %s: %w", b, f.name, err)
+		return h
+	}
 	bound, err := appendArg([]byte{0x91}, b) // 0x91: an array of one element
 	if err != nil {
 		h.err = fmt.Errorf("task: cannot bind %T to %s: %w (bind only values msgpack can encode; functions travel by name)", b, f.name, err)
