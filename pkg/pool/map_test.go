@@ -41,7 +41,9 @@ var (
 			return 0, ctx.Err()
 		}
 	})
-	takesFunc = task.Register("pooltest.takesfunc", func(_ context.Context, f func()) (int, error) {
+	// takesFunc takes anything, so that a func can be handed to it: a
+	// func parameter is refused at registration.
+	takesFunc = task.Register("pooltest.takesfunc", func(_ context.Context, f any) (int, error) {
 		return 1, nil
 	})
 	typeOf = task.Register("pooltest.typeof", func(_ context.Context, v any) (string, error) {
@@ -189,7 +191,7 @@ func TestMapContextEnds(t *testing.T) {
 func TestMapUnencodableArgument(t *testing.T) {
 	p := typedPool(t)
 	ctx := context.Background()
-	_, err := pool.Map(ctx, p, takesFunc, []func(){nil})
+	_, err := pool.Map(ctx, p, takesFunc, []any{func() {}})
 	if err == nil || !strings.Contains(err.Error(), "args[0]") || !strings.Contains(err.Error(), "unsupported func()") ||
 		!strings.Contains(err.Error(), "functions travel by name") {
 		t.Errorf("got %v", err)
@@ -221,14 +223,15 @@ func TestMapUnknownFunction(t *testing.T) {
 	}
 }
 
-// badBind takes a channel, which Bind cannot encode.
-var badBind = task.Register2("pooltest.badbind", func(_ context.Context, c chan int, x int) (int, error) {
+// badBind takes anything bound, so that a channel can be bound to it: a
+// chan parameter is refused at registration, and Bind cannot encode one.
+var badBind = task.Register2("pooltest.badbind", func(_ context.Context, c any, x int) (int, error) {
 	return x, nil
 })
 
 func TestMapUnencodableBinding(t *testing.T) {
 	p := typedPool(t, pool.WithMode(pool.Thread))
-	bad := task.Bind(badBind, make(chan int))
+	bad := task.Bind(badBind, any(make(chan int)))
 	_, err := pool.Map(context.Background(), p, bad, []int{1})
 	if err == nil || !strings.Contains(err.Error(), "cannot bind chan int") {
 		t.Errorf("got %v", err)
@@ -331,7 +334,7 @@ func TestSubmitRefusesBeforeSending(t *testing.T) {
 	p := typedPool(t)
 	ctx := context.Background()
 	for _, fu := range []*pool.Future[int]{
-		pool.Submit(ctx, p, takesFunc, func() {}),
+		pool.Submit(ctx, p, takesFunc, any(func() {})),
 		pool.Submit(ctx, p, lateFunc(), 1),
 	} {
 		select {
