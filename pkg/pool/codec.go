@@ -3,6 +3,8 @@ package pool
 import (
 	"time"
 
+	"github.com/brinehq/brine/pkg/task"
+
 	"github.com/brinehq/brine/pkg/wire"
 )
 
@@ -29,7 +31,11 @@ func encodeTask(b []byte, it *item) ([]byte, error) {
 // resultOf turns a decoded wire result into the Result of it.
 func resultOf(it *item, r *wire.Result, compute time.Duration) Result {
 	if r.Err != nil {
-		return Result{Compute: compute, Err: &TaskError{Kind: r.Err.Kind, Message: r.Err.Message, Stack: r.Err.Stack, Func: it.call.Func()}}
+		te := &TaskError{Kind: r.Err.Kind, Message: r.Err.Message, Stack: r.Err.Stack, Func: it.call.Func()}
+		if r.Err.Code != "" {
+			te.Err = task.ErrorOf(r.Err.Code) // nil for a code this program did not register
+		}
+		return Result{Compute: compute, Err: te}
 	}
 	return Result{Raw: r.Value, Compute: compute}
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/brinehq/brine/pkg/task"
 	"github.com/brinehq/brine/pkg/transport"
+	"github.com/brinehq/brine/pkg/wire"
 )
 
 // Result is the outcome of one task.
@@ -38,16 +39,44 @@ type TaskError struct {
 	Worker  int
 	PID     int
 	// Cause is the *WorkerExitError of the worker whose death failed the
-	// task (kinds wire.KindWorkerDied and wire.KindTimeout), or nil.
+	// task (kinds KindWorkerDied and KindTimeout), or nil.
 	Cause error
+	// Err is the function's own error, for errors.Is and errors.As: in
+	// thread mode the very value it returned; in process mode the error
+	// registered (task.RegisterError) under the code the worker sent, when
+	// the function's error matched one; else nil, and only Message tells.
+	Err error
 }
+
+// Kinds of TaskError: what failed. A function may also fail with a kind of
+// its own (docs/PROTOCOL.md §6).
+const (
+	KindError      = wire.KindError      // the function returned an error
+	KindPanic      = wire.KindPanic      // the function panicked; the worker lives on
+	KindUnknown    = wire.KindUnknown    // no function of that name in the worker
+	KindBadArgs    = wire.KindBadArgs    // the arguments did not fit the function's parameters
+	KindEncode     = wire.KindEncode     // an argument or the result could not be encoded
+	KindTimeout    = wire.KindTimeout    // the task ran past Options.TaskTimeout
+	KindWorkerDied = wire.KindWorkerDied // workers died running it, Options.Retries times
+	KindCancelled  = wire.KindCancelled  // its run was cancelled, or the pool closed, before it ended
+)
 
 func (e *TaskError) Error() string {
 	return fmt.Sprintf("%s on worker %d (pid %d): %s: %s", e.Func, e.Worker, e.PID, e.Kind, e.Message)
 }
 
-// Unwrap returns Cause, for errors.As(err, &exitErr).
-func (e *TaskError) Unwrap() error { return e.Cause }
+// Unwrap returns Err and Cause, those that are set, for errors.Is and
+// errors.As: errors.Is(err, ErrMine) for a function's registered error,
+// errors.As(err, &exitErr) for the worker's death.
+func (e *TaskError) Unwrap() []error {
+	var errs []error
+	for _, err := range []error{e.Err, e.Cause} {
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errs
+}
 
 // WorkerExitError describes how a worker process ended: the transport's
 // account of it.

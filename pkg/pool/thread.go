@@ -152,7 +152,7 @@ func runDirect(ctx context.Context, it *item) (r Result) {
 	}()
 	v, err := it.call.Run(ctx)
 	if err != nil {
-		return Result{Err: &TaskError{Kind: wire.KindError, Message: err.Error(), Func: it.call.Func()}}
+		return Result{Err: &TaskError{Kind: wire.KindError, Message: err.Error(), Func: it.call.Func(), Err: err}}
 	}
 	return Result{Value: v}
 }

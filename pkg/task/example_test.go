@@ -2,6 +2,7 @@ package task_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log"
 	"strings"
@@ -69,4 +70,17 @@ func ExampleFunc2_Call() {
 	})
 	fmt.Println(out, err)
 	// Output: [1 3 9 27] <nil>
+}
+
+// ErrOutOfStock keeps its identity across processes: registered in a
+// package variable, every process of the program has it under one code.
+var ErrOutOfStock = task.RegisterError("example.out_of_stock", errors.New("out of stock"))
+
+// A registered error travels by its code, as pickle sends an exception by
+// its class's name: the worker names it, the coordinator finds it again.
+func ExampleRegisterError() {
+	err := fmt.Errorf("item 42: %w", ErrOutOfStock) // what a task returned, in a worker
+	code := task.ErrorCode(err)                     // sent with the failure
+	fmt.Println(code, errors.Is(task.ErrorOf(code), ErrOutOfStock))
+	// Output: example.out_of_stock true
 }

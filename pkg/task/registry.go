@@ -73,7 +73,7 @@ func asWireError(err error) *wire.Error {
 	if we, ok := err.(*wire.Error); ok {
 		return we
 	}
-	return &wire.Error{Kind: wire.KindError, Message: err.Error()}
+	return &wire.Error{Kind: wire.KindError, Message: err.Error(), Code: ErrorCode(err)}
 }
 
 // Registry maps names to functions. The zero value is not usable; the

@@ -272,10 +272,7 @@ func AppendResult(b []byte, r *Result) []byte {
 	b = appendUint(b, r.ID)
 	if r.Err != nil {
 		b = appendNil(b)
-		b = appendArrayLen(b, 3)
-		b = AppendString(b, r.Err.Kind)
-		b = AppendString(b, r.Err.Message)
-		b = AppendString(b, r.Err.Stack)
+		b = appendError(b, r.Err)
 	} else {
 		b = appendRaw(b, r.Value)
 		b = appendNil(b)
@@ -367,5 +364,10 @@ func (d *decoder) error() (*Error, error) {
 			return nil, err
 		}
 	}
-	return &e, d.skipN(n - 3)
+	if n > 3 {
+		if e.Code, err = d.str(); err != nil {
+			return nil, err
+		}
+	}
+	return &e, d.skipN(n - 4)
 }

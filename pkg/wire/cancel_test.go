@@ -1,6 +1,7 @@
 package wire_test
 
 import (
+	"bytes"
 	"errors"
 	"reflect"
 	"testing"
@@ -56,6 +57,26 @@ func TestCancelHostile(t *testing.T) {
 			t.Errorf("%s: %+v, %v", tc.name, spans, err)
 		case !tc.ok && !errors.Is(err, wire.ErrMalformed):
 			t.Errorf("%s: %v, want ErrMalformed", tc.name, err)
+		}
+	}
+}
+
+// A failed result's error code crosses when set, and a result without one
+// keeps the three-element error of older peers.
+func TestErrorCodeRoundTrip(t *testing.T) {
+	for _, code := range []string{"", "myapp.unlucky"} {
+		rs := []wire.Result{{ID: 3, Err: &wire.Error{Kind: wire.KindError, Message: "m", Stack: "s", Code: code}, Nanos: 9}}
+		frame, err := wire.AppendResults(nil, rs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := wire.DecodeResults(frame[wire.HeaderSize:], nil)
+		if err != nil || len(got) != 1 || got[0].Err == nil || *got[0].Err != *rs[0].Err {
+			t.Fatalf("code %q: decoded %+v, %v", code, got, err)
+		}
+		head := wire.AppendResultTail(wire.AppendResultHead(nil, 3), rs[0].Err, 9)
+		if code == "" && !bytes.Contains(head, []byte{0x93, 0xa5, 'e', 'r', 'r', 'o', 'r'}) {
+			t.Errorf("an error without a code is not encoded with 3 elements: % x", head)
 		}
 	}
 }

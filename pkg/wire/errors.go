@@ -45,12 +45,30 @@ const (
 )
 
 // Error is a task failure as it crosses the wire: its kind (one of the Kind
-// constants, or another word a worker chooses), a message, and the stack of
-// the worker goroutine where it arose, when there is one.
+// constants, or another word a worker chooses), a message, the stack of
+// the worker goroutine where it arose, when there is one, and the code of
+// the registered error it is, if any (docs/PROTOCOL.md §6).
 type Error struct {
 	Kind    string
 	Message string
 	Stack   string
+	Code    string // "" for none; sent as a fourth element only when set
+}
+
+// appendError appends e as the error element of a result.
+func appendError(b []byte, e *Error) []byte {
+	if e.Code != "" {
+		b = appendArrayLen(b, 4)
+	} else {
+		b = appendArrayLen(b, 3)
+	}
+	b = AppendString(b, e.Kind)
+	b = AppendString(b, e.Message)
+	b = AppendString(b, e.Stack)
+	if e.Code != "" {
+		b = AppendString(b, e.Code)
+	}
+	return b
 }
 
 func (e *Error) Error() string { return e.Kind + ": " + e.Message }

@@ -18,10 +18,7 @@ func AppendResultHead(b []byte, id uint64) []byte {
 func AppendResultTail(b []byte, err *Error, nanos uint64) []byte {
 	if err != nil {
 		b = appendNil(b)
-		b = appendArrayLen(b, 3)
-		b = AppendString(b, err.Kind)
-		b = AppendString(b, err.Message)
-		b = AppendString(b, err.Stack)
+		b = appendError(b, err)
 	} else {
 		b = appendNil(b)
 	}
