@@ -1,6 +1,8 @@
 package pool
 
 import (
+	"bytes"
+	"fmt"
 	"slices"
 	"time"
 
@@ -212,12 +214,22 @@ func (w *proc) encode(buf []byte, batch []*item) []byte {
 		at := len(buf)
 		var err error
 		var inLane int
-		if buf, inLane, err = w.appendTaskLaned(buf, it); err != nil {
+		if buf, inLane, err = w.appendTaskLaned(buf, it); err == nil && len(buf)-at > maxTaskBytes {
+			err = fmt.Errorf("its arguments take %d bytes encoded, more than the %d a frame holds (wire.MaxFrame): "+
+				"split them over several tasks, or pass where the data is (a path) instead of the data", len(buf)-at, maxTaskBytes)
+			buf = buf[:at]
+		}
+		if err != nil {
 			if n == 0 {
 				buf = buf[:frameStart] // drop the frame begun for it
 			}
 			it.complete(Result{Err: &TaskError{Kind: wire.KindEncode, Message: err.Error(), Func: it.call.Func()}})
 			continue
+		}
+		if n > 0 && len(buf)-frameStart > maxTaskBytes {
+			// Too large for the frame under way: it begins the next.
+			buf, bw, frameStart = nextFrame(buf, bw, n, at)
+			n = 0
 		}
 		it.attempts++
 		it.size = len(buf) - at + inLane
@@ -243,6 +255,21 @@ func (w *proc) encode(buf []byte, batch []*item) []byte {
 	clear(tracked)
 	w.tracked = tracked[:0]
 	return buf
+}
+
+// maxTaskBytes is the most one task may take in a Tasks frame: the frame's
+// limit less its header.
+const maxTaskBytes = wire.MaxFrame - 64
+
+// nextFrame ends the Tasks frame under way, of n tasks, before the task
+// appended to buf at at, which begins a new frame. It returns buf, the new
+// frame's writer and start.
+func nextFrame(buf []byte, bw wire.BatchWriter, n, at int) ([]byte, wire.BatchWriter, int) {
+	task := bytes.Clone(buf[at:])
+	buf, _ = bw.End(buf[:at], n) // within MaxFrame: at most maxFrameBytes plus a task that fitted before
+	start := len(buf)
+	buf, bw = wire.BeginTasks(buf)
+	return append(buf, task...), bw, start
 }
 
 // appendChunk appends chunk it to buf as a Calls frame, or as a Tasks
