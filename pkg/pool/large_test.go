@@ -1,7 +1,7 @@
 package pool_test
 
 import (
-		"errors"
+	"errors"
 	"strings"
 	"testing"
 
