@@ -13,21 +13,40 @@ func (w *proc) watch() {
 	limit := w.b.p.opts.TaskTimeout
 	t := time.NewTimer(limit)
 	defer t.Stop()
+	due, settling := time.Now().Add(limit), false
 	for {
 		select {
 		case <-w.done:
 			return
 		case <-t.C:
-			left := w.checkDeadline(limit)
-			if left <= 0 {
-				return
-			}
-			// A deadline only moves later as results arrive or tasks are
-			// sent to an idle worker, so waking at this one never misses one.
-			t.Reset(left)
 		}
+		// Woken late, this process was stopped or starved (SIGSTOP, a
+		// suspended VM): results that arrived meanwhile may be unread, and
+		// their tasks look overdue. The receiver reads them first.
+		if time.Since(due) > lateWake && !settling {
+			settling = true
+			due = time.Now().Add(settle)
+			t.Reset(settle)
+			continue
+		}
+		settling = false
+		left := w.checkDeadline(limit)
+		if left <= 0 {
+			return
+		}
+		// A deadline only moves later as results arrive or tasks are
+		// sent to an idle worker, so waking at this one never misses one.
+		due = time.Now().Add(left)
+		t.Reset(left)
 	}
 }
+
+// A watchdog that wakes more than lateWake after its deadline lets the
+// worker's receiver settle before it judges the deadline.
+const (
+	lateWake = 100 * time.Millisecond
+	settle   = 100 * time.Millisecond
+)
 
 // checkDeadline kills the worker if its running task is overdue and
 // returns 0, or returns how long until that task's deadline.
@@ -45,7 +64,8 @@ func (w *proc) checkDeadline(limit time.Duration) time.Duration {
 	id := it.running()
 	w.timedOut, w.expiredID = true, id
 	w.mu.Unlock()
-	w.killFor(fmt.Sprintf("task %d (%s) ran longer than the task timeout of %v", id, it.call.Func(), limit), true)
+	index := it.index + int(id-it.id) // as the run and its report number it
+	w.killFor(fmt.Sprintf("task %d (%s) ran longer than the task timeout of %v", index, it.call.Func(), limit), true)
 	return 0
 }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -34,6 +35,23 @@ func TestHandshakeVersionMismatch(t *testing.T) {
 		t.Errorf("error %q does not say which side to rebuild", err)
 	}
 	checkNoChildren(t)
+}
+
+// A worker whose Hello lists its functions out of order is served all the
+// same, and an unknown function's error lists them in order.
+func TestUnsortedHello(t *testing.T) {
+	p := startPool(t, pool.WithWorkers(1), pool.WithEnv(envMisbehave+"=unsorted-hello"))
+	if funcs := p.Funcs(); !slices.IsSorted(funcs) || !slices.Contains(funcs, "echo") {
+		t.Fatalf("functions %v: want them sorted, echo among them", funcs)
+	}
+	if out, err := pool.Map(bounded(t), p, jobs.Echo, [][]byte{[]byte("x")}); err != nil || string(out[0]) != "x" {
+		t.Fatalf("echo: %q, %v", out, err)
+	}
+	known := strings.Join(p.Funcs(), ", ")
+	_, err := pool.Map(bounded(t), p, lateFunc(), []int{1})
+	if err == nil || !strings.Contains(err.Error(), known) {
+		t.Fatalf("unknown function: %v, want the list %q", err, known)
+	}
 }
 
 // lockedBuffer is a log sink for the relays of several workers at once.

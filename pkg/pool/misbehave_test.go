@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -35,6 +36,9 @@ const (
 func misbehave(mode string) int {
 	if mode == "no-calls" || mode == "tell-spin" {
 		return serveWithoutCalls(mode == "tell-spin")
+	}
+	if mode == "unsorted-hello" { // a worker that lists its functions backwards
+		return worker.Main(worker.WithOutput(func(out io.Writer) io.Writer { return &reversedHello{out: out} }))
 	}
 	if !strings.HasPrefix(mode, "hello-") && !firstToMisbehave() {
 		return worker.Main()
@@ -163,4 +167,31 @@ func serveWithoutCalls(tellSpin bool) int {
 			return 1
 		}
 	}
+}
+
+// reversedHello writes a worker's Hello with its functions listed in
+// reverse, and the rest of its output as it is.
+type reversedHello struct {
+	out  io.Writer
+	done bool
+}
+
+func (r *reversedHello) Write(p []byte) (int, error) {
+	if r.done {
+		return r.out.Write(p)
+	}
+	r.done = true
+	h, err := wire.DecodeHello(p[wire.HeaderSize:])
+	if err != nil {
+		return 0, err
+	}
+	slices.Reverse(h.Funcs)
+	frame, err := wire.AppendHello(nil, h)
+	if err != nil {
+		return 0, err
+	}
+	if _, err := r.out.Write(frame); err != nil {
+		return 0, err
+	}
+	return len(p), nil
 }

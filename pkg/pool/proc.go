@@ -59,7 +59,11 @@ type proc struct {
 }
 
 func newProc(b *processes, s *slot, conn transport.Worker) *proc {
-	w := &proc{b: b, slot: s, conn: conn, pid: conn.PID(), hello: conn.Hello(),
+	hello := conn.Hello()
+	// Sorted, as docs/PROTOCOL.md §3 asks and lookups assume, whatever the
+	// worker sent.
+	hello.Funcs = slices.Sorted(slices.Values(hello.Funcs))
+	w := &proc{b: b, slot: s, conn: conn, pid: conn.PID(), hello: hello,
 		wake: make(chan struct{}, 1), rxWake: make(chan struct{}, 1),
 		stop: make(chan struct{}), done: make(chan struct{})}
 	w.down, w.up = conn.Lanes()
