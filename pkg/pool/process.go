@@ -29,6 +29,7 @@ type processes struct {
 	serving atomic.Int32   // processes being served, in all slots
 	flying  atomic.Int64   // tasks in flight to all of them: the sum of their proc.n
 	parked  atomic.Int32   // receivers parked, lending their reading (see direct.go)
+	crashes crashLoop      // workers dying before they finish anything
 	wg      sync.WaitGroup // supervisors
 }
 

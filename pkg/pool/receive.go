@@ -292,6 +292,7 @@ func (w *proc) answered(rs []wire.Result) {
 	}
 	w.slot.tasks.Add(n)
 	w.completed.Add(n)
+	w.b.crashes.finished()
 }
 
 // taskNanos is how long the worker says r's function ran, at most an hour.

@@ -115,7 +115,7 @@ func (b *processes) respawn(s *slot, fails *int) *proc {
 	for {
 		var broken error
 		if spawnFails >= spawnFailuresBroken {
-			broken = lastErr
+			broken = fmt.Errorf("no worker process can be started: %w", lastErr)
 		}
 		if !b.pause(backoff(*fails), broken) {
 			return nil
@@ -150,7 +150,10 @@ func (b *processes) pause(d time.Duration, broken error) bool {
 	for {
 		var ready chan struct{}
 		var retry chan *item
-		if broken != nil && b.serving.Load() == 0 {
+		if broken == nil {
+			broken = b.crashes.broken() // looked at again as the backoff goes on
+		}
+		if broken != nil && (b.serving.Load() == 0 || b.crashes.broken() != nil) {
 			ready, retry = b.p.queue.ready, b.p.retry
 		}
 		select {
@@ -173,14 +176,17 @@ func (b *processes) noWorker(it *item, err error) {
 		it.cancelled(cerr)
 		return
 	}
-	it.complete(Result{Err: &TaskError{Kind: wire.KindWorkerDied, Func: it.call.Func(), Cause: err,
-		Message: fmt.Sprintf("no worker process can be started: %v", err)}})
+	it.complete(Result{Err: &TaskError{Kind: wire.KindWorkerDied, Func: it.call.Func(), Cause: err, Message: err.Error()}})
 }
 
 // salvage gives the tasks a dead worker held another chance, or fails them.
 func (b *processes) salvage(w *proc, exit *WorkerExitError) {
 	expired, timedOut, blameless := w.verdict()
 	held := w.takeInflight()
+	if !blameless && !w.retired.Load() && !b.closing() {
+		b.crashes.died(w, exit, held)
+	}
+	broken := b.crashes.broken()
 	for _, it := range held {
 		switch {
 		case it.run.ctx.Err() != nil:
@@ -194,6 +200,8 @@ func (b *processes) salvage(w *proc, exit *WorkerExitError) {
 				Kind: wire.KindTimeout, Func: it.call.Func(), Worker: w.slot.id, PID: w.pid, Cause: exit,
 				Message: fmt.Sprintf("ran longer than the task timeout of %v, so its worker (pid %d) was killed and replaced; "+
 					"raise the timeout if the task needs longer", b.p.opts.TaskTimeout, w.pid)}})
+		case broken != nil:
+			b.noWorker(it, broken)
 		default:
 			b.retryOrFail(w, it, exit, blameless, len(held) == 1)
 		}
