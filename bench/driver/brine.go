@@ -47,9 +47,9 @@ func (d *driver) reportRun(ctx context.Context, args ...string) (coordRun, error
 // echoRun runs the echo job and returns the run's wall time and tasks/s,
 // read from the summary table. No report is asked for: a report keeps every
 // task's result in the coordinator, a cost that is the report's, not the
-// pool's (a fifth to a third of the throughput of a 100,000-task run of
-// trivial tasks; 9 s and 0.85 GB to write 100,000 echoes of 4 KiB). The
-// coordinator exits non-zero when a task fails, which fails the measurement.
+// pool's, and large beside a run of trivial tasks (bench/RESULTS.md,
+// "Design measurements": No report in throughput runs). The coordinator
+// exits non-zero when a task fails, which fails the measurement.
 func (d *driver) echoRun(ctx context.Context, workers, tasks, size int, extra ...string) (wall time.Duration, perSec float64, err error) {
 	args := append([]string{"-workers", strconv.Itoa(workers), "-job", "echo",
 		"-tasks", strconv.Itoa(tasks), "-size", strconv.Itoa(size)}, extra...)

@@ -172,7 +172,8 @@ func (c *config) resolve(ctx context.Context) error {
 		return fmt.Errorf("%v: pass -anchors or set BRINE_SHARED to the directory holding anchors/", err)
 	}
 	if c.python == "" {
-		// python3 on PATH may be a shim that adds ~140 ms to each start.
+		// python3 on PATH may be a shim that slows each start
+		// (bench/RESULTS.md, "Design measurements": Resolving python3).
 		ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 		defer cancel()
 		out, err := command(ctx, nil, "python3", "-c", "import sys; print(sys.executable)")

@@ -10,9 +10,10 @@ import (
 
 // A ratio target is only as good as its anchor. On a shared machine an
 // anchor can run several times slower in one run than in the next (a past
-// RESULTS.md met a target only because its Python anchors ran 3–6× slow),
-// so before a target is judged its anchor must have held still across the
-// repetitions and agree with a re-measure of it run alone at the end.
+// RESULTS.md met a target only because its Python anchors ran slow:
+// bench/RESULTS.md, "Design measurements": Anchor limit), so before a
+// target is judged its anchor must have held still across the repetitions
+// and agree with a re-measure of it run alone at the end.
 
 // anchorLimit is how far, as a factor, an anchor may move before the
 // targets resting on it are not judged: across repetitions (max/min), and

@@ -5,9 +5,8 @@
 // virtual machine whose other processor is idle that wake-up alone takes
 // several microseconds, once each way of a round trip. A reader that polls
 // the pipe instead, for a bounded time, sees the bytes as soon as they are
-// written. On the benchmark machine a pipe round trip between two Go
-// processes took 8–10 µs with both ends polling, 14–21 µs with both
-// blocking in read(2).
+// written, so a round trip between two polling processes is the shorter
+// (bench/RESULTS.md, "Design measurements": Polling a pipe).
 package spin
 
 import (
@@ -25,11 +24,10 @@ import (
 // The poll neither yields nor tells the Go runtime that it makes system
 // calls (which would let the runtime hand the goroutine's processor to
 // another thread): it is meant for waits of tens of microseconds, far
-// below a scheduler's time slice. One-call runs of a brine pool whose
-// ends yielded between polls took 10.3–11.7 µs instead of 8.0–9.7 µs, and
-// some runs had the kernel keep both ends on one processor, each yielding
-// to the other, at 19–24 µs (medians of 5,000–10,000 calls; with neither
-// end yielding, that was not seen in 42 runs).
+// below a scheduler's time slice. Ends that yielded between polls made
+// round trips slower, and at times the kernel kept both on one processor,
+// each yielding to the other (bench/RESULTS.md, "Design measurements":
+// Polling without yielding).
 func Readable(fd int, d time.Duration) bool {
 	if d <= 0 {
 		return false

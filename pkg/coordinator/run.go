@@ -199,8 +199,9 @@ func (w warmed) since(workers []pool.WorkerInfo, st pool.Stats) ([]pool.WorkerIn
 // the pool's spawn, the run of an earlier mode) and returns the run's start,
 // as testing.B does before each benchmark: otherwise the run pays for that
 // collection, and the modes of one invocation are timed on different heaps.
-// The first collection of a process costs most: on the benchmark machine, a
-// 100,000-task echo run took a quarter longer with it inside.
+// The first collection of a process costs most, enough to slow a short run
+// markedly (bench/RESULTS.md, "Design measurements": Collecting before a
+// timed run).
 func startClean() time.Time {
 	runtime.GC()
 	return time.Now()

@@ -164,8 +164,9 @@ func (p *Pair) Worker() (*Reader, *Writer) {
 
 // populate maps the pages of b, allocating those the file lacks, in one
 // call (MADV_POPULATE_WRITE, Linux 5.14). A page fault costs far more than
-// its share of that on some virtual machines: 25 µs against 0.5–1.7 µs on
-// the benchmark machine. It returns false where the kernel lacks it.
+// its share of that on some virtual machines (bench/RESULTS.md, "Design
+// measurements": Prefaulting lane pages). It returns false where the kernel
+// lacks it.
 func populate(b []byte) bool {
 	return unix.Madvise(b, unix.MADV_POPULATE_WRITE) == nil
 }

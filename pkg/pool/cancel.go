@@ -75,9 +75,9 @@ func (p *Pool) afterCancel(rs *runState) {
 //
 // A waiter that parks is made runnable by the receiver of the last result,
 // and with a processor idle the runtime wakes a second thread to run it:
-// two more thread wake-ups per call, which on the benchmark machine made a
-// one-call round trip 39 µs instead of 27 (medians of 3,000 calls). The
-// price is the thread that polls, for Options.Spin at most.
+// two more thread wake-ups per call, a large share of a one-call round
+// trip (bench/RESULTS.md, "Design measurements": Polling for a run's end).
+// The price is the thread that polls, for Options.Spin at most.
 func (p *Pool) awaitNear(rs *runState) bool {
 	if !p.nearEnd(rs) {
 		return rs.left.Load() == 0
@@ -98,9 +98,9 @@ func (p *Pool) awaitNear(rs *runState) bool {
 // worker's receiver to block on and one more for the poller (see
 // nearReader). Results that come through the runtime's network poller
 // instead would wait for the poller to stop: a thread that yields runs the
-// goroutines queued before it looks at the network again. With two
-// workers on two processors, polling made a one-call round trip 110 µs
-// against 80 µs.
+// goroutines queued before it looks at the network again, so polling then
+// makes round trips slower (bench/RESULTS.md, "Design measurements":
+// Polling beside the poller).
 func (p *Pool) nearEnd(rs *runState) bool {
 	left := rs.left.Load()
 	return left > 0 && left <= int64(p.opts.Workers) && p.opts.Mode == Process &&

@@ -26,13 +26,11 @@ const (
 //
 // maxWindow lets tasks of 250 ns and more have their flightTarget in
 // flight; trivial ones come close. A window of 1,024 held a worker to a
-// fifth of it, and with half a window per frame (see nextBatch) a worker
+// fraction of it, and with half a window per frame (see nextBatch) a worker
 // that ran through its frame often found the next not yet sent, and
-// blocked for it: on the benchmark machine 1,000,000 trivial tasks on two
-// workers took 11,000–13,000 context switches and 324–384 ms that way,
-// against 5,500–6,500 and 263–276 ms with 4,096 (two runs each); 100,000
-// took 29.1 ms against 33.4 ms (medians of 14 interleaved runs, with
-// 2,048 at 31.2 ms and 8,192 at 30.2 ms).
+// blocked for it: more context switches, and slower runs. Windows of
+// 2,048 and 8,192 did no better than 4,096 (bench/RESULTS.md, "Design
+// measurements": Window of 4,096).
 func (w *proc) window() int64 {
 	if n := w.b.p.opts.Prefetch; n > 0 {
 		return int64(min(n, maxWindow))

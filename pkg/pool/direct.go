@@ -19,21 +19,19 @@ import (
 // different processors, one wake-up across processors each way. With one
 // thread writing and then blocking in read(2) (on a descriptor the poller
 // does not watch, see nearReader), it can run the worker where the writer
-// was, and the round trip on one processor: on the benchmark machine a
-// one-call Run took 16–23 µs instead of 25 µs on a pool of one worker, and
-// instead of 53–72 µs on a pool of two (medians of 3,000 calls, 4
-// interleaved runs each), the lower figure when the kernel kept both on
-// one processor; a raw pipe round trip takes 14 µs.
+// was, and the round trip on one processor: one-call Runs got faster on
+// pools of one and of two workers, the most when the kernel kept both on
+// one processor (bench/RESULTS.md, "Design measurements": Direct one-call
+// Runs).
 //
 // Both ends then poll for each other a while before they sleep
 // (Options.Spin): the caller for its result, and the worker, which the
 // call's frame asks to (docs/PROTOCOL.md §5, Spin), for the next call. A
 // thread that sleeps in read(2) is woken by the write, several
 // microseconds each way on a virtual machine; one that polls sees the
-// bytes at once. One-call Runs took 10–12 µs polling against 16–27 µs
-// (medians of 5,000–10,000 calls, interleaved runs of a pool of one and
-// of two workers), where a raw pipe round trip of two blocking processes
-// takes 14–21 µs.
+// bytes at once, and one-call Runs beat even a raw pipe round trip of two
+// blocking processes (bench/RESULTS.md, "Design measurements": Polling both
+// ends).
 //
 // A receiver parks when its worker holds nothing and it reads in blocking
 // mode (see nearReader), and no more often: a parked receiver is woken by

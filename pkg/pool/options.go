@@ -234,8 +234,8 @@ func (o *Options) fill() {
 	}
 }
 
-// defaultSpin is Options.Spin's default. A one-call Run on the benchmark
-// machine took 10–12 µs with both ends polling, 16–27 µs with both
-// sleeping; the worker's poll must also last through the caller's turn
-// between two calls.
+// defaultSpin is Options.Spin's default: long enough for a one-call Run's
+// round trip with both ends polling, faster than with both sleeping, and
+// for the worker's poll to last through the caller's turn between two
+// calls (bench/RESULTS.md, "Design measurements": Polling both ends).
 const defaultSpin = 50 * time.Microsecond

@@ -260,11 +260,10 @@ func (b *processes) workerEnv() []string {
 // whose own is procs: their share of the processors, at least one. A
 // worker runs one task at a time, and a runtime that thinks it has every
 // processor spreads its collector and scavenger over them, waking threads
-// and flushing TLBs across processors that its siblings need: workers of 2
-// on 2 processors echoed 1 MiB payloads ~20 % faster with one each (300
-// payloads, 6 runs each, medians 284 against 360 ms) and 4 KiB ones 16 %
-// faster (100,000 payloads, 8 runs each, 666 against 789 ms); trivial
-// tasks ran as fast either way. Options.WorkerProcs sets another.
+// and flushing TLBs across processors that its siblings need: with one
+// each, two workers on two processors echoed large and small payloads
+// faster, and trivial tasks as fast (bench/RESULTS.md, "Design
+// measurements": Worker GOMAXPROCS). Options.WorkerProcs sets another.
 func workerProcs(procs, n int) int { return max(1, procs/max(n, 1)) }
 
 // workerGODEBUG is the GODEBUG of a worker, given the coordinator's:
@@ -275,10 +274,10 @@ func workerProcs(procs, n int) int { return max(1, procs/max(n, 1)) }
 // instead of MADV_DONTNEED, which unmaps it at once. A worker allocates
 // every argument afresh, since its function owns it; with large arguments
 // the heap frees and takes the same few MiB for every task, and each page
-// unmapped in between faults back in: 15,000 faults a second in a worker
-// echoing 1 MiB payloads, against 260 with MADV_FREE, on a virtual machine
-// where a fault costs 25 µs. The cost is an RSS that counts memory the
-// kernel may take back.
+// unmapped in between faults back in, far more often than with MADV_FREE,
+// on virtual machines where a fault is dear (bench/RESULTS.md, "Design
+// measurements": MADV_FREE in workers). The cost is an RSS that counts
+// memory the kernel may take back.
 func workerGODEBUG(own string) string {
 	if own == "" {
 		return "madvdontneed=0"

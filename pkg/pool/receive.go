@@ -57,8 +57,8 @@ func (w *proc) receive() error {
 // its transport that the next result is near (transport.Spec.Near), so that
 // readers may block their threads for it. One would do for lone calls; a
 // few more spare small Runs the switches between reading modes and the
-// receiver's wake-up from parked (see direct.go); bench/RESULTS.md has the
-// figures.
+// receiver's wake-up from parked (see direct.go; bench/RESULTS.md, "Design
+// measurements": Near flight).
 const nearFlight = 4
 
 // receiver is the state of the reading of a worker's output: the receiver
@@ -269,9 +269,9 @@ func borrowed(its []*item) bool {
 // answered counts a frame's results in, before their tasks complete, and
 // folds their compute times into the worker's moving average, all but the
 // worker's first: a fresh process runs its first call on code and memory
-// it has never touched, which can take a thousand times as long as the
-// calls after it, and an average seeded by it would keep the window small
-// for many round trips.
+// it has never touched, which can take far longer than the calls after it
+// (bench/RESULTS.md, "Design measurements": A worker's first call), and an
+// average seeded by it would keep the window small for many round trips.
 func (w *proc) answered(rs []wire.Result) {
 	n := int64(len(rs))
 	avg, timed := w.avg.Load(), rs

@@ -65,8 +65,9 @@ func (t *threads) abort(*runState) {}
 
 // Thread workers take short tasks from the queue a few at a time: one
 // lock for several tasks, where taking them one by one had the workers
-// contend for the queue's lock on every task (a quarter of a 1,000,000-task
-// run of trivial tasks went on that lock).
+// contend for the queue's lock on every task, a large share of a run of
+// trivial tasks (bench/RESULTS.md, "Design measurements": Thread workers
+// take tasks a few at a time).
 const (
 	// threadShort: a task that ran less than this has its worker take up
 	// to threadGrab tasks next (see grabAfter), then run them in order.
@@ -160,8 +161,9 @@ func runDirect(ctx context.Context, it *item) (r Result) {
 // epoch is when the process started, near enough: monotonic counts from it.
 var epoch = time.Now()
 
-// monotonic reads the monotonic clock alone, in half the time of time.Now,
-// which reads the wall clock too: it times each task of thread mode.
+// monotonic reads the monotonic clock alone, faster than time.Now, which
+// reads the wall clock too (bench/RESULTS.md, "Design measurements":
+// Monotonic clock): it times each task of thread mode.
 func monotonic() time.Duration { return time.Since(epoch) }
 
 // runWire takes the path a task takes to a worker process, encode and

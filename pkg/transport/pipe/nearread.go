@@ -17,19 +17,19 @@ import (
 //
 // A goroutine parked in the poller is made runnable by whichever thread
 // polls next and then run on a thread the scheduler wakes for it, two
-// wake-ups where a thread blocked in read(2) takes one: on the benchmark
-// machine a one-call round trip took 39 µs that way against 55 µs through
-// the poller (medians of 3,000 calls), and a raw pipe's 15 µs. A blocked
-// thread keeps its processor (P), though, which the runtime takes back
-// only at its next check, 20 µs to 10 ms on, when goroutines wait for it:
-// receivers that blocked while results stream delayed the senders and
-// callers (a 100,000-task run took 44 ms against 37 ms when every read
-// blocked). So the pool's receivers block only while it has at most a few
-// tasks in flight (transport.Spec.Near), when the next result is about a
-// round trip away; they yield before they do (see receive); and no more
-// of them block at once than leave a processor free (blockSlots): with two
-// processors and two idle workers whose receivers both blocked, a one-call
-// round trip took 86 µs, its caller stranded until the runtime's check.
+// wake-ups where a thread blocked in read(2) takes one, which shortens a
+// one-call round trip (bench/RESULTS.md, "Design measurements": Blocking
+// reads). A blocked thread keeps its processor (P), though, which the
+// runtime takes back only at its next check, 20 µs to 10 ms on, when
+// goroutines wait for it: receivers that blocked while results stream
+// delayed the senders and callers, and slowed whole runs. So the pool's
+// receivers block only while it has at most a few tasks in flight
+// (transport.Spec.Near), when the next result is about a round trip away;
+// they yield before they do (see receive); and no more of them block at
+// once than leave a processor free (blockSlots): with two processors and
+// two idle workers whose receivers both blocked, a one-call Run's caller
+// was stranded until the runtime's check (bench/RESULTS.md, "Design
+// measurements": Blocking only when near).
 //
 // In blocking mode the descriptor is out of the poller altogether. The
 // poller watches a descriptor it was given for as long as it is open, and
@@ -37,10 +37,11 @@ import (
 // always) a thread sleeps in epoll_wait(2) that every result written to a
 // watched pipe wakes, for nothing, beside the thread blocked in read(2):
 // one more thread woken per round trip, on the other processor, which
-// cost a one-call round trip 21 µs against 26–37 µs (interleaved runs of
-// 3,000 calls). So the reader keeps the output on a descriptor the poller
-// never sees, and gives the poller a duplicate of it, closed again when it
-// goes back to blocking, only while it reads in poller mode.
+// slowed one-call round trips (bench/RESULTS.md, "Design measurements":
+// Output out of the poller). So the reader keeps the output on a
+// descriptor the poller never sees, and gives the poller a duplicate of
+// it, closed again when it goes back to blocking, only while it reads in
+// poller mode.
 //
 // The cost is a thread per blocked receiver, and three or four system
 // calls each way between the modes. The read ends as the poller's wait

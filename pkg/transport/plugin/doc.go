@@ -14,16 +14,13 @@
 // With net/rpc, one call has the worker accept a stream of go-plugin's
 // MuxBroker, a raw yamux stream over the worker's Unix socket; with gRPC,
 // one bidirectional stream carries them as wrapperspb.BytesValue messages.
-// NetRPC is the default because it is faster: the frames cross as bytes,
-// with no message framing, encoding or HTTP/2 flow control on top of
-// brine's own. Measured with this package's benchmarks on a shared
-// 2-core machine, three runs each: a one-call round trip took 117–155 µs
-// over NetRPC, 203–218 µs over GRPC and 20–30 µs over pipes
-// (BenchmarkRoundTrip); 100,000 trivial tasks on two warm workers, batched
-// by the pool, ran at 1.65–1.81 million tasks/s over NetRPC, 1.35–1.40
-// million over GRPC and 1.24–1.90 million over pipes (BenchmarkThroughput).
-// Batching makes go-plugin's cost per message matter little to
-// throughput; a lone call pays it in full.
+// NetRPC is the default because it is faster, for lone calls and batched
+// tasks alike: the frames cross as bytes, with no message framing,
+// encoding or HTTP/2 flow control on top of brine's own. Batching makes
+// go-plugin's cost per message matter little to throughput; a lone call
+// pays it in full, several times a round trip over pipes (BenchmarkRoundTrip,
+// BenchmarkThroughput; bench/RESULTS.md, "Design measurements": go-plugin
+// protocols).
 //
 // What the transport arranges that go-plugin does not: each worker runs in
 // its own process group, signalled as a whole, and dies with the
