@@ -110,3 +110,29 @@ func ExampleStream() {
 	// three doubled is 6
 	// four doubled is 8
 }
+
+// Imap yields results in the order of its arguments, reading them lazily:
+// here an endless sequence, which the loop ends.
+func ExampleImap() {
+	ctx := context.Background()
+	p, err := pool.New(ctx, pool.WithWorkers(2))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer p.Close()
+	naturals := func(yield func(int) bool) {
+		for i := 1; yield(i); i++ {
+		}
+	}
+	for v, err := range pool.Imap(ctx, p, double, naturals) {
+		if err != nil {
+			log.Fatal(err)
+		}
+		if v > 10 {
+			break // cancels what runs
+		}
+		fmt.Print(v, " ")
+	}
+	fmt.Println()
+	// Output: 2 4 6 8 10
+}
