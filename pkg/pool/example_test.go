@@ -136,3 +136,26 @@ func ExampleImap() {
 	fmt.Println()
 	// Output: 2 4 6 8 10
 }
+
+// MapAll runs every task whatever fails, and returns each result and each
+// error at the index of its argument.
+func ExampleMapAll() {
+	ctx := context.Background()
+	p, err := pool.New(ctx, pool.WithWorkers(2))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer p.Close()
+	vals, errs := pool.MapAll(ctx, p, parse, []string{"1", "two", "3", "four"})
+	fmt.Println(vals)
+	for i, err := range errs {
+		var te *pool.TaskError
+		if errors.As(err, &te) {
+			fmt.Println(i, te.Message)
+		}
+	}
+	// Output:
+	// [1 0 3 0]
+	// 1 expected integer
+	// 3 expected integer
+}

@@ -30,6 +30,7 @@ import (
 // When ctx ends it does the same and returns ctx.Err(); when p is closed
 // under it, ErrClosed. A failure of a task once ctx has ended, such as a
 // function returning ctx.Err() in thread mode, counts as the cancellation.
+// MapAll runs every task instead and returns every error.
 func Map[A, R any](ctx context.Context, p *Pool, f *task.Func[A, R], args []A) ([]R, error) {
 	build, err := mapCalls(p, f, args)
 	if err != nil {
@@ -136,6 +137,21 @@ func mapCalls[A, R any](p *Pool, f *task.Func[A, R], args []A) (func(int) task.C
 	if !p.encodes() {
 		return func(i int) task.Call { return f.Call(args[i]) }, nil
 	}
+	var bad error
+	calls := sealAll(p, f, args, func(i int, err error) bool {
+		bad = fmt.Errorf("pool: args[%d]: %w", i, err)
+		return false
+	})
+	if bad != nil {
+		return nil, bad
+	}
+	return func(i int) task.Call { return &calls[i] }, nil
+}
+
+// sealAll encodes the calls of f on args into one buffer. It passes the
+// index of an argument that cannot be encoded to failed, and stops unless
+// failed returns true; that call is left zero (its Call nil).
+func sealAll[A, R any](p *Pool, f *task.Func[A, R], args []A, failed func(i int, err error) (goOn bool)) []sealed {
 	start := time.Now()
 	defer func() { p.stats.encoded(0, time.Since(start)) }() // the frames count the bytes
 	calls := make([]sealed, len(args))
@@ -143,10 +159,15 @@ func mapCalls[A, R any](p *Pool, f *task.Func[A, R], args []A) (func(int) task.C
 	var buf []byte
 	for i := range args {
 		c := f.Call(args[i])
-		var err error
-		if buf, err = c.AppendArgs(buf); err != nil {
-			return nil, fmt.Errorf("pool: args[%d]: %w", i, err)
+		next, err := c.AppendArgs(buf)
+		if err != nil {
+			if !failed(i, err) {
+				return nil
+			}
+			ends[i] = len(buf)
+			continue
 		}
+		buf = next
 		calls[i].Call, ends[i] = c, len(buf)
 	}
 	from := 0
@@ -154,7 +175,7 @@ func mapCalls[A, R any](p *Pool, f *task.Func[A, R], args []A) (func(int) task.C
 		calls[i].args = buf[from:end:end]
 		from = end
 	}
-	return func(i int) task.Call { return &calls[i] }, nil
+	return calls
 }
 
 // prepare returns the call of f on a, checked and sealed.
