@@ -7,6 +7,7 @@ import (
 	"log"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/brinehq/brine/pkg/pool"
 	"github.com/brinehq/brine/pkg/task"
@@ -158,4 +159,60 @@ func ExampleMapAll() {
 	// [1 0 3 0]
 	// 1 expected integer
 	// 3 expected integer
+}
+
+// TrySubmit never blocks: it says when the pool has no room, and the
+// caller decides what to do instead.
+func ExampleTrySubmit() {
+	ctx := context.Background()
+	p, err := pool.New(ctx, pool.WithWorkers(2))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer p.Close()
+	f, ok := pool.TrySubmit(ctx, p, double, 21)
+	if !ok {
+		fmt.Println("busy: try later")
+		return
+	}
+	v, err := f.Wait(ctx)
+	fmt.Println(v, err)
+	// Output: 42 <nil>
+}
+
+// SubmitFunc calls back with each result, as apply_async's callbacks do.
+func ExampleSubmitFunc() {
+	ctx := context.Background()
+	p, err := pool.New(ctx, pool.WithWorkers(2))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer p.Close()
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var lines []string
+	for _, s := range []string{"1", "two", "3"} {
+		wg.Add(1)
+		err := pool.SubmitFunc(ctx, p, parse, s, func(n int, err error) {
+			defer wg.Done()
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				lines = append(lines, fmt.Sprintf("%q failed", s))
+				return
+			}
+			lines = append(lines, fmt.Sprintf("%q is %d", s, n))
+		})
+		if err != nil {
+			wg.Done()
+			fmt.Println(err)
+		}
+	}
+	wg.Wait()
+	slices.Sort(lines)
+	fmt.Println(strings.Join(lines, "\n"))
+	// Output:
+	// "1" is 1
+	// "3" is 3
+	// "two" failed
 }

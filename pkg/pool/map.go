@@ -74,26 +74,35 @@ func Map[A, R any](ctx context.Context, p *Pool, f *task.Func[A, R], args []A) (
 // run because ctx ended or p closed fails with ctx.Err() or ErrClosed,
 // wrapped.
 func Submit[A, R any](ctx context.Context, p *Pool, f *task.Func[A, R], a A) *Future[R] {
-	fu := &Future[R]{done: make(chan struct{})}
-	c, err := prepare(p, f, a)
+	fu := newFuture[R]()
+	it, err := submission(ctx, p, f, a, fu.settle)
 	if err != nil {
-		fu.err = err
-		close(fu.done)
+		var zero R
+		fu.settle(zero, err)
 		return fu
 	}
-	rs := newRunState(ctx, func(r Result) {
-		fu.value, fu.err = value(f, &r)
-		if isCancelled(fu.err) {
-			fu.err = fmt.Errorf("pool: %s not run: %w", f.Name(), p.stopCause(ctx))
-		}
-		close(fu.done)
-	}, 1)
-	rs.borrow = true // it decodes Raw: a copy
-	it := p.newItem(0, c, rs)
 	if err := p.enqueue(ctx, it); err != nil {
 		it.cancelled(err)
 	}
 	return fu
+}
+
+// submission returns the item of a Submit of f(a), which passes its result
+// to done, or the error of a call that cannot be made.
+func submission[A, R any](ctx context.Context, p *Pool, f *task.Func[A, R], a A, done func(R, error)) (*item, error) {
+	c, err := prepare(p, f, a)
+	if err != nil {
+		return nil, err
+	}
+	rs := newRunState(ctx, func(r Result) {
+		v, err := value(f, &r)
+		if isCancelled(err) {
+			err = fmt.Errorf("pool: %s not run: %w", f.Name(), p.stopCause(ctx))
+		}
+		done(v, err)
+	}, 1)
+	rs.borrow = true // it decodes Raw: a copy
+	return p.newItem(0, c, rs), nil
 }
 
 // Future is the pending result of a task started by Submit. Its methods are
@@ -102,6 +111,14 @@ type Future[R any] struct {
 	done  chan struct{}
 	value R
 	err   error
+}
+
+func newFuture[R any]() *Future[R] { return &Future[R]{done: make(chan struct{})} }
+
+// settle gives the Future its result; it is called once.
+func (fu *Future[R]) settle(v R, err error) {
+	fu.value, fu.err = v, err
+	close(fu.done)
 }
 
 // Done returns a channel that is closed once the task has ended, for use in
