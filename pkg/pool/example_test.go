@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/brinehq/brine/pkg/pool"
 	"github.com/brinehq/brine/pkg/task"
@@ -18,6 +19,11 @@ import (
 var (
 	double = task.Register("example.double", func(_ context.Context, x int) (int, error) {
 		return 2 * x, nil
+	})
+	// nap sleeps for d, whatever its context says.
+	nap = task.Register("example.nap", func(_ context.Context, d time.Duration) (time.Duration, error) {
+		time.Sleep(d)
+		return d, nil
 	})
 	parse = task.Register("example.parse", func(_ context.Context, s string) (int, error) {
 		var n int
@@ -215,4 +221,22 @@ func ExampleSubmitFunc() {
 	// "1" is 1
 	// "3" is 3
 	// "two" failed
+}
+
+// Terminate stops a pool now: it kills worker processes without waiting
+// for the tasks they run, which fail with ErrClosed.
+func ExamplePool_Terminate() {
+	ctx := context.Background()
+	p, err := pool.New(ctx, pool.WithWorkers(2))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer p.Close() // returns at once after Terminate
+	f := pool.Submit(ctx, p, nap, time.Hour)
+	if err := p.Terminate(); err != nil {
+		log.Fatal(err)
+	}
+	_, err = f.Wait(ctx)
+	fmt.Println(errors.Is(err, pool.ErrClosed))
+	// Output: true
 }
