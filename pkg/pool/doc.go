@@ -6,7 +6,10 @@
 // SubmitFunc and Run hand them work; Close stops them, and Terminate stops
 // them now, and both return once every goroutine and process the pool
 // started has ended. The same calls run in either mode, so a program
-// compares the cost and the isolation of processes with one option.
+// compares the cost and the isolation of processes with one option. What a
+// task needs made once per worker, such as a model to load, it asks of a
+// task.State: each worker process, and each thread worker, makes its own
+// value the first time one of its tasks asks.
 //
 // Worker processes re-run the program that started them, so its main must
 // hand over to the worker first; a test binary does it in TestMain:

@@ -93,6 +93,7 @@ func (t *threads) loop(id int) {
 	var ctx context.Context // run's context as tasks see it; built once per run
 	release := func() {}    // releases ctx
 	defer func() { release() }()
+	states := task.NewStateSet() // this worker's values of task.States
 	var held [threadGrab]*item
 	var taken []*item // in held: taken from the queue, not yet run
 	grab := 1
@@ -112,7 +113,7 @@ func (t *threads) loop(id int) {
 			release()
 			run = it.run
 			ctx, release = t.p.runContext(it.run)
-			ctx = cond.NewContext(ctx, t.p.objs)
+			ctx = task.WithStateSet(cond.NewContext(ctx, t.p.objs), states)
 			if t.gil != nil {
 				ctx = task.WithReleaser(ctx, t.gil)
 			}

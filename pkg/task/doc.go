@@ -12,6 +12,10 @@
 // the handle to pool.Map, pool.Stream or pool.Submit, which check the types
 // at compile time and the encodability of the arguments before sending.
 //
+// RegisterState registers what each worker makes once for its tasks (a
+// model loaded, a connection opened): State.Get returns the value of the
+// worker that runs the task.
+//
 // Registration happens at package initialisation, in every binary that may
 // serve as a worker, so that names resolve to the same functions on both
 // sides of the pipe.
