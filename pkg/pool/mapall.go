@@ -22,7 +22,10 @@ import (
 //
 // When ctx ends or p closes, the tasks not yet started are not run: their
 // errs wrap ctx.Err() or ErrClosed; the running ones are stopped as Run
-// stops them, and keep their result if they finish. If f cannot be called
+// stops them, and keep their result if they finish. The error of a task
+// that fails once ctx has ended, perhaps because it did (a function that
+// returns ctx.Err() in thread mode), wraps both ctx.Err() and the task's
+// error. If f cannot be called
 // at all (its function is unknown to the workers, or its bound argument
 // could not be encoded), every errs[i] wraps that error and nothing is sent.
 func MapAll[A, R any](ctx context.Context, p *Pool, f *task.Func[A, R], args []A) (vals []R, errs []error) {
@@ -66,6 +69,8 @@ func MapAll[A, R any](ctx context.Context, p *Pool, f *task.Func[A, R], args []A
 		switch {
 		case isCancelled(err):
 			errs[i] = fmt.Errorf("pool: args[%d] cancelled: %w", i, p.stopCause(ctx))
+		case err != nil && ctx.Err() != nil:
+			errs[i] = fmt.Errorf("pool: args[%d]: %w: %w", i, ctx.Err(), err)
 		case err != nil:
 			errs[i] = fmt.Errorf("pool: args[%d]: %w", i, err)
 		default:

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -80,25 +81,35 @@ func TestMapAllStops(t *testing.T) {
 		t.Fatalf("unknown function: %v", errs)
 	}
 
-	ctx, cancel := context.WithCancel(bounded(t))
-	args := make([]int, 400)
-	for i := range args {
-		args[i] = 5
-	}
-	time.AfterFunc(50*time.Millisecond, cancel)
-	_, errs = pool.MapAll(ctx, p, napOrFail, args)
-	ran, stopped := 0, 0
-	for i := range args {
-		switch {
-		case errs[i] == nil:
-			ran++
-		case errors.Is(errs[i], context.Canceled):
-			stopped++
-		default:
-			t.Fatalf("args[%d]: %v", i, errs[i])
+	inBothModes(t, func(t *testing.T, p *pool.Pool) {
+		ctx, cancel := context.WithCancel(bounded(t))
+		defer cancel()
+		args := make([]int, 400)
+		for i := range args {
+			args[i] = 5
 		}
-	}
-	if ran == 0 || stopped == 0 || ran+stopped != len(args) {
-		t.Fatalf("%d ran, %d stopped of %d: want both", ran, stopped, len(args))
-	}
+		var canceller sync.WaitGroup
+		canceller.Go(func() { // once some tasks have run
+			for tasksDone(p) < 10 && ctx.Err() == nil {
+				time.Sleep(time.Millisecond)
+			}
+			cancel()
+		})
+		_, errs := pool.MapAll(ctx, p, napOrFail, args)
+		canceller.Wait()
+		ran, stopped := 0, 0
+		for i := range args {
+			switch {
+			case errs[i] == nil:
+				ran++
+			case errors.Is(errs[i], context.Canceled):
+				stopped++
+			default:
+				t.Fatalf("args[%d]: %v", i, errs[i])
+			}
+		}
+		if ran == 0 || stopped == 0 || ran+stopped != len(args) {
+			t.Fatalf("%d ran, %d stopped of %d: want both", ran, stopped, len(args))
+		}
+	})
 }
