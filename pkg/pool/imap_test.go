@@ -5,6 +5,7 @@ import (
 	"errors"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -91,25 +92,23 @@ func TestImapWindowHeldBySlowTask(t *testing.T) {
 	p := typedPool(t, pool.WithMode(pool.Thread))
 	const window = 256 * 2
 	gateOpen = make(chan struct{})
-	var pulled atomic.Int64
-	go func() {
+	var pulled, atGate atomic.Int64
+	var opener sync.WaitGroup
+	opener.Go(func() {
 		// The first task waits for the gate while the others complete;
-		// the most the feeder may read is the window and one more.
+		// the feeder may read the window's elements, and one more that
+		// waits for a token.
 		for pulled.Load() < window+1 {
 			time.Sleep(time.Millisecond)
 		}
 		time.Sleep(50 * time.Millisecond) // room to overrun, were it allowed
+		atGate.Store(pulled.Load())
 		close(gateOpen)
-	}()
+	})
 	n := 0
 	for v, err := range pool.Imap(bounded(t), p, gated, naturals(&pulled)) {
 		if err != nil {
 			t.Fatal(err)
-		}
-		if n == 0 {
-			if ahead := pulled.Load(); ahead > window+1 {
-				t.Fatalf("args read %d ahead of a task not yet done: the window is %d", ahead, window)
-			}
 		}
 		if v != n {
 			t.Fatalf("result %d is %d", n, v)
@@ -117,6 +116,10 @@ func TestImapWindowHeldBySlowTask(t *testing.T) {
 		if n++; n == 3*window {
 			break
 		}
+	}
+	opener.Wait()
+	if ahead := atGate.Load(); ahead > window+1 {
+		t.Fatalf("args read %d ahead of a task not yet done: the window is %d", ahead, window)
 	}
 }
 
