@@ -65,7 +65,7 @@ func Map[A, R any](ctx context.Context, p *Pool, f *task.Func[A, R], args []A) (
 
 // Submit starts f(a) on one of p's workers and returns its Future at once
 // if a worker is free, or once the pool has room for it: Submit blocks while
-// the pool's queue is full, or until ctx ends. ctx is the task's context: a
+// the pool's queue is full, or until ctx ends (TrySubmit never blocks). ctx is the task's context: a
 // task still queued when it ends is not run, and in thread mode the function
 // receives it.
 //
