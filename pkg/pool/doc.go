@@ -2,10 +2,14 @@
 // either goroutines in this process (Thread) or worker processes (Process)
 // that it spawns, feeds over pipes and supervises.
 //
-// New starts the workers; Run, Map, Submit and Stream hand them work; Close
-// stops them and returns once every goroutine and process the pool started
-// has ended. The same calls run in either mode, so a program compares the
-// cost and the isolation of processes with one option.
+// New starts the workers; Map, MapAll, Imap, Stream, Submit, TrySubmit,
+// SubmitFunc and Run hand them work; Close stops them, and Terminate stops
+// them now, and both return once every goroutine and process the pool
+// started has ended. The same calls run in either mode, so a program
+// compares the cost and the isolation of processes with one option. What a
+// task needs made once per worker, such as a model to load, it asks of a
+// task.State: each worker process, and each thread worker, makes its own
+// value the first time one of its tasks asks.
 //
 // Worker processes re-run the program that started them, so its main must
 // hand over to the worker first; a test binary does it in TestMain:
@@ -19,8 +23,27 @@
 // that start workers. How workers are started and reached is a transport's
 // business (Options.Transport): pipes to child processes by default.
 //
-// Dispatch keeps a bounded window of tasks in flight per worker, so memory
-// does not grow with the number of tasks. The window adapts to the measured
+// Nothing the pool holds grows with the number of tasks, so it needs no
+// bound on tasks in flight (mpire's max_active_tasks):
+//
+//   - the queue of work waiting for a worker holds at most Workers × 256
+//     tasks (and Workers × 4,096 calls where calls travel in chunks): Map,
+//     MapAll, Run, Submit and SubmitFunc wait for room, TrySubmit says no;
+//   - a worker process holds at most 4,096 tasks, and 2 MiB of encoded
+//     arguments unless two tasks are larger (Options.Prefetch lowers it),
+//     a thread worker 8;
+//   - Stream and Imap read args only as the loop takes results, keeping at
+//     most Workers × 256 tasks between the element read and the result
+//     yielded, queue and workers included.
+//
+// What grows with the input is what the caller asks for: Map and MapAll
+// return len(args) results and, in process mode, encode every argument
+// before sending any, so that one msgpack cannot encode fails first: about
+// 56 bytes per call besides its encoded size, until they return. An input
+// too large to hold, or to hold twice, goes through Stream or Imap from an
+// iter.Seq. The Futures of Submit are the caller's.
+//
+// The window of tasks in flight to a worker adapts to the measured
 // duration of tasks: short tasks travel many to a frame, long ones one at a
 // time so that no worker hoards them. Within a Run, short calls of one
 // function with the same bound arguments also travel as chunks, as

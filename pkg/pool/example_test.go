@@ -7,6 +7,8 @@ import (
 	"log"
 	"slices"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/brinehq/brine/pkg/pool"
 	"github.com/brinehq/brine/pkg/task"
@@ -17,6 +19,11 @@ import (
 var (
 	double = task.Register("example.double", func(_ context.Context, x int) (int, error) {
 		return 2 * x, nil
+	})
+	// nap sleeps for d, whatever its context says.
+	nap = task.Register("example.nap", func(_ context.Context, d time.Duration) (time.Duration, error) {
+		time.Sleep(d)
+		return d, nil
 	})
 	parse = task.Register("example.parse", func(_ context.Context, s string) (int, error) {
 		var n int
@@ -109,4 +116,127 @@ func ExampleStream() {
 	// two doubled is 4
 	// three doubled is 6
 	// four doubled is 8
+}
+
+// Imap yields results in the order of its arguments, reading them lazily:
+// here an endless sequence, which the loop ends.
+func ExampleImap() {
+	ctx := context.Background()
+	p, err := pool.New(ctx, pool.WithWorkers(2))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer p.Close()
+	naturals := func(yield func(int) bool) {
+		for i := 1; yield(i); i++ {
+		}
+	}
+	for v, err := range pool.Imap(ctx, p, double, naturals) {
+		if err != nil {
+			log.Fatal(err)
+		}
+		if v > 10 {
+			break // cancels what runs
+		}
+		fmt.Print(v, " ")
+	}
+	fmt.Println()
+	// Output: 2 4 6 8 10
+}
+
+// MapAll runs every task whatever fails, and returns each result and each
+// error at the index of its argument.
+func ExampleMapAll() {
+	ctx := context.Background()
+	p, err := pool.New(ctx, pool.WithWorkers(2))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer p.Close()
+	vals, errs := pool.MapAll(ctx, p, parse, []string{"1", "two", "3", "four"})
+	fmt.Println(vals)
+	for i, err := range errs {
+		var te *pool.TaskError
+		if errors.As(err, &te) {
+			fmt.Println(i, te.Message)
+		}
+	}
+	// Output:
+	// [1 0 3 0]
+	// 1 expected integer
+	// 3 expected integer
+}
+
+// TrySubmit never blocks: it says when the pool has no room, and the
+// caller decides what to do instead.
+func ExampleTrySubmit() {
+	ctx := context.Background()
+	p, err := pool.New(ctx, pool.WithWorkers(2))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer p.Close()
+	f, ok := pool.TrySubmit(ctx, p, double, 21)
+	if !ok {
+		fmt.Println("busy: try later")
+		return
+	}
+	v, err := f.Wait(ctx)
+	fmt.Println(v, err)
+	// Output: 42 <nil>
+}
+
+// SubmitFunc calls back with each result, as apply_async's callbacks do.
+func ExampleSubmitFunc() {
+	ctx := context.Background()
+	p, err := pool.New(ctx, pool.WithWorkers(2))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer p.Close()
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var lines []string
+	for _, s := range []string{"1", "two", "3"} {
+		wg.Add(1)
+		err := pool.SubmitFunc(ctx, p, parse, s, func(n int, err error) {
+			defer wg.Done()
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				lines = append(lines, fmt.Sprintf("%q failed", s))
+				return
+			}
+			lines = append(lines, fmt.Sprintf("%q is %d", s, n))
+		})
+		if err != nil {
+			wg.Done()
+			fmt.Println(err)
+		}
+	}
+	wg.Wait()
+	slices.Sort(lines)
+	fmt.Println(strings.Join(lines, "\n"))
+	// Output:
+	// "1" is 1
+	// "3" is 3
+	// "two" failed
+}
+
+// Terminate stops a pool now: it kills worker processes without waiting
+// for the tasks they run, which fail with ErrClosed.
+func ExamplePool_Terminate() {
+	ctx := context.Background()
+	p, err := pool.New(ctx, pool.WithWorkers(2))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer p.Close() // returns at once after Terminate
+	f := pool.Submit(ctx, p, nap, time.Hour)
+	if err := p.Terminate(); err != nil {
+		log.Fatal(err)
+	}
+	_, err = f.Wait(ctx)
+	fmt.Println(errors.Is(err, pool.ErrClosed))
+	// Output: true
 }

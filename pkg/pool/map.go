@@ -30,6 +30,7 @@ import (
 // When ctx ends it does the same and returns ctx.Err(); when p is closed
 // under it, ErrClosed. A failure of a task once ctx has ended, such as a
 // function returning ctx.Err() in thread mode, counts as the cancellation.
+// MapAll runs every task instead and returns every error.
 func Map[A, R any](ctx context.Context, p *Pool, f *task.Func[A, R], args []A) ([]R, error) {
 	build, err := mapCalls(p, f, args)
 	if err != nil {
@@ -64,7 +65,7 @@ func Map[A, R any](ctx context.Context, p *Pool, f *task.Func[A, R], args []A) (
 
 // Submit starts f(a) on one of p's workers and returns its Future at once
 // if a worker is free, or once the pool has room for it: Submit blocks while
-// the pool's queue is full, or until ctx ends. ctx is the task's context: a
+// the pool's queue is full, or until ctx ends (TrySubmit never blocks). ctx is the task's context: a
 // task still queued when it ends is not run, and in thread mode the function
 // receives it.
 //
@@ -73,26 +74,35 @@ func Map[A, R any](ctx context.Context, p *Pool, f *task.Func[A, R], args []A) (
 // run because ctx ended or p closed fails with ctx.Err() or ErrClosed,
 // wrapped.
 func Submit[A, R any](ctx context.Context, p *Pool, f *task.Func[A, R], a A) *Future[R] {
-	fu := &Future[R]{done: make(chan struct{})}
-	c, err := prepare(p, f, a)
+	fu := newFuture[R]()
+	it, err := submission(ctx, p, f, a, fu.settle)
 	if err != nil {
-		fu.err = err
-		close(fu.done)
+		var zero R
+		fu.settle(zero, err)
 		return fu
 	}
-	rs := newRunState(ctx, func(r Result) {
-		fu.value, fu.err = value(f, &r)
-		if isCancelled(fu.err) {
-			fu.err = fmt.Errorf("pool: %s not run: %w", f.Name(), p.stopCause(ctx))
-		}
-		close(fu.done)
-	}, 1)
-	rs.borrow = true // it decodes Raw: a copy
-	it := p.newItem(0, c, rs)
 	if err := p.enqueue(ctx, it); err != nil {
 		it.cancelled(err)
 	}
 	return fu
+}
+
+// submission returns the item of a Submit of f(a), which passes its result
+// to done, or the error of a call that cannot be made.
+func submission[A, R any](ctx context.Context, p *Pool, f *task.Func[A, R], a A, done func(R, error)) (*item, error) {
+	c, err := prepare(p, f, a)
+	if err != nil {
+		return nil, err
+	}
+	rs := newRunState(ctx, func(r Result) {
+		v, err := value(f, &r)
+		if isCancelled(err) {
+			err = fmt.Errorf("pool: %s not run: %w", f.Name(), p.stopCause(ctx))
+		}
+		done(v, err)
+	}, 1)
+	rs.borrow = true // it decodes Raw: a copy
+	return p.newItem(0, c, rs), nil
 }
 
 // Future is the pending result of a task started by Submit. Its methods are
@@ -101,6 +111,14 @@ type Future[R any] struct {
 	done  chan struct{}
 	value R
 	err   error
+}
+
+func newFuture[R any]() *Future[R] { return &Future[R]{done: make(chan struct{})} }
+
+// settle gives the Future its result; it is called once.
+func (fu *Future[R]) settle(v R, err error) {
+	fu.value, fu.err = v, err
+	close(fu.done)
 }
 
 // Done returns a channel that is closed once the task has ended, for use in
@@ -136,6 +154,21 @@ func mapCalls[A, R any](p *Pool, f *task.Func[A, R], args []A) (func(int) task.C
 	if !p.encodes() {
 		return func(i int) task.Call { return f.Call(args[i]) }, nil
 	}
+	var bad error
+	calls := sealAll(p, f, args, func(i int, err error) bool {
+		bad = fmt.Errorf("pool: args[%d]: %w", i, err)
+		return false
+	})
+	if bad != nil {
+		return nil, bad
+	}
+	return func(i int) task.Call { return &calls[i] }, nil
+}
+
+// sealAll encodes the calls of f on args into one buffer. It passes the
+// index of an argument that cannot be encoded to failed, and stops unless
+// failed returns true; that call is left zero (its Call nil).
+func sealAll[A, R any](p *Pool, f *task.Func[A, R], args []A, failed func(i int, err error) (goOn bool)) []sealed {
 	start := time.Now()
 	defer func() { p.stats.encoded(0, time.Since(start)) }() // the frames count the bytes
 	calls := make([]sealed, len(args))
@@ -143,10 +176,15 @@ func mapCalls[A, R any](p *Pool, f *task.Func[A, R], args []A) (func(int) task.C
 	var buf []byte
 	for i := range args {
 		c := f.Call(args[i])
-		var err error
-		if buf, err = c.AppendArgs(buf); err != nil {
-			return nil, fmt.Errorf("pool: args[%d]: %w", i, err)
+		next, err := c.AppendArgs(buf)
+		if err != nil {
+			if !failed(i, err) {
+				return nil
+			}
+			ends[i] = len(buf)
+			continue
 		}
+		buf = next
 		calls[i].Call, ends[i] = c, len(buf)
 	}
 	from := 0
@@ -154,7 +192,7 @@ func mapCalls[A, R any](p *Pool, f *task.Func[A, R], args []A) (func(int) task.C
 		calls[i].args = buf[from:end:end]
 		from = end
 	}
-	return func(i int) task.Call { return &calls[i] }, nil
+	return calls
 }
 
 // prepare returns the call of f on a, checked and sealed.

@@ -48,6 +48,10 @@ type Pool struct {
 	// enters the queue after that drain is drained again by enqueue, which
 	// looks at closed once more after sending it (see enqueue).
 	closed atomic.Bool
+	// terminated ends when Terminate is called: Close then waits no grace
+	// period, and thread workers' tasks see their context end.
+	terminated context.Context
+	terminate  context.CancelFunc
 }
 
 // backend is where tasks run: goroutines or processes.
@@ -216,6 +220,7 @@ func New(ctx context.Context, opts ...Option) (*Pool, error) {
 		retry: make(chan *item, 2*o.Workers*(maxWindow+maxChunk+1)),
 		quit:  make(chan struct{}),
 	}
+	p.terminated, p.terminate = context.WithCancel(context.Background())
 	calls := 0
 	if p.mayChunk() {
 		// Enough to fill every worker's window once: with fewer queued,
@@ -266,7 +271,8 @@ func (p *Pool) Funcs() []string { return p.b.funcs() }
 
 // Close stops the workers: processes finish the tasks they hold and exit, or
 // are killed after the grace period. It returns once every goroutine and
-// process the pool started has ended. Close is idempotent.
+// process the pool started has ended. Close is idempotent. Terminate
+// stops them without the grace period.
 func (p *Pool) Close() error {
 	p.closeOnce.Do(func() {
 		close(p.quit)

@@ -229,6 +229,10 @@ func (b *processes) close() error {
 			t.Stop()
 			return nil
 		case <-t.C:
+		case <-b.p.terminated.Done():
+			b.killAll()
+			<-done
+			return nil
 		}
 	}
 	<-done

@@ -51,17 +51,11 @@ type Indexed[R any] struct {
 // the stream outlives its loop.
 func Stream[A, R any](ctx context.Context, p *Pool, f *task.Func[A, R], args iter.Seq[A]) iter.Seq2[Indexed[R], error] {
 	return func(yield func(Indexed[R], error) bool) {
-		var zero A
-		if err := p.check(f.Call(zero)); err != nil {
+		s, err := startStream(ctx, p, f, args)
+		if err != nil {
 			yield(Indexed[R]{Index: -1}, err)
 			return
 		}
-		window := streamWindow * p.opts.Workers
-		s := &stream[A, R]{p: p, f: f, room: make(chan struct{}, window), out: make(chan streamed[R], window)}
-		s.ctx, s.cancel = context.WithCancel(ctx)
-		s.rs = newRunState(s.ctx, s.each, 1) // the feeder's count, while it adds
-		s.rs.borrow = true                   // each decodes Raw: a copy
-		s.feeder.Go(func() { s.feed(args) }) // owned by s.feeder, awaited in stop
 		defer s.stop()
 		cancelled := false
 		for r := range s.out {
@@ -80,7 +74,25 @@ func Stream[A, R any](ctx context.Context, p *Pool, f *task.Func[A, R], args ite
 	}
 }
 
-// stream is one iteration of a Stream.
+// startStream checks that f can be called and starts feeding args to p's
+// workers, a window of tasks ahead of the loop that takes their results
+// from out and gives a token back to room for each. The caller must stop
+// it.
+func startStream[A, R any](ctx context.Context, p *Pool, f *task.Func[A, R], args iter.Seq[A]) (*stream[A, R], error) {
+	var zero A
+	if err := p.check(f.Call(zero)); err != nil {
+		return nil, err
+	}
+	window := streamWindow * p.opts.Workers
+	s := &stream[A, R]{p: p, f: f, room: make(chan struct{}, window), out: make(chan streamed[R], window)}
+	s.ctx, s.cancel = context.WithCancel(ctx)
+	s.rs = newRunState(s.ctx, s.each, 1) // the feeder's count, while it adds
+	s.rs.borrow = true                   // each decodes Raw: a copy
+	s.feeder.Go(func() { s.feed(args) }) // owned by s.feeder, awaited in stop
+	return s, nil
+}
+
+// stream is one iteration of a Stream or an Imap.
 type stream[A, R any] struct {
 	p      *Pool
 	f      *task.Func[A, R]
@@ -88,7 +100,8 @@ type stream[A, R any] struct {
 	cancel context.CancelFunc
 	rs     *runState
 	// room holds a token for each task from before it is submitted until
-	// its result is taken from out, so out never fills and each never blocks.
+	// its result is taken from out (Stream) or yielded in order (Imap), so
+	// out never fills and each never blocks.
 	room   chan struct{}
 	out    chan streamed[R] // closed by feed once every task it started has ended
 	halted bool             // feed stopped before the end of args; read after out closes

@@ -96,6 +96,9 @@ func (t *threads) loop(id int) {
 	var run *runState
 	done := itemSink{p: t.p}
 	var ctx context.Context // run's context as tasks see it; built once per run
+	release := func() {}    // releases ctx
+	defer func() { release() }()
+	states := task.NewStateSet() // this worker's values of task.States
 	var held [threadGrab]*item
 	var taken []*item // in held: taken from the queue, not yet run
 	grab := 1
@@ -107,12 +110,15 @@ func (t *threads) loop(id int) {
 		}
 		it := taken[0]
 		taken[0], taken = nil, taken[1:]
-		if err := it.run.ctx.Err(); err != nil {
+		if err := t.p.stopped(it.run); err != nil {
 			it.cancelled(err)
 			continue
 		}
 		if it.run != run {
-			run, ctx = it.run, cond.NewContext(it.run.ctx, t.p.objs)
+			release()
+			run = it.run
+			ctx, release = t.p.runContext(it.run)
+			ctx = task.WithStateSet(cond.NewContext(ctx, t.p.objs), states)
 			if t.gil != nil {
 				ctx = task.WithReleaser(ctx, t.gil)
 			}
@@ -130,6 +136,7 @@ func (t *threads) loop(id int) {
 		if t.gil != nil {
 			t.gil.Release()
 		}
+		t.p.interrupted(it, &r)
 		r.Worker, r.PID = id, selfPID
 		if te, ok := r.Err.(*TaskError); ok {
 			te.Worker, te.PID = id, r.PID

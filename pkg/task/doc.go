@@ -15,6 +15,10 @@
 // would not come back from msgpack as they left, such as a struct with an
 // unexported field: the Go counterpart of pickle refusing a lambda.
 //
+// RegisterState registers what each worker makes once for its tasks (a
+// model loaded, a connection opened): State.Get returns the value of the
+// worker that runs the task.
+//
 // Registration happens at package initialisation, in every binary that may
 // serve as a worker, so that names resolve to the same functions on both
 // sides of the pipe.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log"
 	"strings"
+	"sync/atomic"
 
 	"github.com/brinehq/brine/pkg/pool"
 	"github.com/brinehq/brine/pkg/task"
@@ -83,4 +84,42 @@ func ExampleRegisterError() {
 	code := task.ErrorCode(err)                     // sent with the failure
 	fmt.Println(code, errors.Is(task.ErrorOf(code), ErrOutOfStock))
 	// Output: example.out_of_stock true
+}
+
+var (
+	// vocabulary is loaded once per worker, by the first task that asks.
+	vocabulary = task.RegisterState("example.vocabulary", func(context.Context) (map[string]string, error) {
+		loads.Add(1)
+		return map[string]string{"un": "one", "deux": "two", "trois": "three", "quatre": "four"}, nil
+	})
+	loads     atomic.Int64 // in this process: this worker's loads
+	translate = task.Register("example.translate", func(ctx context.Context, word string) (string, error) {
+		v, err := vocabulary.Get(ctx)
+		if err != nil {
+			return "", err
+		}
+		return fmt.Sprintf("%s (loads in its worker: %d)", v[word], loads.Load()), nil
+	})
+)
+
+// A State is made once per worker, like a model that Python's
+// Pool(initializer=...) loads into a global: each worker process loads the
+// vocabulary once, whatever the number of tasks it runs.
+func ExampleRegisterState() {
+	ctx := context.Background()
+	p, err := pool.New(ctx, pool.WithWorkers(2))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer p.Close()
+	out, err := pool.Map(ctx, p, translate, []string{"un", "deux", "trois", "quatre"})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(strings.Join(out, "\n"))
+	// Output:
+	// one (loads in its worker: 1)
+	// two (loads in its worker: 1)
+	// three (loads in its worker: 1)
+	// four (loads in its worker: 1)
 }
