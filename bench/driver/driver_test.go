@@ -177,3 +177,14 @@ func TestParseBarrierReport(t *testing.T) {
 		t.Error("parseBarrierReport accepted a report without barrier figures")
 	}
 }
+
+// A run's RESULTS.md keeps the design measurements of the one it replaces.
+func TestKeptSection(t *testing.T) {
+	old := []byte("# Results\n\nold table\n\n## Design measurements\n\n### Window\nfigures\n")
+	if got := string(keptSection(old)); got != "\n## Design measurements\n\n### Window\nfigures\n" {
+		t.Errorf("kept %q", got)
+	}
+	if got := keptSection([]byte("# Results\nno such section\n")); got != nil {
+		t.Errorf("kept %q from a file without the section", got)
+	}
+}

@@ -145,5 +145,22 @@ func writeResults(c config, h *host, s *samples) error {
 	if err := writeReport(&b, c, h, s, true); err != nil {
 		return err
 	}
+	if old, err := os.ReadFile(c.out); err == nil {
+		b.Write(keptSection(old))
+	}
 	return os.WriteFile(c.out, b.Bytes(), 0o644)
+}
+
+// designHeading begins the part of RESULTS.md that a run keeps as it was:
+// the figures behind the code's design choices, measured when each was
+// made, which make bench does not measure again.
+const designHeading = "\n## Design measurements"
+
+// keptSection returns the design measurements of a RESULTS.md, from their
+// heading to the end, or nothing.
+func keptSection(old []byte) []byte {
+	if i := bytes.Index(old, []byte(designHeading)); i >= 0 {
+		return old[i:]
+	}
+	return nil
 }
