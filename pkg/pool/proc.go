@@ -95,7 +95,9 @@ func (w *proc) serve() *WorkerExitError {
 	if w.b.p.opts.TaskTimeout > 0 {
 		g.Go(w.watch)
 	}
-	if err := w.receive(); err != nil {
+	// Output cut short by the pool's own kill (a timeout, a cancelled
+	// run) is the kill's doing, not the worker's.
+	if err := w.receive(); err != nil && !w.stopped() {
 		w.b.p.opts.Logger.Error().Int("worker", w.slot.id).Int("pid", w.pid).Err(err).Msg("killing worker")
 		w.killFor(fmt.Sprintf("it broke the protocol (%v)", err), false)
 	}
@@ -148,6 +150,13 @@ func (w *proc) stopFor(stop func(string), reason string, blameless bool) {
 		w.killed, w.blameless = true, blameless
 	}
 	stop(reason)
+}
+
+// stopped reports whether the pool killed or terminated the worker.
+func (w *proc) stopped() bool {
+	w.killMu.Lock()
+	defer w.killMu.Unlock()
+	return w.killed
 }
 
 // verdict returns the id of the task whose timeout killed the worker and
