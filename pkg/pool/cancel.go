@@ -95,8 +95,8 @@ func (p *Pool) awaitNear(rs *runState) bool {
 // nearEnd reports whether rs is worth polling for: a process pool's run
 // with no more results left than there are workers, of tasks that take a
 // fraction of Options.Spin (see shortTasks), and a processor for every
-// worker's receiver to block on and one more for the poller (see
-// nearReader). Results that come through the runtime's network poller
+// worker's receiver to block on and one more for the poller
+// (transport.Worker.Blocks). Results that come through the runtime's network poller
 // instead would wait for the poller to stop: a thread that yields runs the
 // goroutines queued before it looks at the network again, so polling then
 // makes round trips slower (bench/RESULTS.md, "Design measurements":

@@ -120,7 +120,7 @@ func (w *proc) nextBatch(batch []*item, carry *item, limit int) (_ []*item, _ *i
 	// goes to another worker, as a retry would.
 	w.mu.Lock()
 	full := carry == nil && w.n.Load() >= w.window()
-	w.taking = !full
+	w.lend.taking = !full
 	w.mu.Unlock()
 	if full {
 		w.b.p.retry <- it // never blocks: it is not in flight
@@ -317,7 +317,7 @@ func (w *proc) track(its []*item, now time.Time) {
 		w.pushLocked(its, calls, size)
 		w.readOn()
 	}
-	w.taking = false
+	w.lend.taking = false
 	w.mu.Unlock()
 }
 

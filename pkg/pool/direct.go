@@ -2,7 +2,6 @@ package pool
 
 import (
 	"context"
-	"runtime"
 	"sync"
 	"time"
 
@@ -18,7 +17,7 @@ import (
 // threads; the kernel then wakes the worker and the coordinator on
 // different processors, one wake-up across processors each way. With one
 // thread writing and then blocking in read(2) (on a descriptor the poller
-// does not watch, see nearReader), it can run the worker where the writer
+// does not watch: the pipe transport's blocking reads), it can run the worker where the writer
 // was, and the round trip on one processor: one-call Runs got faster on
 // pools of one and of two workers, the most when the kernel kept both on
 // one processor (bench/RESULTS.md, "Design measurements": Direct one-call
@@ -31,32 +30,8 @@ import (
 // microseconds each way on a virtual machine; one that polls sees the
 // bytes at once, and one-call Runs beat even a raw pipe round trip of two
 // blocking processes (bench/RESULTS.md, "Design measurements": Polling both
-// ends).
-//
-// A receiver parks when its worker holds nothing and it reads in blocking
-// mode (see nearReader), and no more often: a parked receiver is woken by
-// the sender before a batch goes, a goroutine wake-up that a pool running
-// batch after batch would pay for nothing. It reads on when a task is sent
-// to its worker, when the worker ends (its stdout and stderr have) and when
-// the worker is to stop; while a caller has the reading, it waits for it to
-// come back. A batch the sender sends the worker meanwhile is read by the
-// caller too, until its own result is in. The caller gives the reading
-// back then, or when the output fails: the receiver then finds the failure
-// (rx.end) and handles it as its own. Everything else a call may meet (its
-// worker dying, its context ending, the pool closing) is handled as for
-// any call in flight: the worker is killed or ends, the read sees the end
-// of its output and gives the reading back, and the receiver salvages the
-// call.
-
-// rxState is who reads a worker's output.
-type rxState uint8
-
-const (
-	rxReading rxState = iota // the receiver goroutine
-	rxParking                // the receiver, about to park
-	rxParked                 // nobody: the receiver waits, and a caller may borrow the reading
-	rxLent                   // a caller, for its own result
-)
+// ends). The reading is handed from the receiver to the caller and back
+// by the worker's lending (lend.go).
 
 // maxParkingWait bounds the yields of a caller waiting for a receiver to
 // park, which delivers the results of its last frame first: a run's
@@ -167,123 +142,4 @@ func (p *Pool) callerSpin() time.Duration {
 		return p.opts.Spin
 	}
 	return 0
-}
-
-// setRx moves w's reading to state, counting the pool's parked receivers.
-// w.mu must be held.
-func (w *proc) setRx(state rxState) {
-	switch {
-	case state == rxParked && w.rxState != rxParked:
-		w.b.parked.Add(1)
-	case state != rxParked && w.rxState == rxParked:
-		w.b.parked.Add(-1)
-	}
-	w.rxState = state
-}
-
-// borrow takes the reading of w's output for it, which it registers in
-// flight, if w's receiver is parked and its sender is not about to send it
-// tasks.
-func (w *proc) borrow(it *item) bool {
-	for tries := 0; ; tries++ {
-		w.mu.Lock()
-		if w.rxState == rxParking && w.n.Load() == 0 && tries < maxParkingWait {
-			// Its receiver took the last results and delivers them as it
-			// parks: the caller may have been released first.
-			w.mu.Unlock()
-			runtime.Gosched()
-			continue
-		}
-		if w.rxState != rxParked || w.n.Load() != 0 || w.taking {
-			w.mu.Unlock()
-			return false
-		}
-		w.setRx(rxLent)
-		it.attempts++
-		w.pushLocked([]*item{it}, 1, int64(it.size))
-		w.mu.Unlock()
-		return true
-	}
-}
-
-// giveBack ends a borrowing of w's reading: the receiver gets it back,
-// woken, unless the worker holds nothing, its output is sound and read in
-// blocking mode and the receiver has not asked for it, when it stays
-// parked.
-func (w *proc) giveBack() {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if w.rx.end == nil && w.n.Load() == 0 && !w.rxWanted && w.rx.blocking {
-		w.setRx(rxParked)
-		return
-	}
-	w.setRx(rxReading)
-	w.rxWanted = false
-	signal(w.rxWake)
-}
-
-// readOn has w's receiver read, for a batch about to be sent: a parked one
-// is woken, and a lent reading comes back once its borrower is done. w.mu
-// must be held.
-func (w *proc) readOn() {
-	switch w.rxState {
-	case rxParking, rxParked:
-		w.setRx(rxReading)
-		signal(w.rxWake)
-	case rxLent:
-		w.rxWanted = true
-	}
-}
-
-// parkLocked parks the receiver, as it takes the results of a frame, if
-// the worker then holds nothing and the receiver reads in blocking mode:
-// before their runs are released, so that a caller they release finds it
-// parked. rx is the reading, the receiver's or a borrower's. w.mu must be
-// held.
-func (w *proc) parkLocked(rx *receiver) {
-	rx.parked = false
-	if w.rxState != rxReading || w.n.Load() != 0 || !w.b.p.opts.mayDirect() ||
-		!rx.blocking || w.conn.Buffered() {
-		return
-	}
-	select {
-	case <-w.rxWake: // stale: from a wake-up the receiver was already awake for
-	default:
-	}
-	w.rxState, rx.parked = rxParking, true
-}
-
-// park waits, once the receiver parked (parkLocked), until it is to read
-// again, lending its reading meanwhile.
-func (w *proc) park() {
-	w.rx.parked = false
-	w.mu.Lock()
-	if w.rxState != rxParking { // woken already
-		w.mu.Unlock()
-		return
-	}
-	w.setRx(rxParked)
-	w.mu.Unlock()
-	ended, stop := w.conn.Ended(), w.stop
-	for {
-		select {
-		case <-w.rxWake:
-		case <-ended:
-			ended = nil
-		case <-stop:
-			stop = nil
-		}
-		w.mu.Lock()
-		switch w.rxState {
-		case rxParked: // the worker ended or is to stop
-			w.setRx(rxReading)
-			w.mu.Unlock()
-			return
-		case rxReading: // woken, or given back
-			w.mu.Unlock()
-			return
-		}
-		w.rxWanted = true // lent: given back with a wake-up
-		w.mu.Unlock()
-	}
 }

@@ -24,7 +24,7 @@ func ParkedReceivers(p *Pool) int {
 	n := 0
 	p.b.(*processes).eachProc(func(w *proc) {
 		w.mu.Lock()
-		if w.rxState == rxParked {
+		if w.lend.state == rxParked {
 			n++
 		}
 		w.mu.Unlock()

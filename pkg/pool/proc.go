@@ -31,15 +31,12 @@ type proc struct {
 
 	mu        sync.Mutex
 	inflight  flight
-	found     []int         // claim's scratch: positions in inflight
-	tracked   []*item       // encode's scratch: the tasks of the batch it encodes; the sender's own
-	lastDone  time.Time     // when a result last arrived, with TaskTimeout
-	timedOut  bool          // a task's timeout killed the worker
-	expiredID uint64        // that task's id
-	rxState   rxState       // who reads conn (see direct.go)
-	rxWanted  bool          // the receiver waits for a lent reading to come back
-	taking    bool          // the sender holds tasks for the worker that it has yet to track
-	rxWake    chan struct{} // tells a parked receiver to read on, or that its lent reading is back
+	found     []int     // claim's scratch: positions in inflight
+	tracked   []*item   // encode's scratch: the tasks of the batch it encodes; the sender's own
+	lastDone  time.Time // when a result last arrived, with TaskTimeout
+	timedOut  bool      // a task's timeout killed the worker
+	expiredID uint64    // that task's id
+	lend      lending   // who reads conn: its receiver, or a caller (lend.go)
 
 	n         atomic.Int64 // len(inflight), read without the lock
 	bytes     atomic.Int64 // encoded size of the tasks in flight
@@ -64,7 +61,7 @@ func newProc(b *processes, s *slot, conn transport.Worker) *proc {
 	// worker sent.
 	hello.Funcs = slices.Sorted(slices.Values(hello.Funcs))
 	w := &proc{b: b, slot: s, conn: conn, pid: conn.PID(), hello: hello,
-		wake: make(chan struct{}, 1), rxWake: make(chan struct{}, 1),
+		wake: make(chan struct{}, 1), lend: lending{wake: make(chan struct{}, 1)},
 		stop: make(chan struct{}), done: make(chan struct{})}
 	w.down, w.up = conn.Lanes()
 	return w
