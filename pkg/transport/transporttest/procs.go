@@ -4,9 +4,11 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -14,7 +16,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/brinehq/brine/pkg/jobs"
 	"github.com/brinehq/brine/pkg/pool"
+	"github.com/brinehq/brine/pkg/task"
 )
 
 // procStat is a process as /proc/PID/stat describes it.
@@ -81,6 +85,52 @@ const (
 	roleCoordinator = "coordinator"
 )
 
+// roleInterrupted is the suite's coordinator that a SIGINT stops, as the
+// coordinator command stops.
+const roleInterrupted = "interrupted"
+
+// exitInterrupted is the status of a coordinator a SIGINT stopped (128 +
+// SIGINT), as a shell reports it.
+const exitInterrupted = 130
+
+// coordinateInterrupted starts a pool of two workers over a new transport
+// with a grace period of minutes, runs tasks that take a minute each,
+// prints the workers' pids, one line, and on SIGINT stops the run, closes
+// the pool and exits 130: at once if the transport lets the cancel reach
+// the tasks, after minutes if not.
+func coordinateInterrupted(newTransport Factory) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	tr, err := newTransport()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	p, err := pool.New(ctx, pool.WithWorkers(2), pool.WithEnv(quickExit), pool.WithTransport(tr), pool.WithGrace(10*time.Minute))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer p.Close()
+	sleep := task.Bind(jobs.Sleep, 60_000)
+	started := make(chan struct{})
+	go func() {
+		time.Sleep(100 * time.Millisecond) // the workers have taken their tasks
+		for _, w := range p.Workers() {
+			fmt.Printf("%d ", w.PID)
+		}
+		fmt.Println()
+		close(started)
+	}()
+	err = p.Run(ctx, 8, func(i int) task.Call { return sleep.Call(int64(i)) }, func(pool.Result) {})
+	<-started
+	if errors.Is(err, context.Canceled) {
+		return exitInterrupted
+	}
+	fmt.Fprintln(os.Stderr, "the run ended without the interrupt:", err)
+	return 1
+}
+
 // coordinate starts a pool of two workers over a new transport, prints
 // their pids, one line, and waits to be killed.
 func coordinate(newTransport Factory) int {
@@ -104,12 +154,13 @@ func coordinate(newTransport Factory) int {
 	return 1
 }
 
-// A coordinator SIGKILLed leaves no worker alive half a second later, and
-// nothing in TMPDIR.
-func testCoordinatorKilled(t *testing.T, newTransport Factory) {
+// startCoordinator starts the test binary in role, in a TMPDIR of its own,
+// and returns it, that TMPDIR and the pids of its two workers.
+func startCoordinator(t *testing.T, role string) (*exec.Cmd, string, []int) {
+	t.Helper()
 	tmp := shortTempDir(t)
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), envRole+"="+roleCoordinator, "TMPDIR="+tmp)
+	cmd.Env = append(os.Environ(), envRole+"="+role, "TMPDIR="+tmp)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -132,12 +183,46 @@ func testCoordinatorKilled(t *testing.T, newTransport Factory) {
 	if len(pids) != 2 || !alive(pids[0]) || !alive(pids[1]) {
 		t.Fatalf("workers %q: want two live processes", line)
 	}
+	return cmd, tmp, pids
+}
+
+// A coordinator SIGKILLed leaves no worker alive half a second later, and
+// nothing in TMPDIR.
+func testCoordinatorKilled(t *testing.T, newTransport Factory) {
+	cmd, tmp, pids := startCoordinator(t, roleCoordinator)
 	cmd.Process.Signal(syscall.SIGKILL)
 	cmd.Wait()
 	time.Sleep(500 * time.Millisecond)
 	for _, pid := range pids {
 		if alive(pid) {
 			t.Errorf("worker %d outlived its coordinator by 0.5 s", pid)
+			syscall.Kill(pid, syscall.SIGKILL)
+		}
+	}
+	checkEmptyDir(t, tmp)
+}
+
+// A coordinator interrupted (SIGINT) while its workers run tasks that heed
+// their context exits 130 without waiting out its grace period of minutes,
+// and leaves no worker and nothing in TMPDIR.
+func testInterrupt(t *testing.T, newTransport Factory) {
+	cmd, tmp, pids := startCoordinator(t, roleInterrupted)
+	cmd.Process.Signal(os.Interrupt)
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	select {
+	case <-exited:
+	case <-time.After(time.Minute): // the tasks' own end, or the grace period's
+		cmd.Process.Kill()
+		<-exited
+		t.Fatal("an interrupted coordinator was still running a minute later")
+	}
+	if code := cmd.ProcessState.ExitCode(); code != exitInterrupted {
+		t.Errorf("exit status %d, want %d", code, exitInterrupted)
+	}
+	for _, pid := range pids {
+		if alive(pid) {
+			t.Errorf("worker %d outlived its interrupted coordinator", pid)
 			syscall.Kill(pid, syscall.SIGKILL)
 		}
 	}

@@ -30,6 +30,8 @@ func Main(m *testing.M, newTransport Factory) {
 		os.Exit(worker.Main(misbehaviour()...))
 	case os.Getenv(envRole) == roleCoordinator:
 		os.Exit(coordinate(newTransport))
+	case os.Getenv(envRole) == roleInterrupted:
+		os.Exit(coordinateInterrupted(newTransport))
 	}
 	goleak.VerifyTestMain(m)
 }
@@ -50,6 +52,7 @@ func Run(t *testing.T, newTransport Factory) {
 		{"Recycling", testRecycling},
 		{"HostileFrames", testHostileFrames},
 		{"CoordinatorKilled", testCoordinatorKilled},
+		{"Interrupt", testInterrupt},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.test(t, newTransport) })
 	}
