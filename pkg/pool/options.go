@@ -32,6 +32,9 @@ func (m Mode) String() string {
 type Options struct {
 	Workers int  // number of workers; default runtime.NumCPU()
 	Mode    Mode // default Process
+	// Initializers are the names of the task States every worker makes as
+	// it starts (WithInitializer).
+	Initializers []string
 	// Transport starts the worker processes and carries frames to and
 	// from them; the pool closes it when it closes, so it serves one pool.
 	// Default: pipes to child processes running Command
@@ -140,6 +143,18 @@ func WithMode(m Mode) Option { return func(o *Options) { o.Mode = m } }
 // WithCommand sets the worker program and its arguments.
 func WithCommand(path string, args ...string) Option {
 	return func(o *Options) { o.Command = append([]string{path}, args...) }
+}
+
+// WithInitializer has every worker make its value of each of states (see
+// task.RegisterState) as it starts, before its first task, as Python's
+// Pool(initializer=...) runs its initializer: New fails if a worker cannot
+// make one, with the error. A State's OnExit runs as the worker ends.
+func WithInitializer(states ...interface{ Name() string }) Option {
+	return func(o *Options) {
+		for _, s := range states {
+			o.Initializers = append(o.Initializers, s.Name())
+		}
+	}
 }
 
 // WithTransport sets how worker processes are started and reached (see

@@ -231,7 +231,10 @@ func New(ctx context.Context, opts ...Option) (*Pool, error) {
 	var err error
 	if o.Mode == Thread {
 		p.objs = &cond.LocalObjects{}
-		p.b = startThreads(p)
+		var t *threads
+		if t, err = startThreads(p); err == nil {
+			p.b = t
+		}
 	} else {
 		if p.region, err = cond.NewRegion(); err != nil {
 			return nil, fmt.Errorf("pool: shared conds and barriers: %w", err)

@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -243,6 +244,9 @@ func (b *processes) close() error {
 // coordinator's own and what the transport sets.
 func (b *processes) workerEnv() []string {
 	env := []string{wire.EnvLogLevel + "=" + b.p.opts.LogLevel, "GODEBUG=" + workerGODEBUG(os.Getenv("GODEBUG"))}
+	if names := b.p.opts.Initializers; len(names) > 0 {
+		env = append(env, wire.EnvStates+"="+strings.Join(names, ","))
+	}
 	switch n := b.p.opts.WorkerProcs; {
 	case n > 0:
 		env = append(env, "GOMAXPROCS="+strconv.Itoa(n))

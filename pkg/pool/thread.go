@@ -26,16 +26,29 @@ type threads struct {
 	gil   *gil
 }
 
-func startThreads(p *Pool) *threads {
+// startThreads starts the thread workers, each with the values of the
+// States its initializers make (Options.Initializers), made here: on
+// failure nothing is started, and the error names the State.
+func startThreads(p *Pool) (*threads, error) {
 	t := &threads{p: p, tasks: make([]atomic.Int64, p.opts.Workers)}
 	if p.opts.GIL {
 		t.gil = &gil{}
 	}
+	sets := make([]*task.StateSet, p.opts.Workers)
+	for id := range sets {
+		sets[id] = task.NewStateSet() // this worker's values of task.States
+		if err := task.StartStates(context.Background(), sets[id], p.opts.Initializers); err != nil {
+			for _, set := range sets[:id+1] {
+				task.EndStates(context.Background(), set)
+			}
+			return nil, fmt.Errorf("pool: thread worker %d: %w", id, err)
+		}
+	}
 	t.wg.Add(p.opts.Workers)
 	for id := range p.opts.Workers {
-		go t.loop(id) // owned by t.wg, awaited in close
+		go t.loop(id, sets[id]) // owned by t.wg, awaited in close
 	}
-	return t
+	return t, nil
 }
 
 func (t *threads) funcs() []string { return task.Default.Names() }
@@ -90,15 +103,21 @@ func (t *threads) grabAfter(compute time.Duration) int {
 	return n
 }
 
-func (t *threads) loop(id int) {
+// loop runs tasks on thread worker id, whose States' values are in states,
+// until the pool closes; then it ends them (OnExit).
+func (t *threads) loop(id int, states *task.StateSet) {
 	defer t.wg.Done()
+	defer func() {
+		if err := task.EndStates(context.Background(), states); err != nil {
+			t.p.opts.Logger.Error().Int("worker", id).Err(err).Msg("ending the worker's states")
+		}
+	}()
 	var buf []byte
 	var run *runState
 	done := itemSink{p: t.p}
 	var ctx context.Context // run's context as tasks see it; built once per run
 	release := func() {}    // releases ctx
 	defer func() { release() }()
-	states := task.NewStateSet() // this worker's values of task.States
 	var held [threadGrab]*item
 	var taken []*item // in held: taken from the queue, not yet run
 	grab := 1

@@ -2,7 +2,11 @@ package task
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"maps"
+	"slices"
+	"strings"
 	"sync"
 )
 
@@ -19,13 +23,32 @@ import (
 type State[S any] struct {
 	name string
 	init func(context.Context) (S, error)
+	exit func(context.Context, S) error // OnExit's, or nil
+}
+
+// StateOption configures a State as RegisterState records it.
+type StateOption[S any] func(*State[S])
+
+// OnExit has exit run on a worker's value of the State when the worker
+// ends normally (its pool closes, or recycles it: Options.MaxTasksPerWorker),
+// as mpire's worker_exit: to flush, save or close what the value holds. It
+// runs only for a value that was made, and not in a worker process that is
+// killed. Its error is logged by the worker.
+func OnExit[S any](exit func(ctx context.Context, v S) error) StateOption[S] {
+	return func(s *State[S]) { s.exit = exit }
 }
 
 // states are the names of the registered States.
 var states = struct {
-	mu    sync.Mutex
-	names map[string]bool
-}{names: map[string]bool{}}
+	mu     sync.Mutex
+	byName map[string]stateHooks
+}{byName: map[string]stateHooks{}}
+
+// stateHooks make and end a State's value in a set, whatever its type.
+type stateHooks struct {
+	start func(ctx context.Context, set *StateSet) error
+	end   func(ctx context.Context, set *StateSet) error
+}
 
 // RegisterState records init as the maker of a worker's value of a State
 // named name, and returns the State, which tasks ask for their worker's
@@ -45,18 +68,28 @@ var states = struct {
 //		return m.Classify(img), nil
 //	})
 //
-// It panics if name is empty or names a State already.
-func RegisterState[S any](name string, init func(ctx context.Context) (S, error)) *State[S] {
-	if name == "" {
-		panic("task: RegisterState with an empty name")
+// opts may add an exit hook (OnExit). pool.WithInitializer has each worker
+// make the value as it starts, before its first task, as Pool's
+// initializer= does. It panics if name is empty, holds a comma, or names a
+// State already.
+func RegisterState[S any](name string, init func(ctx context.Context) (S, error), opts ...StateOption[S]) *State[S] {
+	if name == "" || strings.Contains(name, ",") {
+		panic(fmt.Sprintf("task: RegisterState with the name %q: it must be non-empty, without commas", name))
+	}
+	s := &State[S]{name: name, init: init}
+	for _, o := range opts {
+		o(s)
 	}
 	states.mu.Lock()
 	defer states.mu.Unlock()
-	if states.names[name] {
+	if _, taken := states.byName[name]; taken {
 		panic(fmt.Sprintf("task: a State is already registered as %q: choose another name", name))
 	}
-	states.names[name] = true
-	return &State[S]{name: name, init: init}
+	states.byName[name] = stateHooks{
+		start: func(ctx context.Context, set *StateSet) error { _, err := s.getIn(ctx, set); return err },
+		end:   s.endIn,
+	}
+	return s
 }
 
 // Name returns the name the State is registered under.
@@ -75,8 +108,11 @@ func (s *State[S]) Name() string { return s.name }
 //
 // Called with a context that no pool's worker gave, as in a test that
 // calls the function itself, Get returns the value of the calling process.
-func (s *State[S]) Get(ctx context.Context) (S, error) {
-	c := stateSetOf(ctx).cell(s.name)
+func (s *State[S]) Get(ctx context.Context) (S, error) { return s.getIn(ctx, stateSetOf(ctx)) }
+
+// getIn is Get of the value in set.
+func (s *State[S]) getIn(ctx context.Context, set *StateSet) (S, error) {
+	c := set.cell(s.name)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.made {
@@ -138,4 +174,65 @@ func (set *StateSet) cell(name string) *stateCell {
 		set.cells[name] = c
 	}
 	return c
+}
+
+// endIn runs the exit hook on the value in set, if there is both.
+func (s *State[S]) endIn(ctx context.Context, set *StateSet) error {
+	if s.exit == nil {
+		return nil
+	}
+	c := set.cell(s.name)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.made {
+		return nil
+	}
+	if err := s.exit(ctx, c.value.(S)); err != nil {
+		return fmt.Errorf("task: state %s: exit: %w", s.name, err)
+	}
+	return nil
+}
+
+// StartStates makes, in set (nil: this process's, a worker process's), the
+// values of the States named, in order, for a worker that starts
+// (pool.WithInitializer). It returns the first error, which names its
+// State; a name no State is registered under is one.
+func StartStates(ctx context.Context, set *StateSet, names []string) error {
+	if set == nil {
+		set = processStates
+	}
+	for _, name := range names {
+		states.mu.Lock()
+		h, ok := states.byName[name]
+		states.mu.Unlock()
+		if !ok {
+			return fmt.Errorf("task: no State is registered as %q in this program (RegisterState)", name)
+		}
+		if err := h.start(ctx, set); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// EndStates runs the exit hooks (OnExit) of the States whose values were
+// made in set (nil: this process's), for a worker that ends, in the order
+// of their names, and returns their errors joined.
+func EndStates(ctx context.Context, set *StateSet) error {
+	if set == nil {
+		set = processStates
+	}
+	set.mu.Lock()
+	names := slices.Sorted(maps.Keys(set.cells))
+	set.mu.Unlock()
+	var errs []error
+	for _, name := range names {
+		states.mu.Lock()
+		h, ok := states.byName[name]
+		states.mu.Unlock()
+		if ok {
+			errs = append(errs, h.end(ctx, set))
+		}
+	}
+	return errors.Join(errs...)
 }

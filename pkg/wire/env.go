@@ -13,6 +13,9 @@ const (
 	// EnvLaneFD names the descriptor of the worker's shared-memory lanes
 	// (pkg/lane), when the coordinator passes them.
 	EnvLaneFD = "BRINE_LANE_FD"
+	// EnvStates names, comma-separated, the registered task States a
+	// worker makes as it starts, before its Hello (pool.WithInitializer).
+	EnvStates = "BRINE_STATES"
 )
 
 // File descriptors of a worker process started over pipes

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/rs/zerolog"
@@ -57,7 +58,18 @@ func Main(opts ...Option) int {
 		defer lanes.Close()
 		opts = append(opts, WithLanes(lanes))
 	}
+	// The worker's initializers run before its Hello: a pool starts only
+	// on workers that could make their States.
+	if names := os.Getenv(wire.EnvStates); names != "" {
+		if err := task.StartStates(ctx, nil, strings.Split(names, ",")); err != nil {
+			log.Error().Err(err).Msg("starting the worker's states")
+			return wire.ExitFailure
+		}
+	}
 	err = serve(ctx, log, opts...)
+	if xerr := task.EndStates(ctx, nil); xerr != nil {
+		log.Error().Err(xerr).Msg("ending the worker's states")
+	}
 	var verr *wire.VersionError
 	switch {
 	case err == nil:
