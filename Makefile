@@ -10,8 +10,9 @@ help: ## list the targets
 
 # Static binaries (no cgo): a worker starts without the dynamic loader and
 # libc, a fifth less time to spawn 8 workers on a 2-core VM.
-build: ## build bin/coordinator and bin/worker
+build: ## build bin/coordinator, bin/worker and bin/worker-plugin (the worker for -transport plugin)
 	CGO_ENABLED=0 $(GO) build -o $(BIN)/ ./cmd/coordinator ./cmd/worker
+	CGO_ENABLED=0 $(GO) build -tags plugin -o $(BIN)/worker-plugin ./cmd/worker
 
 run: build ## build, then run the default job (primes) on all CPUs in worker processes
 	./$(BIN)/coordinator

@@ -36,7 +36,7 @@ func (d *driver) roundTripProbe(key string, opts ...pool.Option) probe {
 func (d *driver) pluginRoundTripProbe(key string) probe {
 	return probe{name: "brine round trip over go-plugin (in-process pool)", keys: []string{key}, timeout: time.Minute,
 		run: func(ctx context.Context) (map[string]float64, error) {
-			tr, err := plugin.New(plugin.Config{Command: []string{d.bin("worker")}})
+			tr, err := plugin.New(plugin.Config{Command: []string{d.bin("worker-plugin")}})
 			if err != nil {
 				return nil, err
 			}

@@ -172,7 +172,15 @@ func (c *config) check() error {
 	return nil
 }
 
-func (c *config) workerCommand() (string, error) { return findWorker(c.workerPath) }
+// workerCommand is the worker binary of a process run: -worker, or the one
+// beside the coordinator, "worker-plugin" for -transport plugin (the same
+// worker built with go-plugin's server in: make build), "worker" else.
+func (c *config) workerCommand() (string, error) {
+	if c.workerPath == "" && c.transport == "plugin" {
+		return findWorkerNamed("worker-plugin")
+	}
+	return findWorker(c.workerPath)
+}
 
 // findWorker returns path if set, else the "worker" beside the
 // coordinator's executable or beside the name it was invoked by. A worker
@@ -185,12 +193,18 @@ func findWorker(path string) (string, error) {
 		}
 		return path, nil
 	}
+	return findWorkerNamed("worker")
+}
+
+// findWorkerNamed returns the binary called name beside the coordinator's
+// executable or beside the name it was invoked by.
+func findWorkerNamed(name string) (string, error) {
 	var tried []string
 	if self, err := os.Executable(); err == nil {
-		tried = append(tried, filepath.Join(filepath.Dir(self), "worker"))
+		tried = append(tried, filepath.Join(filepath.Dir(self), name))
 	}
 	if p, err := lookPath(os.Args[0]); err == nil {
-		tried = append(tried, filepath.Join(filepath.Dir(p), "worker"))
+		tried = append(tried, filepath.Join(filepath.Dir(p), name))
 	}
 	for _, p := range tried {
 		if fi, err := os.Stat(p); err == nil && !fi.IsDir() {

@@ -25,6 +25,8 @@ func TestMain(m *testing.M) {
 			return signals.ExitCode(code)
 		},
 		"worker": func() int { return worker.Main() },
+		// This binary links the plugin transport's server, as bin/worker-plugin does.
+		"worker-plugin": func() int { return worker.Main() },
 	}))
 }
 
