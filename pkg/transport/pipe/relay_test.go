@@ -6,16 +6,18 @@ import (
 	"testing"
 
 	"github.com/rs/zerolog"
+
+	"github.com/brinehq/brine/pkg/transport/internal/output"
 )
 
 // A line longer than maxLogLine is cut, and the lines after it are still
 // relayed, as is a last line without a newline.
 func TestRelayLongLines(t *testing.T) {
 	var out strings.Builder
-	w := &worker{log: zerolog.New(&out), tail: &tailBuffer{}, relaysDone: make(chan struct{})}
+	w := &worker{log: zerolog.New(&out), relaysDone: make(chan struct{})}
 	w.relaysLeft.Store(1)
 	w.relays.Add(1)
-	long := strings.Repeat("x", maxLogLine+1000)
+	long := strings.Repeat("x", output.MaxLine+1000)
 	w.relay(strings.NewReader("first\n"+long+"\r\nafter\nlast"), "stderr")
 	var msgs []string
 	for _, line := range strings.Split(strings.TrimSpace(out.String()), "\n") {
@@ -25,10 +27,10 @@ func TestRelayLongLines(t *testing.T) {
 		}
 		msgs = append(msgs, rec.Message)
 	}
-	if len(msgs) != 4 || msgs[0] != "first" || msgs[1] != long[:maxLogLine] || msgs[2] != "after" || msgs[3] != "last" {
+	if len(msgs) != 4 || msgs[0] != "first" || msgs[1] != long[:output.MaxLine] || msgs[2] != "after" || msgs[3] != "last" {
 		t.Errorf("relayed %d lines: %.40q", len(msgs), msgs)
 	}
-	if got := w.tail.describe(); !strings.HasSuffix(got, "after | last") {
+	if got := w.tail.Describe(); !strings.HasSuffix(got, "after | last") {
 		t.Errorf("tail %.60q", got)
 	}
 	select {

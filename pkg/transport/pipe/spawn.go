@@ -30,7 +30,7 @@ func (t *Transport) spawn(ctx context.Context, spec transport.Spec) (*worker, er
 	}
 	growPipe(inR)
 	growPipe(outW)
-	w := &worker{t: t, id: spec.ID, log: spec.Logger, tail: &tailBuffer{}, relaysDone: make(chan struct{})}
+	w := &worker{t: t, id: spec.ID, log: spec.Logger, relaysDone: make(chan struct{})}
 	w.relaysLeft.Store(2)
 	w.lanes = t.newLanes(spec)
 	cmd := exec.Command(t.cmd[0], t.cmd[1:]...)
@@ -67,7 +67,7 @@ func (t *Transport) spawn(ctx context.Context, spec transport.Spec) (*worker, er
 		w.Kill("its handshake failed")
 		exit := w.reap()
 		w.Close()
-		return nil, fmt.Errorf("pool: worker %d (pid %d, %s): %w%s", spec.ID, w.pid, exit.Status, err, w.tail.describe())
+		return nil, fmt.Errorf("pool: worker %d (pid %d, %s): %w%s", spec.ID, w.pid, exit.Status, err, w.tail.Describe())
 	}
 	w.takeLanes()
 	w.startReading(spec.Near)
@@ -133,17 +133,8 @@ func (w *worker) handshake(ctx context.Context, limit time.Duration) error {
 	default:
 		return fmt.Errorf("bad hello: %w: is %s a brine worker?", err, name)
 	}
-	if w.hello, err = wire.DecodeHello(body); err != nil {
-		return fmt.Errorf("bad hello: %w: is %s a brine worker?", err, name)
-	}
-	if w.hello.Version != wire.Version {
-		return &wire.VersionError{Worker: w.hello.Version, Coordinator: wire.Version}
-	}
-	frame, _ := wire.AppendWelcome(nil, wire.Welcome{Version: wire.Version, Worker: w.id})
-	if _, err := w.in.Write(frame); err != nil {
-		return fmt.Errorf("sending welcome: %w", err)
-	}
-	return nil
+	w.hello, err = transport.Welcome(body, w.in, w.id, name)
+	return err
 }
 
 // newLanes makes the lanes for a worker about to start, or returns nil when

@@ -15,6 +15,7 @@ import (
 	"github.com/brinehq/brine/internal/spin"
 	"github.com/brinehq/brine/pkg/lane"
 	"github.com/brinehq/brine/pkg/transport"
+	"github.com/brinehq/brine/pkg/transport/internal/output"
 	"github.com/brinehq/brine/pkg/wire"
 )
 
@@ -43,7 +44,7 @@ type worker struct {
 	relays     sync.WaitGroup // stdout and stderr relays
 	relaysLeft atomic.Int32
 	relaysDone chan struct{}    // closed when both relays have ended
-	tail       *tailBuffer      // the last lines of its stderr, for error messages
+	tail       output.Tail      // the last lines of its stderr, for error messages
 	outputs    []*watchedReader // stdout and stderr, as the relays read them (see FlushOutput)
 	reaping    atomic.Bool      // reap has begun: the relays' descriptors close
 

@@ -39,7 +39,7 @@ func (t *Transport) start(ctx context.Context, spec transport.Spec) (*pluginWork
 	if err != nil {
 		w.Kill("its start failed")
 		exit := w.Wait()
-		return nil, fmt.Errorf("plugin: worker %d (pid %d, %s): %w%s", spec.ID, exit.PID, exit.Status, err, w.relay.tail.describe())
+		return nil, fmt.Errorf("plugin: worker %d (pid %d, %s): %w%s", spec.ID, exit.PID, exit.Status, err, w.relay.tail.Describe())
 	}
 	w.r = wire.NewReader(w.conn, 64<<10, 0)
 	return w, nil
@@ -97,17 +97,8 @@ func (w *pluginWorker) handshake() error {
 	case err != nil:
 		return fmt.Errorf("bad hello: %w: is %s a brine worker?", err, name)
 	}
-	if w.hello, err = wire.DecodeHello(body); err != nil {
-		return fmt.Errorf("bad hello: %w: is %s a brine worker?", err, name)
-	}
-	if w.hello.Version != wire.Version {
-		return &wire.VersionError{Worker: w.hello.Version, Coordinator: wire.Version}
-	}
-	frame, _ := wire.AppendWelcome(nil, wire.Welcome{Version: wire.Version, Worker: w.id})
-	if _, err := w.conn.Write(frame); err != nil {
-		return fmt.Errorf("sending welcome: %w", err)
-	}
-	return nil
+	w.hello, err = transport.Welcome(body, w.conn, w.id, name)
+	return err
 }
 
 var errNoHello = errors.New("no hello")

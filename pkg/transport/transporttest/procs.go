@@ -42,9 +42,9 @@ func readStat(pid int) (procStat, bool) {
 	return procStat{pid: pid, ppid: ppid, state: f[0][0]}, true
 }
 
-// alive reports whether process pid exists and has not exited: a zombie
-// is dead.
-func alive(pid int) bool {
+// Alive reports whether process pid exists and has not exited: a zombie is
+// dead. A transport's own tests use it too.
+func Alive(pid int) bool {
 	st, ok := readStat(pid)
 	return ok && st.state != 'Z'
 }
@@ -65,9 +65,9 @@ func children(ppid int) []procStat {
 	return out
 }
 
-// checkNoChildren fails t if this process has a child left, running or
+// CheckNoChildren fails t if this process has a child left, running or
 // zombie, after a bound for the ones just killed to be reaped.
-func checkNoChildren(t *testing.T) {
+func CheckNoChildren(t *testing.T) {
 	t.Helper()
 	var left []procStat
 	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
@@ -158,7 +158,7 @@ func coordinate(newTransport Factory) int {
 // and returns it, that TMPDIR and the pids of its two workers.
 func startCoordinator(t *testing.T, role string) (*exec.Cmd, string, []int) {
 	t.Helper()
-	tmp := shortTempDir(t)
+	tmp := ShortTempDir(t)
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), envRole+"="+role, "TMPDIR="+tmp)
 	out, err := cmd.StdoutPipe()
@@ -180,7 +180,7 @@ func startCoordinator(t *testing.T, role string) (*exec.Cmd, string, []int) {
 		pid, _ := strconv.Atoi(f)
 		pids = append(pids, pid)
 	}
-	if len(pids) != 2 || !alive(pids[0]) || !alive(pids[1]) {
+	if len(pids) != 2 || !Alive(pids[0]) || !Alive(pids[1]) {
 		t.Fatalf("workers %q: want two live processes", line)
 	}
 	return cmd, tmp, pids
@@ -194,12 +194,12 @@ func testCoordinatorKilled(t *testing.T, newTransport Factory) {
 	cmd.Wait()
 	time.Sleep(500 * time.Millisecond)
 	for _, pid := range pids {
-		if alive(pid) {
+		if Alive(pid) {
 			t.Errorf("worker %d outlived its coordinator by 0.5 s", pid)
 			syscall.Kill(pid, syscall.SIGKILL)
 		}
 	}
-	checkEmptyDir(t, tmp)
+	CheckEmptyDir(t, tmp)
 }
 
 // A coordinator interrupted (SIGINT) while its workers run tasks that heed
@@ -221,10 +221,10 @@ func testInterrupt(t *testing.T, newTransport Factory) {
 		t.Errorf("exit status %d, want %d", code, exitInterrupted)
 	}
 	for _, pid := range pids {
-		if alive(pid) {
+		if Alive(pid) {
 			t.Errorf("worker %d outlived its interrupted coordinator", pid)
 			syscall.Kill(pid, syscall.SIGKILL)
 		}
 	}
-	checkEmptyDir(t, tmp)
+	CheckEmptyDir(t, tmp)
 }

@@ -66,7 +66,7 @@ const quickExit = "GORACE=atexit_sleep_ms=0"
 // checks that no process of it is left and that TMPDIR is empty.
 func startPool(t *testing.T, newTransport Factory, opts ...pool.Option) *pool.Pool {
 	t.Helper()
-	tmp := shortTempDir(t)
+	tmp := ShortTempDir(t)
 	t.Setenv("TMPDIR", tmp)
 	tr, err := newTransport()
 	if err != nil {
@@ -81,16 +81,16 @@ func startPool(t *testing.T, newTransport Factory, opts ...pool.Option) *pool.Po
 		if err := p.Close(); err != nil {
 			t.Errorf("Close: %v", err)
 		}
-		checkNoChildren(t)
-		checkEmptyDir(t, tmp)
+		CheckNoChildren(t)
+		CheckEmptyDir(t, tmp)
 	})
 	return p
 }
 
-// shortTempDir returns a new directory with a short path, removed at the
+// ShortTempDir returns a new directory with a short path, removed at the
 // end of the test: a transport may keep Unix sockets in TMPDIR, whose
 // paths are limited to 108 bytes, which t.TempDir's long names approach.
-func shortTempDir(t *testing.T) string {
+func ShortTempDir(t *testing.T) string {
 	t.Helper()
 	dir, err := os.MkdirTemp("", "tt")
 	if err != nil {
@@ -108,8 +108,8 @@ func bounded(t *testing.T) context.Context {
 	return ctx
 }
 
-// checkEmptyDir fails t if dir holds anything.
-func checkEmptyDir(t *testing.T, dir string) {
+// CheckEmptyDir fails t if dir holds anything.
+func CheckEmptyDir(t *testing.T, dir string) {
 	t.Helper()
 	left, err := os.ReadDir(dir)
 	if err != nil {
