@@ -43,8 +43,8 @@ func SchemaJSON() []byte { return bytes.Clone(schemaJSON) }
 // compiled is the report schema, compiled on the first Validate so that
 // commands which never validate do not pay for it. The library's own
 // package init, which compiles the meta-schemas of every draft it supports,
-// runs in every binary that links this package all the same (its cost is
-// in bench/RESULTS.md).
+// runs in every binary that links this package all the same
+// (bench/RESULTS.md, "Design measurements": JSON schema library's init).
 var compiled = sync.OnceValues(func() (*jsonschema.Schema, error) {
 	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(schemaJSON))
 	if err != nil {
