@@ -9,8 +9,6 @@ import (
 	"os"
 	"sync/atomic"
 	"time"
-
-	"github.com/brinehq/brine/internal/spin"
 )
 
 // A task's output reaches the pool's log through the relays, which read the
@@ -56,14 +54,6 @@ func (r *watchedReader) Read(p []byte) (n int, err error) {
 	return n, nil
 }
 
-// drained reports whether the relay has logged everything written to the
-// pipe before the call: nothing is left in the pipe, and then the relay
-// holds no bytes it took. (In this order: bytes taken after the first look
-// were taken with busy set.)
-func (r *watchedReader) drained() bool {
-	return spin.Pending(r.fd) == 0 && !r.busy.Load()
-}
-
 // watch wraps the worker's stdout or stderr for its relay.
 func (w *worker) watch(r io.Reader) io.Reader {
 	f, ok := r.(*os.File)
@@ -84,16 +74,34 @@ func (w *worker) watch(r io.Reader) io.Reader {
 }
 
 // FlushOutput returns once the lines the worker wrote to stdout and stderr
-// before the call have been relayed, or after flushBound: one look at each
-// pipe (FIONREAD) when the relays have caught up.
+// before the call have been relayed, or after flushBound: one poll(2) of
+// both pipes, with no timeout, when the relays have caught up.
 func (w *worker) FlushOutput() {
-	if w.reaping.Load() {
+	if w.reaping.Load() || len(w.outputs) == 0 {
 		return // its relays read to the end before it is reaped
 	}
 	deadline := time.Now().Add(flushBound)
-	for _, r := range w.outputs {
-		for !r.drained() && time.Now().Before(deadline) && !w.reaping.Load() {
-			time.Sleep(20 * time.Microsecond)
+	for !w.drained() && time.Now().Before(deadline) && !w.reaping.Load() {
+		time.Sleep(20 * time.Microsecond)
+	}
+}
+
+// drained reports whether the relays have logged everything written to the
+// pipes before the call: nothing is left in them, and then no relay holds
+// bytes it took. (In this order: bytes taken after the look were taken with
+// busy set.)
+func (w *worker) drained() bool {
+	var fds [2]unix.PollFd
+	for i, r := range w.outputs {
+		fds[i] = unix.PollFd{Fd: int32(r.fd), Events: unix.POLLIN}
+	}
+	if _, err := unix.Poll(fds[:len(w.outputs)], 0); err != nil {
+		return false // interrupted: look again
+	}
+	for i, r := range w.outputs {
+		if fds[i].Revents&unix.POLLIN != 0 || r.busy.Load() {
+			return false
 		}
 	}
+	return true
 }
