@@ -240,3 +240,31 @@ func ExamplePool_Terminate() {
 	fmt.Println(errors.Is(err, pool.ErrClosed))
 	// Output: true
 }
+
+// dictionary is a worker's state: made once by each worker as it starts,
+// with WithInitializer, and closed as it ends.
+var dictionary = task.RegisterState("example.dictionary", func(context.Context) (map[string]int, error) {
+	return map[string]int{"one": 1, "two": 2, "three": 3}, nil
+}, task.OnExit(func(_ context.Context, d map[string]int) error {
+	clear(d) // as a real state would flush or close what it holds
+	return nil
+}))
+
+var lookup = task.Register("example.lookup", func(ctx context.Context, word string) (int, error) {
+	d, err := dictionary.Get(ctx) // made already, as the worker started
+	return d[word], err
+})
+
+// Each worker makes its state before its first task, as Python's
+// Pool(initializer=...) loads it: New fails if a worker cannot.
+func ExampleWithInitializer() {
+	ctx := context.Background()
+	p, err := pool.New(ctx, pool.WithWorkers(2), pool.WithInitializer(dictionary))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer p.Close()
+	n, err := pool.Map(ctx, p, lookup, []string{"one", "two", "three"})
+	fmt.Println(n, err)
+	// Output: [1 2 3] <nil>
+}
