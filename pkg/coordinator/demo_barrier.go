@@ -50,6 +50,9 @@ func demoBarrier(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if *rounds > maxRounds {
 		return usagef("-rounds %d: at most %d (every round's wake times are kept for the report)", *rounds, maxRounds)
 	}
+	if err := limitWorkers(*mode == "process").check("-workers", *workers); err != nil {
+		return err
+	}
 	if err := checkOutput("-report", *reportTo, stdout); err != nil {
 		return err
 	}

@@ -208,7 +208,7 @@ func startClean() time.Time {
 func (c *config) poolOptions(s step, log zerolog.Logger) (pool.Options, error) {
 	o := pool.Options{
 		Workers: s.workers, Batch: c.batch, Retries: c.retries,
-		HandshakeTimeout: c.handshake, Grace: c.grace, Logger: log, LogLevel: c.logLevel,
+		HandshakeTimeout: c.handshakeFor(s.workers), Grace: c.grace, Logger: log, LogLevel: c.logLevel,
 		TaskTimeout: c.taskTimeout, MaxTasksPerWorker: c.maxTasks,
 		BorrowResults: true, // the collector decodes or counts each result; it keeps no Raw
 	}
