@@ -16,6 +16,7 @@ import (
 	"github.com/brinehq/brine/pkg/pool"
 	"github.com/brinehq/brine/pkg/report"
 	"github.com/brinehq/brine/pkg/task"
+	"github.com/brinehq/brine/pkg/wire"
 )
 
 var lookPath = exec.LookPath
@@ -122,8 +123,15 @@ func (c *config) runPool(ctx context.Context, s step, build func(int) task.Call,
 	p, err := pool.New(ctx, pool.WithOptions(opts))
 	if err != nil && ctx.Err() != nil {
 		// Interrupted while the workers started: no task ran, and the
-		// report still says so.
-		col.skipped(0, c.params.Tasks)
+		// report still says so, as runSegments would have: the first
+		// segment's tasks cancelled one by one, the others never started.
+		size := min(segmentTasks, c.params.Tasks)
+		each := col.segment(0, size)
+		for k := range size {
+			each(pool.Result{Index: k, Err: &pool.TaskError{Kind: wire.KindCancelled,
+				Message: "the run was interrupted before its workers started: " + ctx.Err().Error()}})
+		}
+		col.skipped(size, c.params.Tasks)
 		return measure{spawn: time.Since(spawnStart)}, nil
 	}
 	if err != nil {

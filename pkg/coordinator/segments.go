@@ -25,11 +25,13 @@ const segmentTasks = 1 << 16
 // the indexes the segment's Run gives, from 0.
 //
 // Two segments run at once: the next is queued while the results of the
-// last come in, so that workers never wait for a segment to start. Once
-// ctx ends no segment is started; runSegments returns when those started
-// have ended, with how many tasks they had: the tasks after them never
-// started. The error is the first of a Run that failed other than by
-// ctx's end, after which no segment is started either.
+// last come in, so that workers never wait for a segment to start. The
+// first segment is always handed out, so that each task of a run of up to
+// segmentTasks gets a result (cancelled, if ctx has ended), as they always
+// have; once ctx ends no other segment is. runSegments returns when the
+// segments handed out have ended, with how many tasks they had: the tasks
+// after them never started. The error is the first of a Run that failed
+// other than by ctx's end, after which no segment is handed out either.
 func runSegments(ctx context.Context, p *pool.Pool, n int, build func(int) task.Call,
 	begin func(first, n int) func(pool.Result)) (handed int, err error) {
 	var wg sync.WaitGroup
@@ -41,7 +43,7 @@ func runSegments(ctx context.Context, p *pool.Pool, n int, build func(int) task.
 	// one's before it, have returned.
 	fed, done, doneBefore := (<-chan struct{})(closed), (<-chan struct{})(closed), (<-chan struct{})(closed)
 	for handed < n {
-		if !waitFor(ctx, fed) || !waitFor(ctx, doneBefore) || failed() {
+		if handed > 0 && (!waitFor(ctx, fed) || !waitFor(ctx, doneBefore) || failed()) {
 			break
 		}
 		first, size := handed, min(segmentTasks, n-handed)

@@ -91,8 +91,11 @@ func TestRunSegmentsStopsWithItsContext(t *testing.T) {
 	if got := l.results.Load(); got != int64(handed) {
 		t.Errorf("%d results for the %d tasks handed out", got, handed)
 	}
+	// The first segment goes out all the same, each task cancelled.
+	l = &segmentLog{seen: make([]atomic.Int32, segmentTasks)}
 	handed, _ = runSegments(ctx, threadPool(t), n, func(int) task.Call { return echo }, l.begin)
-	if handed != 0 {
-		t.Errorf("after its context ended, runSegments handed out %d tasks", handed)
+	if handed != segmentTasks || l.results.Load() != segmentTasks {
+		t.Errorf("after its context ended, runSegments handed out %d tasks and passed %d results, want the first segment's %d",
+			handed, l.results.Load(), segmentTasks)
 	}
 }

@@ -17,16 +17,16 @@ import (
 // the same registry functions as the pools (task.Call.Run) but with no
 // pool: the baseline that speedups are measured against.
 //
-// It takes the tasks a segment at a time, as runSegments does, and starts
-// none once ctx has ended: the rest of a segment is cancelled, and the
-// segments after it never start.
+// It takes the tasks a segment at a time, as runSegments does: the first
+// segment always, the others only while ctx lasts. Once ctx has ended, the
+// rest of a segment is cancelled and the segments after it never start.
 func (c *config) runSerial(ctx context.Context, build func(int) task.Call, col *collector, stderr io.Writer) (measure, error) {
 	pid := os.Getpid()
 	n := c.params.Tasks
 	bar := startProgress(stderr, n, col, c.noProgress)
 	start := startClean()
 	first := 0
-	for ; first < n && ctx.Err() == nil; first += segmentTasks {
+	for ; first < n && (first == 0 || ctx.Err() == nil); first += segmentTasks {
 		size := min(segmentTasks, n-first)
 		each := col.segment(first, size)
 		for k := range size {
