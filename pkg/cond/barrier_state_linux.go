@@ -52,8 +52,8 @@ func (b *SharedBarrier) finishReset() {
 
 // clearCount forgets every arrival of the current generation.
 func (b *SharedBarrier) clearCount() {
-	for i := range b.o.barrier.inside {
-		b.o.barrier.inside[i].Store(0)
+	for i := range b.inside {
+		b.inside[i].Store(0)
 	}
 }
 
@@ -61,8 +61,8 @@ func (b *SharedBarrier) clearCount() {
 // not left.
 func (b *SharedBarrier) arrived() uint32 {
 	var n uint32
-	for i := range b.o.barrier.inside {
-		n += b.o.barrier.inside[i].Load()
+	for i := range b.inside {
+		n += b.inside[i].Load()
 	}
 	return n
 }

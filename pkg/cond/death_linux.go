@@ -42,8 +42,8 @@ func (r *Region) ProcessDied(pid int, status string) error {
 	// instead, the lock could go first to a waiter that knows no name.
 	if slot >= 0 {
 		for i := range r.l.objects {
-			if o := &r.l.objects[i]; o.kind.Load() == kindBarrier {
-				if err := (&SharedBarrier{r: r, o: o}).partyDied(slot, p, status); err != nil {
+			if r.l.objects[i].kind.Load() == kindBarrier {
+				if err := r.barrier(i).partyDied(slot, p, status); err != nil {
 					return err
 				}
 			}
@@ -64,8 +64,8 @@ func (r *Region) ProcessDied(pid int, status string) error {
 
 // slotOf returns pid's live process slot, or -1.
 func (r *Region) slotOf(pid uint32) int {
-	for i := range r.l.procs {
-		p := &r.l.procs[i]
+	for i := range r.procs {
+		p := &r.procs[i]
 		if p.state.Load() == slotAlive && p.pid.Load() == pid {
 			return i
 		}
@@ -80,7 +80,7 @@ func (r *Region) markDead(slot int, pid uint32, status string) error {
 		return err
 	}
 	defer r.unlockWord(&r.l.lock)
-	p := &r.l.procs[slot]
+	p := &r.procs[slot]
 	if p.pid.Load() == pid {
 		setStatus(&p.status, &p.statusLen, status)
 		p.state.Store(slotDead)
@@ -106,8 +106,8 @@ func dropWaiters(o *object, slot int) {
 // was waiting on it.
 func (b *SharedBarrier) partyDied(slot int, pid uint32, status string) error {
 	bb := &b.o.barrier
-	bit := uint64(1) << slot
-	if bb.members.Load()&bit == 0 {
+	word, bit := &b.members[slot/64], uint64(1)<<(slot%64)
+	if word.Load()&bit == 0 {
 		return nil
 	}
 	var err error
@@ -117,8 +117,12 @@ func (b *SharedBarrier) partyDied(slot int, pid uint32, status string) error {
 		return err
 	}
 	defer b.unlock()
-	members := bits.OnesCount64(bb.members.And(^bit) &^ bit)
-	n := bb.inside[slot].Swap(0)
+	word.And(^bit)
+	members := 0
+	for i := range b.members {
+		members += bits.OnesCount64(b.members[i].Load())
+	}
+	n := b.inside[slot].Swap(0)
 	left := b.arrived()
 	switch state := bb.state.Load(); {
 	case err == ErrOwnerDead, state == barrierFilling && (n > 0 || left > 0 || members < b.Parties()):

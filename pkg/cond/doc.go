@@ -6,8 +6,9 @@
 //   - Cross-process: a Region of shared memory (NewRegion in the coordinator,
 //     OpenRegion in a worker that inherited its file) holding up to
 //     MaxObjects named conds and barriers (Region.Cond, Region.Barrier) used
-//     by up to MaxProcs processes. Waiters sleep on shared futexes, so
-//     NotifyAll and a barrier release wake every process in one system call.
+//     by as many processes as NewRegion made it for, up to MaxProcs. Waiters
+//     sleep on shared futexes, so NotifyAll and a barrier release wake every
+//     process in one system call.
 //
 // Every blocking call takes a context and returns ctx.Err() (or an error
 // wrapping it) when the context ends first, leaving the object consistent.

@@ -61,7 +61,7 @@ func ExampleBarrier() {
 // cmd.ExtraFiles = []*os.File{region.File()}, and the coordinator calls
 // region.ProcessDied(pid, err.Error()) when cmd.Wait reports a worker gone.
 func ExampleRegion() {
-	region, err := cond.NewRegion()
+	region, err := cond.NewRegion(8) // the coordinator and up to 7 workers
 	if err != nil {
 		fmt.Println(err)
 		return

@@ -50,9 +50,13 @@ func (s spinning) Wait(ctx context.Context) (int, uint64, error) {
 	return s.Barrier.Wait(cond.WithSpin(ctx, 20*time.Millisecond))
 }
 
+// testProcs is the number of processes the tests' regions are made for:
+// more than 64, so that a barrier's members take more than one word.
+const testProcs = 100
+
 func newRegion(t testing.TB) *cond.Region {
 	t.Helper()
-	r, err := cond.NewRegion()
+	r, err := cond.NewRegion(testProcs)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,11 +11,11 @@ import (
 // error wrapping ErrRegionFull when MaxObjects names are taken, and when
 // name is already a barrier.
 func (r *Region) Cond(name string) (*SharedCond, error) {
-	o, key, err := r.object(name, kindCond, 0)
+	i, err := r.object(name, kindCond, 0)
 	if err != nil {
 		return nil, err
 	}
-	return &SharedCond{r: r, o: o, key: key}, nil
+	return &SharedCond{r: r, o: &r.l.objects[i], key: r.raceKey(i)}, nil
 }
 
 // Barrier returns the cross-process barrier called name for parties
@@ -28,24 +28,33 @@ func (r *Region) Barrier(name string, parties int) (*SharedBarrier, error) {
 	if parties < 1 || parties > MaxProcs*MaxWaiters {
 		return nil, fmt.Errorf("cond: barrier %q: parties %d out of range 1..%d", name, parties, MaxProcs*MaxWaiters)
 	}
-	o, key, err := r.object(name, kindBarrier, uint32(parties))
+	i, err := r.object(name, kindBarrier, uint32(parties))
 	if err != nil {
 		return nil, err
 	}
-	return &SharedBarrier{r: r, o: o, key: key}, nil
+	return r.barrier(i), nil
 }
 
-// object finds or allocates the named object under the region lock.
-func (r *Region) object(name string, kind, parties uint32) (*object, unsafe.Pointer, error) {
+// barrier returns a handle on object i, a barrier.
+func (r *Region) barrier(i int) *SharedBarrier {
+	return &SharedBarrier{r: r, o: &r.l.objects[i], inside: r.inside[i], members: r.members[i], key: r.raceKey(i)}
+}
+
+// raceKey returns the race-detector key of object i.
+func (r *Region) raceKey(i int) unsafe.Pointer { return unsafe.Pointer(&r.raceKeys[i]) }
+
+// object finds or allocates the named object under the region lock and
+// returns its index.
+func (r *Region) object(name string, kind, parties uint32) (int, error) {
 	if len(name) == 0 || len(name) > MaxNameLen {
-		return nil, nil, fmt.Errorf("cond: name %q: want 1 to %d bytes", name, MaxNameLen)
+		return -1, fmt.Errorf("cond: name %q: want 1 to %d bytes", name, MaxNameLen)
 	}
 	if !r.enter() {
-		return nil, nil, ErrClosed
+		return -1, ErrClosed
 	}
 	defer r.exit()
 	if err := r.lockWord(context.Background(), &r.l.lock); err != nil && err != ErrOwnerDead {
-		return nil, nil, err
+		return -1, err
 	}
 	defer r.unlockWord(&r.l.lock)
 	free := -1
@@ -58,30 +67,30 @@ func (r *Region) object(name string, kind, parties uint32) (*object, unsafe.Poin
 			}
 		case o.nameString() != name:
 		case k != kind:
-			return nil, nil, fmt.Errorf("cond: %q is already a %s, not a %s", name, kindName(k), kindName(kind))
+			return -1, fmt.Errorf("cond: %q is already a %s, not a %s", name, kindName(k), kindName(kind))
 		case k == kindBarrier && o.barrier.parties.Load() != parties:
-			return nil, nil, fmt.Errorf("cond: barrier %q has %d parties, not %d", name, o.barrier.parties.Load(), parties)
+			return -1, fmt.Errorf("cond: barrier %q has %d parties, not %d", name, o.barrier.parties.Load(), parties)
 		default:
-			return r.attach(o, i)
+			return r.attach(i), nil
 		}
 	}
 	if free < 0 {
-		return nil, nil, fmt.Errorf("%w: all %d names taken; use fewer names or a second region", ErrRegionFull, MaxObjects)
+		return -1, fmt.Errorf("%w: all %d names taken; use fewer names or a second region", ErrRegionFull, MaxObjects)
 	}
 	o := &r.l.objects[free]
 	o.nameLen = uint32(copy(o.name[:], name))
 	o.barrier.parties.Store(parties)
 	o.kind.Store(kind)
-	return r.attach(o, free)
+	return r.attach(free), nil
 }
 
-// attach makes this process a member of barrier o (a no-op for conds) and
-// returns o with its race-detector key.
-func (r *Region) attach(o *object, i int) (*object, unsafe.Pointer, error) {
-	if o.kind.Load() == kindBarrier {
-		o.barrier.members.Or(1 << r.slot)
+// attach makes this process a member of object i if it is a barrier, and
+// returns i.
+func (r *Region) attach(i int) int {
+	if r.l.objects[i].kind.Load() == kindBarrier {
+		r.members[i][r.slot/64].Or(1 << (r.slot % 64))
 	}
-	return o, unsafe.Pointer(&r.raceKeys[i]), nil
+	return i
 }
 
 func kindName(k uint32) string {

@@ -25,6 +25,11 @@ type Region struct {
 	l    *layout
 	pid  uint32
 	slot int
+	// procs, inside and members are the region's arrays whose length is
+	// its number of process slots (see regionLayout).
+	procs   []procSlot
+	inside  [MaxObjects][]atomic.Uint32
+	members [MaxObjects][]atomic.Uint64
 
 	closing  atomic.Bool
 	mu       sync.RWMutex // read-held by every operation, write-held by Close
@@ -34,16 +39,22 @@ type Region struct {
 // fileID identifies a region's file: device and inode.
 type fileID struct{ dev, ino uint64 }
 
-// NewRegion creates a region in an anonymous memory file (memfd_create)
-// and registers the calling process in it. The file is sealed against
-// resizing, so no process can shrink it under the others' mappings.
-func NewRegion() (*Region, error) {
+// NewRegion creates a region for up to procs processes registered at once,
+// the caller included, in an anonymous memory file (memfd_create), and
+// registers the calling process. Its memory grows with procs, about 200
+// bytes a process. The file is sealed against resizing, so no process can
+// shrink it under the others' mappings. procs must be 1 to MaxProcs.
+func NewRegion(procs int) (*Region, error) {
+	if procs < 1 || procs > MaxProcs {
+		return nil, fmt.Errorf("cond: a region is made for 1 to %d processes, not %d", MaxProcs, procs)
+	}
+	rl := layoutFor(procs)
 	fd, err := unix.MemfdCreate("brine-cond", unix.MFD_CLOEXEC|unix.MFD_ALLOW_SEALING)
 	if err != nil {
 		return nil, fmt.Errorf("cond: memfd_create: %w", err)
 	}
 	f := os.NewFile(uintptr(fd), "brine-cond")
-	if err := unix.Ftruncate(fd, int64(regionSize)); err != nil {
+	if err := unix.Ftruncate(fd, int64(rl.size)); err != nil {
 		f.Close()
 		return nil, fmt.Errorf("cond: size region: %w", err)
 	}
@@ -58,8 +69,9 @@ func NewRegion() (*Region, error) {
 	}
 	r.l.magic = layoutMagic
 	r.l.version = layoutVersion
-	r.l.size = uint32(regionSize)
-	r.l.maxima = [4]uint32{MaxProcs, MaxObjects, MaxWaiters, MaxNameLen}
+	r.l.size = uint32(rl.size)
+	r.l.maxima = [4]uint32{uint32(procs), MaxObjects, MaxWaiters, MaxNameLen}
+	r.view(rl)
 	return r.registered()
 }
 
@@ -67,32 +79,38 @@ func NewRegion() (*Region, error) {
 // the inherited file (for ExtraFiles[0], os.NewFile(3, "brine-cond")), and
 // registers the calling process. The Region owns f and closes it on Close.
 // It returns an error wrapping ErrBadRegion if f holds no region of this
-// build's layout.
+// build's layout, and one wrapping ErrRegionFull if as many processes as
+// the region was made for are registered.
 func OpenRegion(f *os.File) (*Region, error) {
 	r, err := mapRegion(f)
 	if err != nil {
 		return nil, err
 	}
-	want := [4]uint32{MaxProcs, MaxObjects, MaxWaiters, MaxNameLen}
-	if magic, version, maxima := r.l.magic, r.l.version, r.l.maxima; magic != layoutMagic || version != layoutVersion || maxima != want {
+	procs := int(r.l.maxima[0])
+	want := [4]uint32{uint32(procs), MaxObjects, MaxWaiters, MaxNameLen}
+	magic, version, maxima := r.l.magic, r.l.version, r.l.maxima
+	if magic != layoutMagic || version != layoutVersion || maxima != want || procs < 1 || procs > MaxProcs ||
+		layoutFor(procs).size != len(r.mem) || r.l.size != uint32(len(r.mem)) {
 		r.unmap()
-		return nil, fmt.Errorf("%w: layout v%d %v, want v%d %v: build coordinator and worker from the same brine version",
-			ErrBadRegion, version, maxima, layoutVersion, want)
+		return nil, fmt.Errorf("%w: layout v%d %v of %d bytes, want v%d: build coordinator and worker from the same brine version",
+			ErrBadRegion, version, maxima, len(r.mem), layoutVersion)
 	}
+	r.view(layoutFor(procs))
 	return r.registered()
 }
 
+// mapRegion maps the whole of f, which must be of a region's size.
 func mapRegion(f *os.File) (*Region, error) {
 	var st unix.Stat_t
 	if err := unix.Fstat(int(f.Fd()), &st); err != nil {
 		f.Close()
 		return nil, fmt.Errorf("cond: stat region: %w", err)
 	}
-	if st.Size != int64(regionSize) {
+	if st.Size < int64(layoutFor(1).size) || st.Size > int64(layoutFor(MaxProcs).size) {
 		f.Close()
-		return nil, fmt.Errorf("%w: %d bytes, want %d: build coordinator and worker from the same brine version", ErrBadRegion, st.Size, regionSize)
+		return nil, fmt.Errorf("%w: %d bytes: build coordinator and worker from the same brine version", ErrBadRegion, st.Size)
 	}
-	mem, err := unix.Mmap(int(f.Fd()), 0, regionSize, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_SHARED)
+	mem, err := unix.Mmap(int(f.Fd()), 0, int(st.Size), unix.PROT_READ|unix.PROT_WRITE, unix.MAP_SHARED)
 	if err != nil {
 		f.Close()
 		return nil, fmt.Errorf("cond: mmap region: %w", err)
@@ -105,6 +123,15 @@ func mapRegion(f *os.File) (*Region, error) {
 		raceKeys: raceKeysFor(fileID{st.Dev, st.Ino}),
 	}, nil
 }
+
+// view points r's arrays into its mapping.
+func (r *Region) view(rl regionLayout) {
+	r.procs, r.inside, r.members = rl.view(r.mem)
+}
+
+// Procs returns the number of processes the region was made for: how many
+// may be registered at once.
+func (r *Region) Procs() int { return len(r.procs) }
 
 // File returns the region's file, to hand to a child in
 // exec.Cmd.ExtraFiles. It stays owned by the Region.
@@ -168,22 +195,23 @@ func (r *Region) register() error {
 	}
 	defer r.unlockWord(&r.l.lock)
 	best := -1
-	for i := range r.l.procs {
-		p := &r.l.procs[i]
+	for i := range r.procs {
+		p := &r.procs[i]
 		st := p.state.Load()
 		switch {
 		case st == slotAlive && p.pid.Load() == r.pid:
 			r.slot = i
 			return nil
-		case st == slotFree && (best < 0 || r.l.procs[best].state.Load() == slotDead),
+		case st == slotFree && (best < 0 || r.procs[best].state.Load() == slotDead),
 			st == slotDead && best < 0:
 			best = i
 		}
 	}
 	if best < 0 {
-		return fmt.Errorf("%w: %d processes registered: call ProcessDied for workers that exited", ErrRegionFull, MaxProcs)
+		return fmt.Errorf("%w: the region was made for %d processes, and as many are registered and alive: "+
+			"make it for more (NewRegion), or report those that exited (ProcessDied)", ErrRegionFull, len(r.procs))
 	}
-	p := &r.l.procs[best]
+	p := &r.procs[best]
 	p.pid.Store(r.pid)
 	p.statusLen = 0
 	p.state.Store(slotAlive)

@@ -58,7 +58,7 @@ func TestRegionNames(t *testing.T) {
 // Close interrupts this process's waits and is idempotent; a second
 // mapping of the same region in the process is unaffected.
 func TestRegionClose(t *testing.T) {
-	r, err := cond.NewRegion()
+	r, err := cond.NewRegion(testProcs)
 	if err != nil {
 		t.Fatal(err)
 	}

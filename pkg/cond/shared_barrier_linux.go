@@ -3,6 +3,7 @@ package cond
 import (
 	"context"
 	"fmt"
+	"sync/atomic"
 	"unsafe"
 )
 
@@ -16,9 +17,11 @@ import (
 // counted out before Reset starts the next generation, so a late waiter
 // never mistakes a later generation's release for its own.
 type SharedBarrier struct {
-	r   *Region
-	o   *object
-	key unsafe.Pointer // race-detector key, shared by handles of one object
+	r       *Region
+	o       *object
+	inside  []atomic.Uint32 // arrivals per process slot (see regionLayout)
+	members []atomic.Uint64 // a bit per process slot that opened it
+	key     unsafe.Pointer  // race-detector key, shared by handles of one object
 }
 
 var _ Barrier = (*SharedBarrier)(nil)
@@ -78,7 +81,7 @@ func (b *SharedBarrier) arrive() (idx int, g uint64, state uint32, err error) {
 		return -1, g, state, b.brokenErr()
 	}
 	idx = int(b.arrived())
-	bb.inside[b.r.slot].Add(1)
+	b.inside[b.r.slot].Add(1)
 	if idx+1 == b.Parties() {
 		b.release()
 	}
@@ -105,7 +108,7 @@ func (b *SharedBarrier) leave(idx int, g uint64, werr error) (int, uint64, error
 			err = fmt.Errorf("%w: %w", ErrBroken, werr)
 		}
 	}
-	if mine := &bb.inside[b.r.slot]; mine.Load() > 0 { // 0 only after a dead holder's half-done update
+	if mine := &b.inside[b.r.slot]; mine.Load() > 0 { // 0 only after a dead holder's half-done update
 		mine.Add(^uint32(0))
 	}
 	if bb.state.Load() == barrierResetting && b.arrived() == 0 {

@@ -41,7 +41,7 @@ func TestBarrierSpins(t *testing.T) {
 	t.Cleanup(func() { yield = real })
 	for _, spin := range []time.Duration{0, time.Minute} {
 		yields.Store(0)
-		r, err := NewRegion()
+		r, err := NewRegion(2)
 		if err != nil {
 			t.Fatal(err)
 		}

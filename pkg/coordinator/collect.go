@@ -1,6 +1,7 @@
 package coordinator
 
 import (
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -8,21 +9,27 @@ import (
 	"github.com/brinehq/brine/pkg/pool"
 	"github.com/brinehq/brine/pkg/report"
 	"github.com/brinehq/brine/pkg/task"
+	"github.com/brinehq/brine/pkg/wire"
 )
 
 // collector gathers results as they arrive, from the pool's goroutines.
-// It keeps every result only when a report needs them; otherwise its memory
-// does not grow with the number of tasks.
+// It keeps every result only when a report needs them, in a part per
+// segment of tasks (see runSegments) as the segment starts: its memory
+// grows with the tasks run, not with those to come, and not at all when
+// results are not kept. Tasks that never started are counted, and listed
+// as ranges, not kept one by one.
 type collector struct {
-	results []report.Result // by task index; nil unless kept
+	keep bool
 	// shards count results by worker: each worker's results arrive on one
 	// goroutine, and counters of their own, on cache lines of their own,
 	// keep those goroutines from contending for every result.
 	shards  [countShards]counts
 	notInts atomic.Bool // some output is not an integer
 
-	mu        sync.Mutex // guards firstFail
-	firstFail *report.Result
+	mu         sync.Mutex        // guards the fields below
+	parts      [][]report.Result // kept results, a part per segment, in task order
+	notStarted [][2]int          // first and last ids of tasks never started
+	firstFail  *report.Result
 }
 
 // countShards is a power of two.
@@ -30,19 +37,22 @@ const countShards = 16
 
 // counts are one shard's tallies.
 type counts struct {
-	done    atomic.Int64
-	ok      atomic.Int64
-	failed  atomic.Int64
-	retries atomic.Int64
-	compute atomic.Int64 // nanoseconds the tasks' functions ran
-	decode  atomic.Int64 // nanoseconds spent decoding result values, estimated
-	sum     atomic.Int64 // of integer outputs
-	_       [128 - 7*8]byte
+	done      atomic.Int64
+	ok        atomic.Int64
+	failed    atomic.Int64
+	retries   atomic.Int64
+	compute   atomic.Int64 // nanoseconds the tasks' functions ran
+	decode    atomic.Int64 // nanoseconds spent decoding result values, estimated
+	sum       atomic.Int64 // of integer outputs
+	cancelled atomic.Int64 // of failed, those cancelled
+	_         [128 - 8*8]byte
 }
 
-// totals are the sums of the shards' counts.
+// totals are the sums of the shards' counts, with the tasks that never
+// started counted as failed and cancelled.
 type totals struct {
 	done, ok, failed, retries, sum int64
+	cancelled, notStarted          int64
 	compute, decode                time.Duration
 }
 
@@ -55,9 +65,17 @@ func (c *collector) totals() totals {
 		t.failed += s.failed.Load()
 		t.retries += s.retries.Load()
 		t.sum += s.sum.Load()
+		t.cancelled += s.cancelled.Load()
 		t.compute += time.Duration(s.compute.Load())
 		t.decode += time.Duration(s.decode.Load())
 	}
+	c.mu.Lock()
+	for _, r := range c.notStarted {
+		t.notStarted += int64(r[1] - r[0] + 1)
+	}
+	c.mu.Unlock()
+	t.failed += t.notStarted
+	t.cancelled += t.notStarted
 	return t
 }
 
@@ -66,21 +84,48 @@ func (c *collector) totals() totals {
 // twice per result cost as much as decoding a small value.
 const decodeSample = 16
 
-func newCollector(n int, keep bool) *collector {
-	c := &collector{}
-	if keep {
-		c.results = make([]report.Result, n)
+// newCollector returns a collector that keeps every result if keep says
+// so, and otherwise only counts them.
+func newCollector(keep bool) *collector { return &collector{keep: keep} }
+
+// segment returns the function that takes the results of tasks first to
+// first+n-1, indexed from 0 as the segment's Run indexes them. A kept
+// segment takes its part of the results now, which every one of its tasks
+// fills in.
+func (c *collector) segment(first, n int) func(pool.Result) {
+	var part []report.Result
+	if c.keep {
+		part = make([]report.Result, n)
+		c.mu.Lock()
+		c.parts = append(c.parts, part)
+		c.mu.Unlock()
 	}
-	return c
+	return func(r pool.Result) {
+		k := r.Index
+		r.Index += first
+		c.add(r, part, k)
+	}
 }
 
-func (c *collector) add(r pool.Result) {
+// skipped counts in tasks first to n-1, which never started: the run was
+// stopped first.
+func (c *collector) skipped(first, n int) {
+	if first >= n {
+		return
+	}
+	c.mu.Lock()
+	c.notStarted = append(c.notStarted, [2]int{first, n - 1})
+	c.mu.Unlock()
+}
+
+// add counts r in, and keeps it as part[k] when part is not nil.
+func (c *collector) add(r pool.Result, part []report.Result, k int) {
 	s := &c.shards[r.Worker&(countShards-1)]
 	s.compute.Add(int64(r.Compute))
 	if r.Attempts > 1 {
 		s.retries.Add(int64(r.Attempts - 1))
 	}
-	if r.Err == nil && c.results == nil && c.tallyRaw(s, r.Raw) {
+	if r.Err == nil && part == nil && c.tallyRaw(s, r.Raw) {
 		s.done.Add(1)
 		return
 	}
@@ -89,6 +134,9 @@ func (c *collector) add(r pool.Result) {
 		rr.Status, rr.Error = "error", &report.Error{Message: r.Err.Error()}
 		if te, ok := r.Err.(*pool.TaskError); ok {
 			rr.Status, rr.Error = te.Kind, &report.Error{Kind: te.Kind, Message: te.Message, Stack: te.Stack}
+			if te.Kind == wire.KindCancelled {
+				s.cancelled.Add(1)
+			}
 		}
 		s.failed.Add(1)
 	} else {
@@ -110,8 +158,8 @@ func (c *collector) add(r pool.Result) {
 		}
 	}
 	c.tally(s, &rr)
-	if c.results != nil {
-		c.results[r.Index] = rr // each index is written once, by one goroutine
+	if part != nil {
+		part[k] = rr // each index is written once, by one goroutine
 	}
 	s.done.Add(1)
 }
@@ -188,7 +236,8 @@ func (c *collector) run(mode string, m measure) report.Run {
 	t := c.totals()
 	r := report.Run{
 		Mode: mode, WorkerCount: len(m.workers), WallSeconds: m.wall.Seconds(), SpawnSeconds: m.spawn.Seconds(),
-		WarmupTasks: m.warmup, TasksOK: int(t.ok), TasksFailed: int(t.failed), Retries: int(t.retries),
+		WarmupTasks: m.warmup, TasksOK: int(t.ok), TasksFailed: int(t.failed), TasksCancelled: int(t.cancelled),
+		Retries: int(t.retries),
 		Cost: &report.Cost{
 			ComputeSeconds: t.compute.Seconds(),
 			BytesToWorkers: m.serialized.TaskBytes, BytesFromWorkers: m.serialized.ResultBytes,
@@ -205,8 +254,31 @@ func (c *collector) run(mode string, m measure) report.Run {
 		r.Workers = append(r.Workers, report.Worker{ID: w.ID, PID: w.PID, Tasks: w.Tasks})
 		r.WorkerRestarts += w.Restarts
 	}
-	if c.results != nil {
-		r.Digest, _ = report.Digest(c.results)
+	if c.keep {
+		r.Digest, _ = report.DigestParts(c.kept()...)
 	}
 	return r
+}
+
+// kept returns the kept results, a part per segment, in task order; nil
+// when results are not kept.
+func (c *collector) kept() [][]report.Result {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.parts
+}
+
+// cancelled lists the tasks that never started, or returns nil if every
+// task started.
+func (c *collector) cancelled() *report.Cancelled {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.notStarted) == 0 {
+		return nil
+	}
+	cl := &report.Cancelled{Ranges: slices.Clone(c.notStarted)}
+	for _, r := range cl.Ranges {
+		cl.Tasks += r[1] - r[0] + 1
+	}
+	return cl
 }

@@ -21,32 +21,33 @@ import (
 
 // config is the parsed command line of a job run.
 type config struct {
-	workers     int
-	job         *jobs.Job
-	params      jobs.Params
-	build       func(i int) task.Call // makes task i's call to job
-	modes       []string              // in runModes order
-	sweep       []int                 // worker counts of -sweep; nil runs at workers
-	plot        string                // -plot: where to draw speedup against workers
-	report      string                // "", "-" or a file name
-	workerPath  string
-	transport   string // -transport: how worker processes are reached
-	logLevel    string
-	batch       int
-	retries     int
-	taskTimeout time.Duration
-	maxTasks    int
-	gil         bool
-	handshake   time.Duration
-	grace       time.Duration
-	noProgress  bool
-	warmup      int    // -warmup: tasks run on each pool before its timed run
-	cpuProfile  string // -cpuprofile: where to write a pprof CPU profile of the runs
-	tasksSet    bool
-	sizeSet     bool
-	faultSet    bool
-	keep        bool       // keep every result: for the report, or to compare runs
-	lastCol     *collector // of the last run, for the summary
+	workers      int
+	job          *jobs.Job
+	params       jobs.Params
+	build        func(i int) task.Call // makes task i's call to job
+	modes        []string              // in runModes order
+	sweep        []int                 // worker counts of -sweep; nil runs at workers
+	plot         string                // -plot: where to draw speedup against workers
+	report       string                // "", "-" or a file name
+	workerPath   string
+	transport    string // -transport: how worker processes are reached
+	logLevel     string
+	batch        int
+	retries      int
+	taskTimeout  time.Duration
+	maxTasks     int
+	gil          bool
+	handshake    time.Duration
+	grace        time.Duration
+	noProgress   bool
+	warmup       int    // -warmup: tasks run on each pool before its timed run
+	cpuProfile   string // -cpuprofile: where to write a pprof CPU profile of the runs
+	tasksSet     bool
+	sizeSet      bool
+	faultSet     bool
+	handshakeSet bool
+	keep         bool       // keep every result: for the report, or to compare runs
+	lastCol      *collector // of the last run, for the summary
 }
 
 // exitHelp ends the run's -help; README.md has the same table.
@@ -54,7 +55,7 @@ const exitHelp = `
 exit status:
   0   every task succeeded
   1   some task failed, the runs' outputs differ, or the run could not complete
-  2   the command line is wrong (also: a -worker that is missing or not executable)
+  2   the command line is wrong (also: more workers than a run can start, a -worker that is missing or not executable)
   3   the report or the plot could not be written (their paths are checked before the first task)
   129, 130, 143
       stopped by SIGHUP, SIGINT or SIGTERM; the report is still written
@@ -69,7 +70,7 @@ func parseRun(args []string, stderr io.Writer) (*config, error) {
 	fs := newFlagSet("coordinator", runSynopsis, stderr)
 	flagsHelp := fs.Usage
 	fs.Usage = func() { flagsHelp(); fmt.Fprint(fs.Output(), exitHelp) }
-	fs.IntVar(&c.workers, "workers", runtime.NumCPU(), "number of workers")
+	fs.IntVar(&c.workers, "workers", runtime.NumCPU(), fmt.Sprintf("number of workers: at most %d, and worker processes at most what the limit on open files allows, %d each", poolMaxWorkers, fdsPerWorker))
 	job := fs.String("job", "primes", "job to run: "+strings.Join(jobs.Names(), ", "))
 	fs.IntVar(&c.params.Tasks, "tasks", 0, "number of tasks (default: the job's)")
 	fs.Int64Var(&c.params.Size, "size", 0, "the job's size parameter (default: the job's)")
@@ -87,7 +88,7 @@ func parseRun(args []string, stderr io.Writer) (*config, error) {
 	fs.IntVar(&c.retries, "retries", 2, "times a task is sent again when its worker dies")
 	fs.DurationVar(&c.taskTimeout, "task-timeout", 0, "kill a worker whose task runs longer than this (0: no limit)")
 	fs.IntVar(&c.maxTasks, "max-tasks-per-worker", 0, "replace a worker after this many tasks (0: never)")
-	fs.DurationVar(&c.handshake, "handshake-timeout", 10*time.Second, "how long a worker may take to start")
+	fs.DurationVar(&c.handshake, "handshake-timeout", 10*time.Second, "how long a worker may take to start; unless set, 100ms per worker per CPU more, as the workers start at once")
 	fs.DurationVar(&c.grace, "grace", 5*time.Second, "how long workers may finish their tasks at shutdown")
 	fs.BoolVar(&c.noProgress, "no-progress", false, "never show a progress bar")
 	fs.IntVar(&c.warmup, "warmup", 0, "run the job's first `N` tasks on each pool, untimed and unreported, before its timed run (as benchmarks warm a pool)")
@@ -99,6 +100,7 @@ func parseRun(args []string, stderr io.Writer) (*config, error) {
 		c.tasksSet = c.tasksSet || f.Name == "tasks"
 		c.sizeSet = c.sizeSet || f.Name == "size"
 		c.faultSet = c.faultSet || f.Name == "fault"
+		c.handshakeSet = c.handshakeSet || f.Name == "handshake-timeout"
 	})
 	return c, c.resolve(*job, *mode, *sweep)
 }
@@ -129,12 +131,34 @@ func (c *config) resolve(job, mode, sweep string) error {
 		}
 		c.workers = slices.Max(c.sweep)
 	}
+	if err := c.checkWorkers(); err != nil {
+		return err
+	}
 	return checkPlotFile(c.plot)
 }
 
 // transports are the values -transport takes: pipes to child processes,
 // or hashicorp/go-plugin (pkg/transport/plugin).
 var transports = []string{"pipe", "plugin"}
+
+// checkWorkers refuses worker counts beyond what a run can start.
+func (c *config) checkWorkers() error {
+	lim := limitWorkers(slices.Contains(c.modes, modeProcess))
+	for _, n := range c.sweep {
+		if err := lim.check("-sweep", n); err != nil {
+			return err
+		}
+	}
+	return lim.check("-workers", c.workers)
+}
+
+// handshakeFor is the handshake timeout of a pool of n workers.
+func (c *config) handshakeFor(n int) time.Duration {
+	if c.handshakeSet {
+		return c.handshake
+	}
+	return handshakeFor(n)
+}
 
 // logLevels are the values -log-level takes.
 var logLevels = []string{"debug", "info", "warn", "error"}

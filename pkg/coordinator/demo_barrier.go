@@ -2,6 +2,7 @@ package coordinator
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -50,6 +51,9 @@ func demoBarrier(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if *rounds > maxRounds {
 		return usagef("-rounds %d: at most %d (every round's wake times are kept for the report)", *rounds, maxRounds)
 	}
+	if err := limitWorkers(*mode == "process").check("-workers", *workers); err != nil {
+		return err
+	}
 	if err := checkOutput("-report", *reportTo, stdout); err != nil {
 		return err
 	}
@@ -75,7 +79,7 @@ func demoBarrier(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	}
 	fmt.Fprintf(out, "barrier: %d %s workers released %d times%s\nrelease latency: median %.1f µs, p99 %.1f µs\nskew:            median %.1f µs, p99 %.1f µs\n",
 		*workers, *mode, *rounds, how, rec.LatencyUS.Median, rec.LatencyUS.P99, rec.SkewUS.Median, rec.SkewUS.P99)
-	if err := writeReport(*reportTo, rep, stdout); err != nil {
+	if err := writeReport(*reportTo, rep, [][]report.Result{rep.Results}, stdout); err != nil {
 		return failedOutput("-report", err)
 	}
 	return nil
@@ -97,10 +101,17 @@ func releaseRounds(ctx context.Context, p *pool.Pool, n, rounds int, spin time.D
 	defer cancel()
 	wakes := make([][]int64, n)
 	var runErr error
+	var failMu sync.Mutex
+	var failed error // the first waiter's failure
 	var wg sync.WaitGroup
 	wg.Go(func() {
 		runErr = p.Run(ctx, n, func(i int) task.Call { return spec.Call(int64(i)) }, func(r pool.Result) {
 			if r.Err != nil {
+				failMu.Lock()
+				if failed == nil {
+					failed = r.Err
+				}
+				failMu.Unlock()
 				b.Abort() // the releaser must not wait for a party that is gone
 				return
 			}
@@ -117,7 +128,7 @@ func releaseRounds(ctx context.Context, p *pool.Pool, n, rounds int, spin time.D
 	}
 	wg.Wait()
 	if relErr != nil {
-		return nil, fmt.Errorf("barrier demo stopped: %w", relErr)
+		return nil, barrierStopped(relErr, failed, len(t0s), rounds)
 	}
 	if runErr != nil {
 		return nil, fmt.Errorf("barrier demo stopped: %w", runErr)
@@ -125,26 +136,61 @@ func releaseRounds(ctx context.Context, p *pool.Pool, n, rounds int, spin time.D
 	return summarise(t0s, wakes, n)
 }
 
+// stopError says why a demonstration stopped in the terms of its command
+// line, and wraps the cause for errors.As.
+type stopError struct {
+	msg   string
+	cause error
+}
+
+func (e *stopError) Error() string { return e.msg }
+func (e *stopError) Unwrap() error { return e.cause }
+
+// barrierStopped explains the error that stopped the releaser after done
+// of rounds rounds; failed is the first waiter's failure, if any. The
+// barrier's own error tells a program to Reset the barrier, which the
+// user of the command line cannot do.
+func barrierStopped(err, failed error, done, rounds int) error {
+	at := fmt.Sprintf("barrier demo stopped in round %d of %d", done+1, rounds)
+	var died *cond.PartyDiedError
+	switch {
+	case errors.As(err, &died):
+		how := died.Status
+		if how == "" {
+			how = "how is not known yet"
+		}
+		return &stopError{fmt.Sprintf("%s: worker pid %d died (%s), and the barrier cannot release the other workers without it; "+
+			"see the log for why it died, and run the demo again", at, died.PID, how), err}
+	case errors.Is(err, cond.ErrBroken) && failed != nil:
+		return &stopError{fmt.Sprintf("%s: a worker's task failed (%v), and the barrier cannot release the other workers without it; "+
+			"run the demo again", at, failed), err}
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return err // interrupted: Main says so
+	}
+	return fmt.Errorf("%s: %w", at, err)
+}
+
 // release is the releaser's side: wait until all n are blocked, settle,
 // timestamp, arrive last.
+// On failure it returns the release times of the rounds it completed.
 func release(ctx context.Context, b cond.Barrier, n, rounds int) ([]int64, error) {
 	t0s := make([]int64, 0, min(rounds, 1<<12)) // a run that breaks early need not pay for all
 	for range rounds {
 		for b.Waiting() < n {
 			if b.Broken() {
 				_, _, err := b.Wait(ctx) // returns the reason it broke
-				return nil, err
+				return t0s, err
 			}
 			if err := sleepCtx(ctx, 100*time.Microsecond); err != nil {
-				return nil, err
+				return t0s, err
 			}
 		}
 		if err := sleepCtx(ctx, settle); err != nil {
-			return nil, err
+			return t0s, err
 		}
 		t0 := cond.Now()
 		if _, _, err := b.Wait(ctx); err != nil {
-			return nil, err
+			return t0s, err
 		}
 		t0s = append(t0s, t0)
 	}

@@ -64,4 +64,8 @@ func TestBarrierWorkerDies(t *testing.T) {
 	if !strings.Contains(err.Error(), fmt.Sprint(victim)) || !strings.Contains(err.Error(), "killed") {
 		t.Errorf("error %q does not say pid %d was killed", err, victim)
 	}
+	// The user of the command line is told what to do, not to call Reset.
+	if strings.Contains(err.Error(), "Reset") || !strings.Contains(err.Error(), "run the demo again") {
+		t.Errorf("error %q: want advice for the command line's user", err)
+	}
 }

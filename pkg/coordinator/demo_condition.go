@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/brinehq/brine/pkg/cond"
 	"github.com/brinehq/brine/pkg/jobs"
 	"github.com/brinehq/brine/pkg/pool"
 	"github.com/brinehq/brine/pkg/task"
@@ -36,6 +37,9 @@ func demoCondition(ctx context.Context, args []string, stdout, stderr io.Writer)
 	}
 	if *consumers < 1 || *notify < 0 || *pause <= 0 {
 		return usagef("-consumers must be at least 1, -notify not negative, -pause positive")
+	}
+	if *consumers > cond.MaxWaiters {
+		return usagef("-consumers %d: at most %d (the waiters one condition holds)", *consumers, cond.MaxWaiters)
 	}
 	p, err := demoPool(ctx, *mode, *workerPath, *consumers+1)
 	if err != nil {
@@ -125,7 +129,8 @@ func demoPool(ctx context.Context, mode, workerPath string, workers int) (*pool.
 	// or barrier: each keeps every processor, so that a wait's end finds
 	// its runtime's processor still there rather than handed to another
 	// thread (see pool.Options.WorkerProcs).
-	opts := pool.Options{Workers: workers, Mode: pool.Thread, Prefetch: 1, WorkerProcs: runtime.GOMAXPROCS(0)}
+	opts := pool.Options{Workers: workers, Mode: pool.Thread, Prefetch: 1, WorkerProcs: runtime.GOMAXPROCS(0),
+		HandshakeTimeout: handshakeFor(workers)}
 	switch mode {
 	case "thread":
 	case "process":

@@ -33,6 +33,9 @@ func demoShared(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if *n < 1 || *k < 0 {
 		return usagef("-workers must be at least 1 and -adds not negative")
 	}
+	if err := limitWorkers(true).check("-workers", *n); err != nil {
+		return err
+	}
 
 	jobs.ResetSharedCounter()
 	fmt.Fprintf(stdout, "goroutines: %d goroutines each add 1 to one counter %d times\n", *n, *k)

@@ -3,6 +3,8 @@ package coordinator_test
 import (
 	"context"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -40,4 +42,43 @@ func TestScripts(t *testing.T) {
 			return nil
 		},
 	})
+}
+
+// TestScriptsAtScale runs the scripts under testdata/scale, which start
+// a thousand worker processes. Built with the race detector, each would
+// take some 20 MB: there the scripts run a coordinator and workers built
+// without it.
+func TestScriptsAtScale(t *testing.T) {
+	var bin string
+	if raceEnabled && !testing.Short() {
+		bin = buildCLI(t)
+	}
+	testscript.Run(t, testscript.Params{
+		Dir:                 "testdata/scale",
+		RequireExplicitExec: true,
+		Cmds:                scriptCmds,
+		Setup: func(env *testscript.Env) error {
+			if bin != "" {
+				env.Setenv("PATH", bin+string(filepath.ListSeparator)+env.Getenv("PATH"))
+			}
+			return nil
+		},
+	})
+}
+
+// buildCLI builds the coordinator and worker commands into a directory
+// and returns it.
+func buildCLI(t *testing.T) string {
+	t.Helper()
+	gobin, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("no go command to build the coordinator with")
+	}
+	dir := t.TempDir()
+	out, err := exec.Command(gobin, "build", "-o", dir+string(filepath.Separator),
+		"github.com/brinehq/brine/cmd/coordinator", "github.com/brinehq/brine/cmd/worker").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return dir
 }

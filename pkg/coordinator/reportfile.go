@@ -20,18 +20,20 @@ func newReport(job string, tasks int, size, seed int64, workers int) *report.Rep
 	}
 }
 
-// writeReport writes rep to the file name, to stdout for "-", or nowhere
-// for "". A file is replaced whole or not at all (see writeFile). An error
-// names where the report was going.
-func writeReport(name string, rep *report.Report, stdout io.Writer) error {
+// writeReport writes rep, with the parts of results joined as its results,
+// to the file name, to stdout for "-", or nowhere for "". A file is
+// replaced whole or not at all (see writeFile). An error names where the
+// report was going.
+func writeReport(name string, rep *report.Report, results [][]report.Result, stdout io.Writer) error {
+	write := func(w io.Writer) error { return report.WriteParts(w, rep, results...) }
 	switch name {
 	case "":
 		return nil
 	case "-":
-		if err := report.Write(stdout, rep); err != nil {
+		if err := write(stdout); err != nil {
 			return fmt.Errorf("-: writing to stdout: %w", unwrapPath(err))
 		}
 		return nil
 	}
-	return writeFile(name, func(w io.Writer) error { return report.Write(w, rep) })
+	return writeFile(name, write)
 }

@@ -2,7 +2,6 @@ package coordinator
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -59,13 +58,15 @@ func runJob(ctx context.Context, args []string, stdout, stderr io.Writer) (bool,
 	// the runs' digests.
 	c.keep = c.report != "" || len(steps) > 1
 	var failed bool
-	for _, s := range steps {
-		run, results, err := c.runStep(ctx, s, c.build, log, stderr)
+	var results [][]report.Result // the first run's, for the report
+	for i, s := range steps {
+		run, col, err := c.runStep(ctx, s, c.build, log, stderr)
 		if err != nil {
 			return false, err
 		}
-		if rep.Results == nil {
-			rep.Results = results
+		if i == 0 {
+			results = col.kept()
+			rep.Cancelled = col.cancelled()
 			rep.Digest = run.Digest
 		}
 		rep.Runs = append(rep.Runs, run)
@@ -81,7 +82,7 @@ func runJob(ctx context.Context, args []string, stdout, stderr io.Writer) (bool,
 			failed = true
 		}
 	}
-	if err := c.output(rep, stdout, stderr); err != nil {
+	if err := c.output(rep, results, stdout, stderr); err != nil {
 		return failed, err
 	}
 	return failed, ctx.Err()
@@ -93,10 +94,10 @@ func (c *config) newReport() *report.Report {
 	return rep
 }
 
-// runStep runs the job once as s says and returns its run record and, when
-// they are kept, its results ordered by task id.
-func (c *config) runStep(ctx context.Context, s step, build func(int) task.Call, log zerolog.Logger, stderr io.Writer) (report.Run, []report.Result, error) {
-	col := newCollector(c.params.Tasks, c.keep)
+// runStep runs the job once as s says and returns its run record and the
+// collector of its results.
+func (c *config) runStep(ctx context.Context, s step, build func(int) task.Call, log zerolog.Logger, stderr io.Writer) (report.Run, *collector, error) {
+	col := newCollector(c.keep)
 	c.lastCol = col
 	resetPeakRSS()
 	var m measure
@@ -110,7 +111,7 @@ func (c *config) runStep(ctx context.Context, s step, build func(int) task.Call,
 		return report.Run{}, nil, err
 	}
 	m.rss.coordinator = selfPeakRSS()
-	return col.run(s.mode, m), col.results, nil
+	return col.run(s.mode, m), col, nil
 }
 
 // runPool runs the job on a pool started for s.
@@ -123,11 +124,15 @@ func (c *config) runPool(ctx context.Context, s step, build func(int) task.Call,
 	p, err := pool.New(ctx, pool.WithOptions(opts))
 	if err != nil && ctx.Err() != nil {
 		// Interrupted while the workers started: no task ran, and the
-		// report still says so.
-		for i := range c.params.Tasks {
-			col.add(pool.Result{Index: i, Err: &pool.TaskError{Kind: wire.KindCancelled,
+		// report still says so, as runSegments would have: the first
+		// segment's tasks cancelled one by one, the others never started.
+		size := min(segmentTasks, c.params.Tasks)
+		each := col.segment(0, size)
+		for k := range size {
+			each(pool.Result{Index: k, Err: &pool.TaskError{Kind: wire.KindCancelled,
 				Message: "the run was interrupted before its workers started: " + ctx.Err().Error()}})
 		}
+		col.skipped(size, c.params.Tasks)
 		return measure{spawn: time.Since(spawnStart)}, nil
 	}
 	if err != nil {
@@ -138,7 +143,8 @@ func (c *config) runPool(ctx context.Context, s step, build func(int) task.Call,
 	warm := c.warm(ctx, p, build)
 	bar := startProgress(stderr, c.params.Tasks, col, c.noProgress)
 	start := startClean()
-	runErr := p.Run(ctx, c.params.Tasks, build, col.add)
+	started, runErr := runSegments(ctx, p, c.params.Tasks, build, col.segment)
+	col.skipped(started, c.params.Tasks)
 	m.wall = time.Since(start)
 	bar.stop()
 	m.workers, m.serialized = warm.since(p.Workers(), p.Stats())
@@ -147,7 +153,7 @@ func (c *config) runPool(ctx context.Context, s step, build func(int) task.Call,
 	if err := p.Close(); err != nil {
 		log.Warn().Err(err).Msg("closing the pool")
 	}
-	if runErr != nil && !errors.Is(runErr, context.Canceled) {
+	if runErr != nil {
 		return measure{}, runErr
 	}
 	return m, nil
@@ -171,7 +177,8 @@ func (c *config) warm(ctx context.Context, p *pool.Pool, build func(int) task.Ca
 	if n == 0 {
 		return warmed{}
 	}
-	p.Run(ctx, n, build, func(pool.Result) {}) // a failure here fails the timed run too, which reports it
+	drop := func(int, int) func(pool.Result) { return func(pool.Result) {} }
+	runSegments(ctx, p, n, build, drop) // a failure here fails the timed run too, which reports it
 	w := warmed{tasks: n, workers: map[int]pool.WorkerInfo{}, stats: p.Stats()}
 	for _, wi := range p.Workers() {
 		w.workers[wi.ID] = wi
@@ -210,7 +217,7 @@ func startClean() time.Time {
 func (c *config) poolOptions(s step, log zerolog.Logger) (pool.Options, error) {
 	o := pool.Options{
 		Workers: s.workers, Batch: c.batch, Retries: c.retries,
-		HandshakeTimeout: c.handshake, Grace: c.grace, Logger: log, LogLevel: c.logLevel,
+		HandshakeTimeout: c.handshakeFor(s.workers), Grace: c.grace, Logger: log, LogLevel: c.logLevel,
 		TaskTimeout: c.taskTimeout, MaxTasksPerWorker: c.maxTasks,
 		BorrowResults: true, // the collector decodes or counts each result; it keeps no Raw
 	}
@@ -236,15 +243,16 @@ func (c *config) poolOptions(s step, log zerolog.Logger) (pool.Options, error) {
 	return o, nil
 }
 
-// output writes the report where -report says, the summary to stdout
-// unless the report went there, and the plot -plot asks for. The summary
-// is printed even when the report could not be written.
-func (c *config) output(rep *report.Report, stdout, stderr io.Writer) error {
+// output writes the report, with results as its results, where -report
+// says, the summary to stdout unless the report went there, and the plot
+// -plot asks for. The summary is printed even when the report could not be
+// written.
+func (c *config) output(rep *report.Report, results [][]report.Result, stdout, stderr io.Writer) error {
 	summary := stdout
 	if c.report == "-" {
 		summary = io.Discard
 	}
-	repErr := writeReport(c.report, rep, stdout)
+	repErr := writeReport(c.report, rep, results, stdout)
 	if repErr != nil {
 		repErr = failedOutput("-report", repErr)
 	}

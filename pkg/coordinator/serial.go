@@ -16,20 +16,31 @@ import (
 // runSerial runs the calls one after another in this goroutine, through
 // the same registry functions as the pools (task.Call.Run) but with no
 // pool: the baseline that speedups are measured against.
+//
+// It takes the tasks a segment at a time, as runSegments does: the first
+// segment always, the others only while ctx lasts. Once ctx has ended, the
+// rest of a segment is cancelled and the segments after it never start.
 func (c *config) runSerial(ctx context.Context, build func(int) task.Call, col *collector, stderr io.Writer) (measure, error) {
 	pid := os.Getpid()
-	bar := startProgress(stderr, c.params.Tasks, col, c.noProgress)
+	n := c.params.Tasks
+	bar := startProgress(stderr, n, col, c.noProgress)
 	start := startClean()
-	for i := range c.params.Tasks {
-		call := build(i)
-		if err := call.Err(); err != nil {
-			bar.stop()
-			return measure{}, err
+	first := 0
+	for ; first < n && (first == 0 || ctx.Err() == nil); first += segmentTasks {
+		size := min(segmentTasks, n-first)
+		each := col.segment(first, size)
+		for k := range size {
+			call := build(first + k)
+			if err := call.Err(); err != nil {
+				bar.stop()
+				return measure{}, err
+			}
+			r := runCall(ctx, call)
+			r.Index, r.PID, r.Attempts = k, pid, 1
+			each(r)
 		}
-		r := runCall(ctx, call)
-		r.Index, r.PID, r.Attempts = i, pid, 1
-		col.add(r)
 	}
+	col.skipped(first, n)
 	wall := time.Since(start)
 	bar.stop()
 	done := col.totals().done

@@ -61,16 +61,22 @@ func round(sec float64) string {
 	return d.Round(time.Microsecond).String()
 }
 
-// describe prints what the outputs add up to and the first failure.
+// describe prints what the outputs add up to, the first failure and how
+// many tasks were cancelled.
 func (c *collector) describe(w io.Writer, job string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
 	t := c.totals()
 	if !c.notInts.Load() && t.ok > 0 {
 		fmt.Fprintf(w, "%s: the outputs sum to %d\n", job, t.sum)
 	}
-	if f := c.firstFail; f != nil {
+	c.mu.Lock()
+	f := c.firstFail
+	c.mu.Unlock()
+	if f != nil {
 		fmt.Fprintf(w, "%d tasks failed; the first, task %d (worker %d, pid %d): %s: %s\n",
 			t.failed, f.Task, f.Worker, f.PID, f.Status, f.Error.Message)
+	}
+	if t.cancelled > 0 {
+		fmt.Fprintf(w, "%d tasks cancelled as the run stopped, %d of them before they were handed to the workers\n",
+			t.cancelled, t.notStarted)
 	}
 }

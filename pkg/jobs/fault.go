@@ -44,9 +44,12 @@ var Fault = task.Register2("fault", func(ctx context.Context, s FaultSpec, i int
 		task.Blocking(ctx, func() { <-ctx.Done() })
 		return 0, ctx.Err()
 	case "crash":
-		done := make(chan struct{})
-		go func() { defer close(done); panic(fmt.Sprintf("fault: task %d crashes its worker", i)) }()
-		<-done
+		// A panic on another goroutine, which nothing in the task can
+		// recover, ends the process. The task waits for that end and never
+		// returns: had it returned, its result could reach the coordinator
+		// before the crash did.
+		go func() { panic(fmt.Sprintf("fault: task %d crashes its worker", i)) }()
+		select {}
 	}
 	return 0, errors.New("fault: unknown mode " + s.Mode)
 })

@@ -236,7 +236,7 @@ func New(ctx context.Context, opts ...Option) (*Pool, error) {
 			p.b = t
 		}
 	} else {
-		if p.region, err = cond.NewRegion(); err != nil {
+		if p.region, err = cond.NewRegion(2*o.Workers + 1); err != nil { // each slot may hold two processes (see retire), and this one
 			return nil, fmt.Errorf("pool: shared conds and barriers: %w", err)
 		}
 		p.objs = p.region.Objects()

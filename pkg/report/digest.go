@@ -15,25 +15,31 @@ import (
 // object keys sorted and numbers kept as written. Going through JSON makes
 // the digest computable from a report file alone, by any JSON library that
 // preserves number literals.
-func Digest(results []Result) (string, error) {
+func Digest(results []Result) (string, error) { return DigestParts(results) }
+
+// DigestParts returns the Digest of parts joined in order, without joining
+// them.
+func DigestParts(parts ...[]Result) (string, error) {
 	h := sha256.New()
 	var line []byte
 	var status struct {
 		s   string
 		enc []byte
 	} // the last status, encoded: mostly all "ok"
-	for _, r := range results {
-		canon, err := Canonical(r.Output)
-		if err != nil {
-			return "", fmt.Errorf("report: task %d: %w", r.Task, err)
+	for _, part := range parts {
+		for _, r := range part {
+			canon, err := Canonical(r.Output)
+			if err != nil {
+				return "", fmt.Errorf("report: task %d: %w", r.Task, err)
+			}
+			if status.enc == nil || status.s != r.Status {
+				status.s, status.enc = r.Status, mustMarshal(r.Status)
+			}
+			line = append(strconv.AppendInt(append(line[:0], '['), int64(r.Task), 10), ',')
+			line = append(append(append(line, status.enc...), ','), canon...)
+			line = append(line, ']', '\n')
+			h.Write(line)
 		}
-		if status.enc == nil || status.s != r.Status {
-			status.s, status.enc = r.Status, mustMarshal(r.Status)
-		}
-		line = append(strconv.AppendInt(append(line[:0], '['), int64(r.Task), 10), ',')
-		line = append(append(append(line, status.enc...), ','), canon...)
-		line = append(line, ']', '\n')
-		h.Write(line)
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
 }

@@ -138,7 +138,11 @@ func (e *Expected) compare(r *Report, want []Result) string {
 			differ(fmt.Sprintf("task %d: %s expects no such task", got[i].task, e.Name))
 			i++
 		case i == len(got) || exp[j].task < got[i].task:
-			differ(fmt.Sprintf("task %d: no result, %s expects %s", exp[j].task, e.Name, quote(exp[j].output)))
+			what := "no result"
+			if r.Cancelled.Contains(exp[j].task) {
+				what = "cancelled before it started"
+			}
+			differ(fmt.Sprintf("task %d: %s, %s expects %s", exp[j].task, what, e.Name, quote(exp[j].output)))
 			j++
 		default:
 			g, x := got[i], exp[j]

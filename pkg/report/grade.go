@@ -1,6 +1,7 @@
 package report
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strings"
@@ -45,11 +46,13 @@ func (g *Grading) Passed() bool {
 
 // Grade decodes the report in data, named name in messages, and checks it:
 // that it is JSON ("json") and a valid brine.report/v1 report ("schema");
-// that every task 0..tasks-1 has a result ("tasks-present"), exactly one
-// ("tasks-once"), in task order ("results-order"), and none failed
-// ("tasks-ok"); that the digest is the one its results hash to ("digest")
-// and every run's digest equals it ("run-digests"); that every run
-// accounts for all tasks ("run-counts"); with exp, that the results are the
+// that every task 0..tasks-1 has a result or is in a cancelled range
+// ("tasks-present"), exactly once ("tasks-once"), results in task order
+// ("results-order"), and none failed ("tasks-ok"); that the digest is the
+// one its results hash to ("digest") and every run's digest equals it
+// ("run-digests"); that every run accounts for all tasks ("run-counts");
+// for a stopped run, that its cancelled tasks add up ("cancelled"); with
+// exp, that the results are the
 // expected ones ("expect"); and for built-in jobs that the outputs are the
 // known answers, recomputed here ("known-answer"). When the report cannot
 // be decoded, Grade stops after the failed check and sets Malformed. exp
@@ -92,13 +95,16 @@ func (g *Grading) gradeReport(r *Report, exp *Expected) {
 			}
 		}
 	})
-	g.run("tasks-present", func() (bool, string) { return checkPresent(r.Tasks, ids) })
-	g.run("tasks-once", func() (bool, string) { return checkOnce(r.Tasks, ids) })
+	g.run("tasks-present", func() (bool, string) { return checkPresent(r.Tasks, ids, r.Cancelled) })
+	g.run("tasks-once", func() (bool, string) { return checkOnce(r.Tasks, ids, r.Cancelled) })
 	g.run("results-order", func() (bool, string) { return checkOrder(r.Results) })
-	g.run("tasks-ok", func() (bool, string) { return checkOK(r.Results) })
+	g.run("tasks-ok", func() (bool, string) { return checkOK(r.Results, r.Cancelled) })
 	g.run("digest", func() (bool, string) { return checkDigest(r) })
 	g.run("run-digests", func() (bool, string) { return checkRunDigests(r) })
 	g.run("run-counts", func() (bool, string) { return checkRunCounts(r) })
+	if stopped(r) {
+		g.run("cancelled", func() (bool, string) { return checkCancelled(r) })
+	}
 	if exp != nil {
 		g.run("expect", func() (bool, string) { return exp.check(r) })
 	}
@@ -118,32 +124,42 @@ func (g *Grading) run(name string, check func() (bool, string)) bool {
 // maxListed is how many task ids, ranges or failures a detail names.
 const maxListed = 10
 
-func checkPresent(tasks int, sorted []int) (bool, string) {
-	var missing []string
-	n, next := 0, 0 // missing count; the lowest id not yet accounted for
-	gap := func(lo, hi int) {
-		n += hi - lo + 1
-		switch {
-		case len(missing) == maxListed:
-			missing = append(missing, "...")
-		case len(missing) > maxListed:
-		case lo == hi:
-			missing = append(missing, fmt.Sprint(lo))
-		default:
-			missing = append(missing, fmt.Sprintf("%d-%d", lo, hi))
-		}
+// span formats the ids lo to hi.
+func span(lo, hi int) string {
+	if lo == hi {
+		return fmt.Sprint(lo)
 	}
-	for _, id := range sorted {
-		if id >= tasks {
+	return fmt.Sprintf("%d-%d", lo, hi)
+}
+
+// lister collects up to maxListed items for a detail, then "...".
+type lister []string
+
+func (l *lister) add(format string, a ...any) {
+	switch {
+	case len(*l) < maxListed:
+		*l = append(*l, fmt.Sprintf(format, a...))
+	case len(*l) == maxListed:
+		*l = append(*l, "...")
+	}
+}
+
+func checkPresent(tasks int, sorted []int, c *Cancelled) (bool, string) {
+	var missing lister
+	n, next := 0, 0 // missing count; the lowest id not yet accounted for
+	for _, sp := range spans(sorted, c) {
+		if sp[0] >= tasks {
 			break
 		}
-		if id > next {
-			gap(next, id-1)
+		if sp[0] > next {
+			n += sp[0] - next
+			missing.add("%s", span(next, sp[0]-1))
 		}
-		next = max(next, id+1)
+		next = max(next, sp[1]+1)
 	}
 	if next < tasks {
-		gap(next, tasks-1)
+		n += tasks - next
+		missing.add("%s", span(next, tasks-1))
 	}
 	if n > 0 {
 		return false, fmt.Sprintf("%d of %d tasks have no result: %s", n, tasks, strings.Join(missing, ", "))
@@ -151,18 +167,14 @@ func checkPresent(tasks int, sorted []int) (bool, string) {
 	if tasks == 0 {
 		return true, "the job has no tasks"
 	}
+	if c != nil {
+		return true, fmt.Sprintf("all %d tasks (0-%d) have a result or are listed cancelled", tasks, tasks-1)
+	}
 	return true, fmt.Sprintf("all %d tasks (0-%d) have a result", tasks, tasks-1)
 }
 
-func checkOnce(tasks int, sorted []int) (bool, string) {
-	var problems []string
-	add := func(format string, a ...any) {
-		if len(problems) < maxListed {
-			problems = append(problems, fmt.Sprintf(format, a...))
-		} else if len(problems) == maxListed {
-			problems = append(problems, "...")
-		}
-	}
+func checkOnce(tasks int, sorted []int, c *Cancelled) (bool, string) {
+	var problems lister
 	for i := 0; i < len(sorted); {
 		j := i
 		for j < len(sorted) && sorted[j] == sorted[i] {
@@ -170,14 +182,35 @@ func checkOnce(tasks int, sorted []int) (bool, string) {
 		}
 		switch id := sorted[i]; {
 		case id >= tasks:
-			add("task %d is beyond the job's %d tasks (0-%d)", id, tasks, tasks-1)
+			problems.add("task %d is beyond the job's %d tasks (0-%d)", id, tasks, tasks-1)
 		case j-i > 1:
-			add("task %d has %d results", id, j-i)
+			problems.add("task %d has %d results", id, j-i)
 		}
 		i = j
 	}
+	ranges := slices.Clone(c.ranges())
+	slices.SortStableFunc(ranges, func(a, b [2]int) int { return cmp.Compare(a[0], b[0]) })
+	for k, rg := range ranges {
+		lo, hi := rg[0], rg[1]
+		if lo > hi {
+			continue
+		}
+		if hi >= tasks {
+			problems.add("cancelled tasks %s are beyond the job's %d tasks (0-%d)", span(max(lo, tasks), hi), tasks, tasks-1)
+		}
+		if k > 0 && lo <= ranges[k-1][1] {
+			problems.add("tasks %s are in two cancelled ranges", span(lo, min(hi, ranges[k-1][1])))
+		}
+		at, _ := slices.BinarySearch(sorted, lo)
+		if end, _ := slices.BinarySearch(sorted, hi+1); end > at {
+			problems.add("task %d has a result and is listed cancelled (%d such tasks in %s)", sorted[at], end-at, span(lo, hi))
+		}
+	}
 	if len(problems) > 0 {
 		return false, strings.Join(problems, "; ")
+	}
+	if c != nil {
+		return true, fmt.Sprintf("%d results and %d cancelled tasks, one per task", len(sorted), c.Tasks)
 	}
 	return true, fmt.Sprintf("%d results, one per task", len(sorted))
 }
@@ -192,22 +225,28 @@ func checkOrder(results []Result) (bool, string) {
 	return true, "results are ordered by task id"
 }
 
-func checkOK(results []Result) (bool, string) {
-	var failed []string
+func checkOK(results []Result, c *Cancelled) (bool, string) {
+	var failed lister
 	n := 0
 	for _, r := range results {
 		if r.Status == "ok" {
 			continue
 		}
 		n++
-		if len(failed) < maxListed {
-			failed = append(failed, fmt.Sprintf("%d (%s)", r.Task, r.Status))
-		} else if len(failed) == maxListed {
-			failed = append(failed, "...")
+		failed.add("%d (%s)", r.Task, r.Status)
+	}
+	total := len(results)
+	if c != nil && c.Tasks > 0 {
+		var never lister
+		for _, rg := range c.Ranges {
+			never.add("%s", span(rg[0], rg[1]))
 		}
+		n += c.Tasks
+		total += c.Tasks
+		failed = append(failed, fmt.Sprintf("%d cancelled before they started (%s)", c.Tasks, strings.Join(never, ", ")))
 	}
 	if n > 0 {
-		return false, fmt.Sprintf("%d of %d tasks failed: %s", n, len(results), strings.Join(failed, ", "))
+		return false, fmt.Sprintf("%d of %d tasks failed: %s", n, total, strings.Join(failed, ", "))
 	}
 	return true, fmt.Sprintf("all %d results have status ok", len(results))
 }
@@ -246,6 +285,10 @@ func checkRunCounts(r *Report) (bool, string) {
 		if run.TasksOK+run.TasksFailed != r.Tasks {
 			short = append(short, fmt.Sprintf("run %d (%s): %d ok + %d failed, not %d tasks",
 				i, run.Mode, run.TasksOK, run.TasksFailed, r.Tasks))
+		}
+		if run.TasksCancelled > run.TasksFailed {
+			short = append(short, fmt.Sprintf("run %d (%s): %d cancelled, more than its %d failed",
+				i, run.Mode, run.TasksCancelled, run.TasksFailed))
 		}
 	}
 	if len(short) > 0 {

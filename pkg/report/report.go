@@ -32,10 +32,15 @@ type Report struct {
 	// Digest); equal for every correct run of the same job and parameters.
 	Digest string `json:"digest"`
 	// Results holds one result per task, ordered by task id: the first
-	// run's. The other runs are summarised by their digests.
+	// run's. The other runs are summarised by their digests. The tasks in
+	// Cancelled have none.
 	Results []Result `json:"results"`
-	Runs    []Run    `json:"runs"`
-	Host    Host     `json:"host"`
+	// Cancelled lists the tasks the first run never started because it
+	// was stopped (by a signal): they have no result each. Nil when there
+	// are none.
+	Cancelled *Cancelled `json:"cancelled,omitempty"`
+	Runs      []Run      `json:"runs"`
+	Host      Host       `json:"host"`
 
 	Comparison *Comparison `json:"comparison,omitempty"` // the runs side by side: see Compare
 	// Barrier holds the release records of a barrier demonstration
@@ -53,9 +58,12 @@ type Run struct {
 	SpawnSeconds float64 `json:"spawn_seconds"`
 	// WarmupTasks is how many of the job's tasks ran on the pool before
 	// this run was timed (-warmup), untimed and in none of its counts.
-	WarmupTasks         int      `json:"warmup_tasks,omitempty"`
-	TasksOK             int      `json:"tasks_ok"`
-	TasksFailed         int      `json:"tasks_failed"`
+	WarmupTasks int `json:"warmup_tasks,omitempty"`
+	TasksOK     int `json:"tasks_ok"`
+	TasksFailed int `json:"tasks_failed"`
+	// TasksCancelled is how many of TasksFailed were cancelled: not run,
+	// or stopped, because the run was.
+	TasksCancelled      int      `json:"tasks_cancelled,omitempty"`
 	ThroughputPerSecond float64  `json:"throughput_per_second"`
 	Digest              string   `json:"digest"`
 	Retries             int      `json:"retries"`
@@ -104,11 +112,30 @@ func Write(w io.Writer, r *Report) error {
 	if len(r.Results) == 0 {
 		return writeIndented(w, r)
 	}
-	// The report with its results left out, then each result spliced in
-	// where encoding/json would put it, exactly as it would indent it:
-	// indenting a whole report at once built and copied buffers as large
-	// as the report (bench/RESULTS.md, "Design measurements": Report
-	// written result by result).
+	return writeParts(w, r, [][]Result{r.Results})
+}
+
+// WriteParts writes r as Write does, with parts joined in order as its
+// results in place of r.Results: results collected in parts, a part per
+// batch of tasks, are written without being copied into one slice first.
+// No parts, or only empty ones, make an empty array of results.
+func WriteParts(w io.Writer, r *Report, parts ...[]Result) error {
+	for _, p := range parts {
+		if len(p) > 0 {
+			return writeParts(w, r, parts)
+		}
+	}
+	shell := *r
+	shell.Results = []Result{}
+	return writeIndented(w, &shell)
+}
+
+// writeParts writes the report with its results left out, then each
+// result spliced in where encoding/json would put it, exactly as it would
+// indent it: indenting a whole report at once built and copied buffers as
+// large as the report (bench/RESULTS.md, "Design measurements": Report
+// written result by result).
+func writeParts(w io.Writer, r *Report, parts [][]Result) error {
 	shell := *r
 	shell.Results = []Result{}
 	var b bytes.Buffer
@@ -125,20 +152,24 @@ func Write(w io.Writer, r *Report) error {
 	bw.WriteString("\n  \"results\": [")
 	var one, ind bytes.Buffer
 	enc := json.NewEncoder(&one)
-	for i := range r.Results {
-		one.Reset()
-		ind.Reset()
-		if err := enc.Encode(&r.Results[i]); err != nil {
-			return err
+	first := true
+	for _, part := range parts {
+		for i := range part {
+			one.Reset()
+			ind.Reset()
+			if err := enc.Encode(&part[i]); err != nil {
+				return err
+			}
+			if err := json.Indent(&ind, bytes.TrimSuffix(one.Bytes(), []byte("\n")), "    ", "  "); err != nil {
+				return err
+			}
+			if !first {
+				bw.WriteByte(',')
+			}
+			first = false
+			bw.WriteString("\n    ")
+			bw.Write(ind.Bytes())
 		}
-		if err := json.Indent(&ind, bytes.TrimSuffix(one.Bytes(), []byte("\n")), "    ", "  "); err != nil {
-			return err
-		}
-		if i > 0 {
-			bw.WriteByte(',')
-		}
-		bw.WriteString("\n    ")
-		bw.Write(ind.Bytes())
 	}
 	bw.WriteString("\n  ]")
 	bw.Write(b.Bytes()[at+len(empty):])

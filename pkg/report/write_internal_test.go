@@ -39,6 +39,42 @@ func TestWriteMatchesWholeIndent(t *testing.T) {
 	}
 }
 
+// Results written or hashed in parts are those of the parts joined, and
+// no parts make an empty array, not null.
+func TestWriteParts(t *testing.T) {
+	r := &Report{Schema: Schema, Job: "j", Tasks: 5, Runs: []Run{{Mode: "process"}}}
+	var all []Result
+	for i := range 5 {
+		all = append(all, Result{Task: i, Status: "ok", Output: int64(i * i), Attempts: 1})
+	}
+	whole := *r
+	whole.Results = all
+	var want bytes.Buffer
+	if err := Write(&want, &whole); err != nil {
+		t.Fatal(err)
+	}
+	wantDigest, _ := Digest(all)
+	for _, parts := range [][][]Result{{all}, {all[:2], all[2:]}, {nil, all[:1], {}, all[1:4], all[4:]}} {
+		var got bytes.Buffer
+		if err := WriteParts(&got, r, parts...); err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got.Bytes(), want.Bytes()) {
+			t.Errorf("%d parts: WriteParts differs from Write:\n%s\n---\n%s", len(parts), got.Bytes(), want.Bytes())
+		}
+		if d, _ := DigestParts(parts...); d != wantDigest {
+			t.Errorf("%d parts: DigestParts = %s, Digest = %s", len(parts), d, wantDigest)
+		}
+	}
+	var empty bytes.Buffer
+	if err := WriteParts(&empty, r); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(empty.Bytes(), []byte(`"results": [],`)) {
+		t.Errorf("no parts: %s", empty.Bytes())
+	}
+}
+
 // A scalar's encoding, which Canonical returns as it is, is what the round
 // trip through JSON that it skips gives.
 func TestCanonicalScalars(t *testing.T) {
