@@ -3,6 +3,7 @@ package pool_test
 import (
 	"errors"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/brinehq/brine/pkg/jobs"
@@ -17,8 +18,13 @@ func TestCrashLoopFailsFast(t *testing.T) {
 	p := startPool(t, pool.WithWorkers(2), pool.WithRetries(1))
 	exits := task.Bind(jobs.Fault, jobs.FaultSpec{Mode: "exit"})
 	const n = 40
+	var mu sync.Mutex // Run's callback is called from the pool's goroutines
 	rs := make([]pool.Result, 0, n)
-	err := p.Run(bounded(t), n, func(i int) task.Call { return exits.Call(int64(i)) }, func(r pool.Result) { rs = append(rs, r) })
+	err := p.Run(bounded(t), n, func(i int) task.Call { return exits.Call(int64(i)) }, func(r pool.Result) {
+		mu.Lock()
+		defer mu.Unlock()
+		rs = append(rs, r)
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,8 +52,13 @@ func TestCrashLoopFailsFast(t *testing.T) {
 func TestPoisonTaskIsNoCrashLoop(t *testing.T) {
 	p := startPool(t, pool.WithWorkers(1), pool.WithRetries(6))
 	fault := task.Bind(jobs.Fault, jobs.FaultSpec{Mode: "exit", Every: 1000})
+	var mu sync.Mutex
 	rs := make([]pool.Result, 0, 20)
-	err := p.Run(bounded(t), 20, func(i int) task.Call { return fault.Call(int64(i)) }, func(r pool.Result) { rs = append(rs, r) })
+	err := p.Run(bounded(t), 20, func(i int) task.Call { return fault.Call(int64(i)) }, func(r pool.Result) {
+		mu.Lock()
+		defer mu.Unlock()
+		rs = append(rs, r)
+	})
 	if err != nil {
 		t.Fatal(err)
 	}

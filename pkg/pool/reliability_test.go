@@ -23,7 +23,8 @@ import (
 // Its workers skip the race detector's one-second sleep at exit.
 func startPool(t *testing.T, opts ...pool.Option) *pool.Pool {
 	t.Helper()
-	p, err := pool.New(context.Background(), append([]pool.Option{pool.WithEnv(quickExit)}, opts...)...)
+	// Quiet unless a test asks for a log: the default one writes to stderr.
+	p, err := pool.New(context.Background(), append([]pool.Option{pool.WithEnv(quickExit), pool.WithLogger(zerolog.Nop())}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}

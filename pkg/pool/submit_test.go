@@ -34,8 +34,10 @@ func TestTrySubmitFullQueue(t *testing.T) {
 			t.Fatal("TrySubmit never found the queue full")
 		}
 	}
-	if n := len(futures); n < 256 || n > 256+8 {
-		t.Errorf("%d accepted with one worker held: want the queue's 256, and what the worker took", n)
+	// The queue holds 256; the first task may still wait there, not yet
+	// taken by the worker, and the worker takes up to 8 at once.
+	if n := len(futures); n < 255 || n > 256+8 {
+		t.Errorf("%d accepted with one worker held: want the queue's 256 (less the first task if it waits there), and what the worker took", n)
 	}
 	close(gateOpen)
 	if _, err := first.Wait(ctx); err != nil {
