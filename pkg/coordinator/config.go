@@ -85,7 +85,9 @@ func parseRun(args []string, stderr io.Writer) (*config, error) {
 	fs.StringVar(&c.transport, "transport", "pipe", "how worker processes are reached: "+strings.Join(transports, ", "))
 	fs.StringVar(&c.logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	fs.IntVar(&c.batch, "batch", 0, "most tasks per frame; 0 adapts to the tasks' duration")
-	fs.IntVar(&c.retries, "retries", 2, "times a task is sent again when its worker dies")
+	fs.IntVar(&c.retries, "retries", 2, "times (`K`) a task is sent again after workers died running it alone: the tasks a dead worker held\n"+
+		"are each sent again, alone, whatever K is (which of them killed it cannot be known), and a task fails\n"+
+		"as worker_died once workers died K+1 times holding it, the last time with nothing else")
 	fs.DurationVar(&c.taskTimeout, "task-timeout", 0, "kill a worker whose task runs longer than this (0: no limit)")
 	fs.IntVar(&c.maxTasks, "max-tasks-per-worker", 0, "replace a worker after this many tasks (0: never)")
 	fs.DurationVar(&c.handshake, "handshake-timeout", 10*time.Second, "how long a worker may take to start; unless set, 100ms per worker per CPU more, as the workers start at once")

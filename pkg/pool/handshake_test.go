@@ -54,6 +54,22 @@ func TestUnsortedHello(t *testing.T) {
 	}
 }
 
+// A worker of another protocol version is not killed: the coordinator
+// closes its input, as docs/PROTOCOL.md §3 says, and it exits 1.
+func TestHandshakeVersionMismatchExit(t *testing.T) {
+	p, err := pool.New(context.Background(), pool.WithOptions(pool.Options{Workers: 1,
+		Env: []string{envMisbehave + "=later-version", quickExit}}))
+	if err == nil {
+		p.Close()
+		t.Fatal("New accepted a worker of another protocol version")
+	}
+	var verr *wire.VersionError
+	if !errors.As(err, &verr) || !strings.Contains(err.Error(), "exit status 1") {
+		t.Fatalf("error %v: want a *wire.VersionError from a worker that exited 1", err)
+	}
+	checkNoChildren(t)
+}
+
 // lockedBuffer is a log sink for the relays of several workers at once.
 type lockedBuffer struct {
 	mu sync.Mutex

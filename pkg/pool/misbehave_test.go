@@ -37,6 +37,9 @@ func misbehave(mode string) int {
 	if mode == "no-calls" || mode == "tell-spin" {
 		return serveWithoutCalls(mode == "tell-spin")
 	}
+	if mode == "later-version" { // a true worker, built from a later protocol
+		return worker.Main(worker.WithOutput(func(out io.Writer) io.Writer { return &laterVersion{out: out} }))
+	}
 	if mode == "unsorted-hello" { // a worker that lists its functions backwards
 		return worker.Main(worker.WithOutput(func(out io.Writer) io.Writer { return &reversedHello{out: out} }))
 	}
@@ -191,6 +194,33 @@ func (r *reversedHello) Write(p []byte) (int, error) {
 		return 0, err
 	}
 	if _, err := r.out.Write(frame); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
+// laterVersion writes a worker's Hello as a worker of the next protocol
+// version would, and the rest of its output as it is.
+type laterVersion struct {
+	out  io.Writer
+	done bool
+}
+
+func (l *laterVersion) Write(p []byte) (int, error) {
+	if l.done {
+		return l.out.Write(p)
+	}
+	l.done = true
+	h, err := wire.DecodeHello(p[wire.HeaderSize:])
+	if err != nil {
+		return 0, err
+	}
+	h.Version++
+	frame, err := wire.AppendHello(nil, h)
+	if err != nil {
+		return 0, err
+	}
+	if _, err := l.out.Write(frame); err != nil {
 		return 0, err
 	}
 	return len(p), nil

@@ -64,7 +64,11 @@ func (t *Transport) spawn(ctx context.Context, spec transport.Spec) (*worker, er
 	go w.relay(out, "stdout")                       // owned by w.relays, awaited in reap
 	go w.relay(errOut, "stderr")
 	if err := w.handshake(ctx, spec.HandshakeTimeout); err != nil {
-		w.Kill("its handshake failed")
+		if _, ok := errors.AsType[*wire.VersionError](err); ok {
+			w.CloseInput() // docs/PROTOCOL.md §3: it sees the end of its input and exits 1
+		} else {
+			w.Kill("its handshake failed")
+		}
 		exit := w.reap()
 		w.Close()
 		return nil, fmt.Errorf("pool: worker %d (pid %d, %s): %w%s", spec.ID, w.pid, exit.Status, err, w.tail.Describe())
