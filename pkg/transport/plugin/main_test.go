@@ -13,24 +13,18 @@ import (
 	"github.com/brinehq/brine/pkg/worker"
 )
 
-// Environment of the test binary run as a worker or a coordinator.
+// Environment of the test binary run as a worker.
 const (
-	envRole       = "BRINE_PLUGIN_TEST_ROLE"     // "coordinator": see runCoordinator
-	envProtocol   = "BRINE_PLUGIN_TEST_PROTOCOL" // the coordinator's plugin.Protocol
-	envLaterHello = "BRINE_PLUGIN_TEST_LATER"    // the worker says it speaks wire.Version+1
+	envLaterHello = "BRINE_PLUGIN_TEST_LATER" // the worker says it speaks wire.Version+1
 )
 
 // TestMain makes the test binary its own worker: the transport re-executes
 // it with wire.EnvMarker and go-plugin's magic cookie set, and Main serves
-// through go-plugin. With envRole=coordinator, it is a coordinator that a
-// test kills (see runCoordinator). The rest is the conformance suite's
+// through go-plugin. The rest is the conformance suite's
 // (transporttest.Main): its workers, and its coordinator, over net/rpc.
 func TestMain(m *testing.M) {
 	if worker.IsWorker() && os.Getenv(envLaterHello) != "" {
 		os.Exit(worker.Main(worker.WithOutput(func(w io.Writer) io.Writer { return &laterHello{w: w} })))
-	}
-	if !worker.IsWorker() && os.Getenv(envRole) == "coordinator" { // its workers inherit envRole
-		os.Exit(runCoordinator())
 	}
 	transporttest.Main(m, conformant(plugin.NetRPC))
 }

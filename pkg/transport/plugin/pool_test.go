@@ -7,8 +7,6 @@ import (
 	"os"
 	"slices"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -76,71 +74,6 @@ func echoes(n int) [][]byte {
 		out[i] = bytes.Repeat([]byte{byte(i)}, size)
 	}
 	return out
-}
-
-// A pool over the transport returns what a pool of threads does.
-func TestSameResultsAsThreads(t *testing.T) {
-	threads := startPool(t, nil)
-	hash := task.Bind(jobs.Hash, jobs.HashParams{Rounds: 200, Seed: 7})
-	indices := make([]int64, 2000)
-	for i := range indices {
-		indices[i] = int64(i)
-	}
-	wantHash, err := pool.Map(bounded(t), threads, hash, indices)
-	if err != nil {
-		t.Fatal(err)
-	}
-	payloads := echoes(300)
-	eachProtocol(t, func(t *testing.T, proto plugin.Protocol) {
-		p := startPool(t, newTransport(t, proto))
-		got, err := pool.Map(bounded(t), p, hash, indices)
-		if err != nil || !slices.Equal(got, wantHash) {
-			t.Errorf("hash: %v; results differ from thread mode: %t", err, !slices.Equal(got, wantHash))
-		}
-		echoed, err := pool.Map(bounded(t), p, jobs.Echo, payloads)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for i := range payloads {
-			if !bytes.Equal(echoed[i], payloads[i]) {
-				t.Fatalf("echo %d: %d bytes back for %d", i, len(echoed[i]), len(payloads[i]))
-			}
-		}
-	})
-}
-
-// A worker SIGKILLed in the middle of a run loses nothing: its tasks are
-// retried on its replacement.
-func TestWorkerKilledMidRun(t *testing.T) {
-	eachProtocol(t, func(t *testing.T, proto plugin.Protocol) {
-		p := startPool(t, newTransport(t, proto), pool.WithRetries(2))
-		const n = 200
-		args := make([]int64, n)
-		sleep := task.Bind(jobs.Sleep, 5)
-		var got []int64
-		var err error
-		var wg sync.WaitGroup
-		wg.Go(func() { got, err = pool.Map(bounded(t), p, sleep, args) })
-		time.Sleep(100 * time.Millisecond) // the run is under way
-		victim := p.Workers()[0].PID
-		if err := syscall.Kill(victim, syscall.SIGKILL); err != nil {
-			t.Fatal(err)
-		}
-		wg.Wait()
-		if err != nil || len(got) != n {
-			t.Fatalf("%d results, %v", len(got), err)
-		}
-		restarts := 0
-		for _, w := range p.Workers() {
-			restarts += w.Restarts
-			if w.PID == victim {
-				t.Errorf("worker %d still in the pool after its SIGKILL", victim)
-			}
-		}
-		if restarts == 0 {
-			t.Error("the killed worker was not replaced")
-		}
-	})
 }
 
 // Once the pool closes, its transport has no worker left running and no
