@@ -2,73 +2,27 @@ package pool_test
 
 import (
 	"bytes"
-	"fmt"
 	"os"
-	"path/filepath"
-	"strconv"
-	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/brinehq/brine/pkg/pool"
+	"github.com/brinehq/brine/pkg/transport/transporttest"
 )
 
-// procStat is a process as /proc/PID/stat describes it.
-type procStat struct {
-	pid, ppid int
-	state     byte // R, S, Z...
-}
-
-func readStat(pid int) (procStat, bool) {
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return procStat{}, false
-	}
-	// pid (comm) state ppid ...; comm may hold spaces and parentheses.
-	i := bytes.LastIndexByte(data, ')')
-	f := strings.Fields(string(data[i+1:]))
-	if len(f) < 2 {
-		return procStat{}, false
-	}
-	ppid, _ := strconv.Atoi(f[1])
-	return procStat{pid: pid, ppid: ppid, state: f[0][0]}, true
-}
-
-// children returns the processes, zombies included, whose parent is ppid.
-func children(ppid int) []procStat {
-	dirs, _ := filepath.Glob("/proc/[0-9]*")
-	var out []procStat
-	for _, d := range dirs {
-		pid, err := strconv.Atoi(filepath.Base(d))
-		if err != nil {
-			continue
-		}
-		if st, ok := readStat(pid); ok && st.ppid == ppid {
-			out = append(out, st)
-		}
-	}
-	return out
-}
+// The conformance suite's process checks (/proc).
+var (
+	readStat        = transporttest.Stat
+	children        = transporttest.Children
+	checkNoChildren = transporttest.CheckNoChildren
+)
 
 // liveChild reports whether pid is a child of this process that has not
 // exited.
 func liveChild(pid int) bool {
 	st, ok := readStat(pid)
-	return ok && st.ppid == os.Getpid() && st.state != 'Z'
-}
-
-// checkNoChildren fails t if this process has a child left, running or
-// zombie, after a bound for the ones just killed to be reaped.
-func checkNoChildren(t *testing.T) {
-	t.Helper()
-	var left []procStat
-	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		if left = children(os.Getpid()); len(left) == 0 {
-			return
-		}
-	}
-	t.Errorf("processes left behind: %+v", left)
+	return ok && st.PPID == os.Getpid() && st.State != 'Z'
 }
 
 // results gathers a Run's results by index, checking that each arrives once.

@@ -57,8 +57,8 @@ func startSession(t *testing.T, c cli, grace string, taskMillis string) *session
 		}
 		s.workers = s.workers[:0]
 		for _, st := range children(s.cmd.Process.Pid) {
-			if st.state != 'Z' {
-				s.workers = append(s.workers, st.pid)
+			if st.State != 'Z' {
+				s.workers = append(s.workers, st.PID)
 			}
 		}
 	}
@@ -108,7 +108,7 @@ func checkGone(t *testing.T, pids []int, bound time.Duration) {
 	for _, pid := range pids {
 		for {
 			st, ok := readStat(pid)
-			if !ok || st.state == 'Z' {
+			if !ok || st.State == 'Z' {
 				break
 			}
 			if time.Now().After(deadline) {

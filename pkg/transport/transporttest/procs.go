@@ -21,44 +21,46 @@ import (
 	"github.com/brinehq/brine/pkg/task"
 )
 
-// procStat is a process as /proc/PID/stat describes it.
-type procStat struct {
-	pid, ppid int
-	state     byte // R, S, Z...
+// Process is a process as /proc/PID/stat describes it.
+type Process struct {
+	PID, PPID int
+	State     byte // R, S, Z (a zombie: dead, not yet reaped)...
 }
 
-func readStat(pid int) (procStat, bool) {
+// Stat returns process pid as /proc says it is, or false when there is
+// none.
+func Stat(pid int) (Process, bool) {
 	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
-		return procStat{}, false
+		return Process{}, false
 	}
 	// pid (comm) state ppid ...; comm may hold spaces and parentheses.
 	i := bytes.LastIndexByte(data, ')')
 	f := strings.Fields(string(data[i+1:]))
 	if len(f) < 2 {
-		return procStat{}, false
+		return Process{}, false
 	}
 	ppid, _ := strconv.Atoi(f[1])
-	return procStat{pid: pid, ppid: ppid, state: f[0][0]}, true
+	return Process{PID: pid, PPID: ppid, State: f[0][0]}, true
 }
 
 // Alive reports whether process pid exists and has not exited: a zombie is
 // dead. A transport's own tests use it too.
 func Alive(pid int) bool {
-	st, ok := readStat(pid)
-	return ok && st.state != 'Z'
+	st, ok := Stat(pid)
+	return ok && st.State != 'Z'
 }
 
-// children returns the processes, zombies included, whose parent is ppid.
-func children(ppid int) []procStat {
+// Children returns the processes, zombies included, whose parent is ppid.
+func Children(ppid int) []Process {
 	dirs, _ := filepath.Glob("/proc/[0-9]*")
-	var out []procStat
+	var out []Process
 	for _, d := range dirs {
 		pid, err := strconv.Atoi(filepath.Base(d))
 		if err != nil {
 			continue
 		}
-		if st, ok := readStat(pid); ok && st.ppid == ppid {
+		if st, ok := Stat(pid); ok && st.PPID == ppid {
 			out = append(out, st)
 		}
 	}
@@ -69,9 +71,9 @@ func children(ppid int) []procStat {
 // zombie, after a bound for the ones just killed to be reaped.
 func CheckNoChildren(t *testing.T) {
 	t.Helper()
-	var left []procStat
+	var left []Process
 	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		if left = children(os.Getpid()); len(left) == 0 {
+		if left = Children(os.Getpid()); len(left) == 0 {
 			return
 		}
 	}
