@@ -88,6 +88,18 @@ type Options struct {
 	// HandshakeTimeout bounds how long a new worker may take to say Hello;
 	// default 10 s.
 	HandshakeTimeout time.Duration
+	// FrameTimeout bounds how long a worker may take to finish sending a
+	// frame once its first byte has arrived; default 10 s. A worker silent
+	// between frames is not bound by it (see TaskTimeout and WarnAfter),
+	// but one stopped halfway through a frame broke the protocol: it is
+	// killed, and the tasks it held are sent again.
+	FrameTimeout time.Duration
+	// WarnAfter is how long a task may run in a worker process before the
+	// pool logs a warning naming the task, its worker and the worker's pid,
+	// and again each time that time doubles, so that a run waiting on a
+	// stalled task says so; it ends nothing (TaskTimeout does). Default
+	// 30 s; negative: never.
+	WarnAfter time.Duration
 	// Grace is how long Close, and a Run whose context has ended, let
 	// workers finish the tasks they hold before killing them; default 5 s.
 	Grace time.Duration
@@ -188,6 +200,14 @@ func WithSpin(d time.Duration) Option {
 	}
 }
 
+// WithFrameTimeout sets how long a worker may take to finish a frame it has
+// begun to send (see Options.FrameTimeout).
+func WithFrameTimeout(d time.Duration) Option { return func(o *Options) { o.FrameTimeout = d } }
+
+// WithWarnAfter sets how long a task may run in a worker process before the
+// pool warns about it (see Options.WarnAfter); d < 0: never.
+func WithWarnAfter(d time.Duration) Option { return func(o *Options) { o.WarnAfter = d } }
+
 // WithTaskTimeout sets how long one task may run in a worker process.
 func WithTaskTimeout(d time.Duration) Option { return func(o *Options) { o.TaskTimeout = d } }
 
@@ -234,6 +254,12 @@ func (o *Options) fill() {
 	}
 	if o.HandshakeTimeout <= 0 {
 		o.HandshakeTimeout = 10 * time.Second
+	}
+	if o.FrameTimeout <= 0 {
+		o.FrameTimeout = 10 * time.Second
+	}
+	if o.WarnAfter == 0 {
+		o.WarnAfter = 30 * time.Second
 	}
 	if o.Grace <= 0 {
 		o.Grace = 5 * time.Second

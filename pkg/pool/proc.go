@@ -33,7 +33,7 @@ type proc struct {
 	inflight  flight
 	found     []int     // claim's scratch: positions in inflight
 	tracked   []*item   // encode's scratch: the tasks of the batch it encodes; the sender's own
-	lastDone  time.Time // when a result last arrived, with TaskTimeout
+	lastDone  time.Time // when a result last arrived
 	timedOut  bool      // a task's timeout killed the worker
 	expiredID uint64    // that task's id
 	lend      lending   // who reads conn: its receiver, or a caller (lend.go)
@@ -75,6 +75,7 @@ func (b *processes) spawn(ctx context.Context, s *slot) (*proc, error) {
 		Shared:           b.p.region.File(),
 		Logger:           b.p.opts.Logger,
 		HandshakeTimeout: b.p.opts.HandshakeTimeout,
+		FrameTimeout:     b.p.opts.FrameTimeout,
 		Near:             func() bool { return b.flying.Load() <= nearFlight },
 	})
 	if err != nil {
@@ -83,13 +84,13 @@ func (b *processes) spawn(ctx context.Context, s *slot) (*proc, error) {
 	return newProc(b, s, conn), nil
 }
 
-// serve runs the sender, the receiver and, with a task timeout, the
-// watchdog until the worker's output ends; then it waits for the worker to
+// serve runs the sender, the receiver and, with a task timeout or
+// warnings, the watchdog until the worker's output ends; then it waits for the worker to
 // end and returns how it did.
 func (w *proc) serve() *WorkerExitError {
 	var g sync.WaitGroup
 	g.Go(w.send)
-	if w.b.p.opts.TaskTimeout > 0 {
+	if o := &w.b.p.opts; o.TaskTimeout > 0 || o.WarnAfter > 0 {
 		g.Go(w.watch)
 	}
 	// Output cut short by the pool's own kill (a timeout, a cancelled

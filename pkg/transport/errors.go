@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"syscall"
+	"time"
 )
 
 // ErrClosed is returned, wrapped, by Worker.Send after Worker.CloseInput.
@@ -33,4 +34,10 @@ func (e *ExitError) Error() string {
 		msg += " (" + e.Reason + ")"
 	}
 	return msg
+}
+
+// FrameStalled is the reason a transport gives for killing a worker that
+// began a frame and did not finish it within d (Spec.FrameTimeout).
+func FrameStalled(d time.Duration) string {
+	return fmt.Sprintf("it broke the protocol: it began a frame and did not finish it within %v (the frame timeout)", d)
 }

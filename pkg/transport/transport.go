@@ -45,6 +45,11 @@ type Spec struct {
 	Logger zerolog.Logger
 	// HandshakeTimeout bounds the wait for the worker's Hello.
 	HandshakeTimeout time.Duration
+	// FrameTimeout, when positive, bounds how long the worker may take to
+	// finish sending a frame once its first byte has arrived: a worker
+	// that takes longer is killed, as one that broke the protocol, and
+	// Next fails. Between frames it may be silent for as long as it likes.
+	FrameTimeout time.Duration
 	// Near, when not nil, reports whether the pool expects the next
 	// result of any worker within about a round trip: a transport may
 	// then read in a way that answers faster at the cost of a thread

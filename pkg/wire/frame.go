@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
+	"time"
 )
 
 // MaxFrame is the largest frame body, in bytes, that a Reader accepts unless
@@ -33,6 +35,12 @@ type Reader struct {
 	src io.Reader // what r reads from, which large bodies are read from directly
 	max int
 	hdr [HeaderSize]byte
+
+	// What SetFrameTimeout set: the bound, and a timer that calls its
+	// function, armed while a begun frame is incomplete.
+	stall     time.Duration
+	stallOnce sync.Once
+	stallT    *time.Timer
 }
 
 // directRead is the least a body read goes to the stream for directly,
@@ -62,6 +70,17 @@ func (r *Reader) Next() ([]byte, error) { return r.NextInto(nil) }
 // the next allocates nothing; otherwise it allocates as Next does and leaves
 // buf alone.
 func (r *Reader) NextInto(buf []byte) ([]byte, error) {
+	if r.stall > 0 {
+		// Wait for the frame's first byte with no bound: a peer may be
+		// silent between frames for as long as it likes.
+		if _, err := r.r.Peek(1); err != nil {
+			return nil, err
+		}
+		if !r.Ready() {
+			r.stallT.Reset(r.stall)
+			defer r.stallT.Stop()
+		}
+	}
 	if k, err := io.ReadFull(r.r, r.hdr[:]); err != nil {
 		if errors.Is(err, io.ErrUnexpectedEOF) {
 			return nil, fmt.Errorf("%w: %d of %d header bytes", ErrTruncated, k, HeaderSize)
@@ -76,6 +95,21 @@ func (r *Reader) NextInto(buf []byte) ([]byte, error) {
 		return nil, fmt.Errorf("%w: %d > %d", ErrFrameTooLarge, n, r.max)
 	}
 	return r.body(int(n), buf)
+}
+
+// SetFrameTimeout bounds how long a frame may take to arrive once its
+// first byte has: when one is still incomplete d later, the Reader calls
+// expired, once, on a goroutine of its own. expired should end the stream
+// (kill its writer), so that the read in progress fails with
+// ErrTruncated. Between frames there is no bound. It must be called before
+// the first Next, and only once.
+func (r *Reader) SetFrameTimeout(d time.Duration, expired func()) {
+	if d <= 0 {
+		return
+	}
+	r.stall = d
+	r.stallT = time.AfterFunc(time.Hour, func() { r.stallOnce.Do(expired) })
+	r.stallT.Stop()
 }
 
 // Ready reports whether a whole frame is already buffered, so that Next

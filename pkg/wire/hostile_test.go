@@ -7,6 +7,7 @@ import (
 	"io"
 	"runtime"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"testing/iotest"
 	"time"
@@ -442,4 +443,39 @@ func canon(v any) any {
 		return out
 	}
 	return v
+}
+
+// A frame begun and never finished ends at the frame timeout: the Reader
+// calls its function, which closes the stream, and Next fails as truncated.
+// A peer silent between frames, longer than the timeout, is not cut off.
+func TestReaderFrameTimeout(t *testing.T) {
+	const limit = 50 * time.Millisecond
+	pr, pw := io.Pipe()
+	var expired atomic.Int32
+	r := wire.NewReader(pr, 0, 0)
+	r.SetFrameTimeout(limit, func() {
+		expired.Add(1)
+		pw.CloseWithError(io.ErrUnexpectedEOF)
+	})
+	frame, err := wire.AppendCancel(nil, []wire.Span{{First: 1, Last: 3}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		time.Sleep(3 * limit) // silent between frames
+		pw.Write(frame)
+		pw.Write(frame[:wire.HeaderSize+1]) // then half a frame, and nothing more
+	}()
+	if body, err := r.Next(); err != nil || !bytes.Equal(body, frame[wire.HeaderSize:]) {
+		t.Fatalf("first frame: %x, %v; want %x", body, err, frame[wire.HeaderSize:])
+	}
+	if n := expired.Load(); n != 0 {
+		t.Fatalf("the frame timeout expired %d times while the peer was silent between frames", n)
+	}
+	if _, err := r.Next(); !errors.Is(err, wire.ErrTruncated) {
+		t.Fatalf("a frame left half sent: %v, want ErrTruncated", err)
+	}
+	if n := expired.Load(); n != 1 {
+		t.Errorf("the frame timeout expired %d times, want once", n)
+	}
 }

@@ -74,7 +74,7 @@ func (t *Transport) spawn(ctx context.Context, spec transport.Spec) (*worker, er
 		return nil, fmt.Errorf("pool: worker %d (pid %d, %s): %w%s", spec.ID, w.pid, exit.Status, err, w.tail.Describe())
 	}
 	w.takeLanes()
-	w.startReading(spec.Near)
+	w.startReading(spec.Near, spec.FrameTimeout)
 	return w, nil
 }
 
@@ -92,8 +92,9 @@ func (t *Transport) env(spec transport.Spec, lanes bool) []string {
 }
 
 // startReading sets up the reading of results: through a nearReader, which
-// blocks while near says so, if the pipe can be made one.
-func (w *worker) startReading(near func() bool) {
+// blocks while near says so, if the pipe can be made one, and with frames
+// bounded by frameTimeout.
+func (w *worker) startReading(near func() bool, frameTimeout time.Duration) {
 	var src io.Reader = w.out
 	if near != nil {
 		if nr, err := newNearReader(w.out, near, &w.t.blocked); err == nil {
@@ -101,6 +102,7 @@ func (w *worker) startReading(near func() bool) {
 		}
 	}
 	w.r = wire.NewReader(src, 64<<10, 0)
+	w.r.SetFrameTimeout(frameTimeout, func() { w.Kill(transport.FrameStalled(frameTimeout)) })
 }
 
 func closeAll(fs ...*os.File) {

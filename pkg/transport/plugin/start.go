@@ -42,6 +42,7 @@ func (t *Transport) start(ctx context.Context, spec transport.Spec) (*pluginWork
 		return nil, fmt.Errorf("plugin: worker %d (pid %d, %s): %w%s", spec.ID, exit.PID, exit.Status, err, w.relay.tail.Describe())
 	}
 	w.r = wire.NewReader(w.conn, 64<<10, 0)
+	w.r.SetFrameTimeout(spec.FrameTimeout, func() { w.Kill(transport.FrameStalled(spec.FrameTimeout)) })
 	return w, nil
 }
 

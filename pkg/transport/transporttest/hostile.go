@@ -1,10 +1,16 @@
 package transporttest
 
 import (
+	"bytes"
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
+	"sync"
 	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
 
 	"github.com/brinehq/brine/pkg/pool"
 	"github.com/brinehq/brine/pkg/wire"
@@ -36,6 +42,9 @@ var hostileFrames = map[string]func(results []byte) []byte{
 	"stranger": constant(strangerResult()...),
 	// A frame cut short by the worker's exit.
 	"truncated": constant(0, 0, 0, 100),
+	// A frame begun and never finished by a worker that lives on: it
+	// must be ended by the frame timeout.
+	"stalled": constant(0, 0, 0, 100, 0x91, 0x07),
 	// Its true results, claiming kinds only the coordinator gives
 	// (docs/PROTOCOL.md §6).
 	"timeout":     claiming(wire.KindTimeout),
@@ -112,6 +121,9 @@ func (w *hostileWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
+// hostileFrameTimeout is the frame timeout of the pools of testHostileFrames.
+const hostileFrameTimeout = 300 * time.Millisecond
+
 // A worker that sends a malformed, oversized, unexpected or lying frame is
 // killed and replaced, and its tasks run on its replacement: no frame
 // crashes, hangs or bloats the coordinator, and nothing is lost.
@@ -119,9 +131,14 @@ func testHostileFrames(t *testing.T, newTransport Factory) {
 	for name := range hostileFrames {
 		t.Run(name, func(t *testing.T) {
 			once := filepath.Join(t.TempDir(), "misbehaved")
+			var log logBuffer
 			p := startPool(t, newTransport, pool.WithWorkers(1), pool.WithRetries(2),
+				pool.WithFrameTimeout(hostileFrameTimeout), pool.WithLogger(zerolog.New(&log)),
 				pool.WithEnv(envHostile+"="+name, envOnce+"="+once))
 			checkEchoes(t, p, echoes(4))
+			if want := "frame timeout"; name == "stalled" && !strings.Contains(log.String(), want) {
+				t.Errorf("the pool's log does not say why the worker was killed (%q):\n%s", want, log.String())
+			}
 			if _, err := os.Stat(once); err != nil {
 				t.Fatalf("no worker misbehaved: %v", err)
 			}
@@ -130,4 +147,22 @@ func testHostileFrames(t *testing.T, newTransport Factory) {
 			}
 		})
 	}
+}
+
+// logBuffer collects a pool's log lines.
+type logBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *logBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *logBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
