@@ -35,6 +35,7 @@ type config struct {
 	batch        int
 	retries      int
 	taskTimeout  time.Duration
+	warnAfter    time.Duration
 	maxTasks     int
 	gil          bool
 	handshake    time.Duration
@@ -89,6 +90,7 @@ func parseRun(args []string, stderr io.Writer) (*config, error) {
 		"are each sent again, alone, whatever K is (which of them killed it cannot be known), and a task fails\n"+
 		"as worker_died once workers died K+1 times holding it, the last time with nothing else")
 	fs.DurationVar(&c.taskTimeout, "task-timeout", 0, "kill a worker whose task runs longer than this (0: no limit)")
+	fs.DurationVar(&c.warnAfter, "warn-after", 30*time.Second, "warn, naming task, worker and pid, when a task has run this long in a worker, then twice as long... (0: never)")
 	fs.IntVar(&c.maxTasks, "max-tasks-per-worker", 0, "replace a worker after this many tasks (0: never)")
 	fs.DurationVar(&c.handshake, "handshake-timeout", 10*time.Second, "how long a worker may take to start; unless set, 100ms per worker per CPU more, as the workers start at once")
 	fs.DurationVar(&c.grace, "grace", 5*time.Second, "how long workers may finish their tasks at shutdown")
@@ -180,6 +182,8 @@ func (c *config) check() error {
 		return usagef("-retries must not be negative")
 	case c.taskTimeout < 0:
 		return usagef("-task-timeout must not be negative")
+	case c.warnAfter < 0:
+		return usagef("-warn-after must not be negative (0 turns the warnings off)")
 	case c.maxTasks < 0:
 		return usagef("-max-tasks-per-worker must not be negative")
 	case c.warmup < 0:

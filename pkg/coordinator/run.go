@@ -214,11 +214,20 @@ func startClean() time.Time {
 	return time.Now()
 }
 
+// warnAfter is pool.Options.WarnAfter for -warn-after d, where 0 means
+// never.
+func warnAfter(d time.Duration) time.Duration {
+	if d == 0 {
+		return -1
+	}
+	return d
+}
+
 func (c *config) poolOptions(s step, log zerolog.Logger) (pool.Options, error) {
 	o := pool.Options{
 		Workers: s.workers, Batch: c.batch, Retries: c.retries,
 		HandshakeTimeout: c.handshakeFor(s.workers), Grace: c.grace, Logger: log, LogLevel: c.logLevel,
-		TaskTimeout: c.taskTimeout, MaxTasksPerWorker: c.maxTasks,
+		TaskTimeout: c.taskTimeout, MaxTasksPerWorker: c.maxTasks, WarnAfter: warnAfter(c.warnAfter),
 		BorrowResults: true, // the collector decodes or counts each result; it keeps no Raw
 	}
 	switch s.mode {

@@ -5,15 +5,18 @@ import (
 	"time"
 )
 
-// watch enforces Options.TaskTimeout with one timer per worker: it sleeps
-// until the deadline of the task the worker is running and, if that task
-// is still running then, kills the worker. salvage reports the task as
-// timed out and sends the others the worker held elsewhere.
+// watch is the worker's watchdog, with one timer: it kills the worker when
+// the task it runs passes Options.TaskTimeout (salvage then reports the
+// task as timed out and sends the others the worker held elsewhere), and
+// warns when that task has run for Options.WarnAfter, then twice as long,
+// and so on.
 func (w *proc) watch() {
-	limit := w.b.p.opts.TaskTimeout
-	t := time.NewTimer(limit)
+	o := &w.b.p.opts
+	idle := positiveMin(o.TaskTimeout, o.WarnAfter)
+	t := time.NewTimer(idle)
 	defer t.Stop()
-	due, settling := time.Now().Add(limit), false
+	due, settling := time.Now().Add(idle), false
+	var h held
 	for {
 		select {
 		case <-w.done:
@@ -30,7 +33,7 @@ func (w *proc) watch() {
 			continue
 		}
 		settling = false
-		left := w.checkDeadline(limit)
+		left := w.check(o.TaskTimeout, o.WarnAfter, idle, &h)
 		if left <= 0 {
 			return
 		}
@@ -48,25 +51,78 @@ const (
 	settle   = 100 * time.Millisecond
 )
 
-// checkDeadline kills the worker if its running task is overdue and
-// returns 0, or returns how long until that task's deadline.
-func (w *proc) checkDeadline(limit time.Duration) time.Duration {
+// held is what a watchdog knows of the task it last warned about.
+type held struct {
+	id   uint64        // its id; 0 before the first warning
+	next time.Duration // how long it may run before the next warning
+}
+
+// check kills the worker if its running task is overdue and returns 0;
+// else it warns if that task has run past its next warning, and returns how
+// long until its deadline or next warning, or idle when the worker holds
+// no task.
+func (w *proc) check(limit, warn, idle time.Duration, h *held) time.Duration {
 	w.mu.Lock()
 	it, start := w.head()
 	if it == nil {
 		w.mu.Unlock()
-		return limit
-	}
-	if left := time.Until(start.Add(limit)); left > 0 {
-		w.mu.Unlock()
-		return left
+		return idle
 	}
 	id := it.running()
-	w.timedOut, w.expiredID = true, id
-	w.mu.Unlock()
+	ran := time.Since(start)
 	index := it.index + int(id-it.id) // as the run and its report number it
-	w.killFor(fmt.Sprintf("task %d (%s) ran longer than the task timeout of %v", index, it.call.Func(), limit), true)
-	return 0
+	name := it.call.Func()            // it is recycled once its result is in
+	if limit > 0 && ran >= limit {
+		w.timedOut, w.expiredID = true, id
+		w.mu.Unlock()
+		w.killFor(fmt.Sprintf("task %d (%s) ran longer than the task timeout of %v", index, name, limit), true)
+		return 0
+	}
+	w.mu.Unlock()
+	left := time.Duration(1<<63 - 1)
+	if limit > 0 {
+		left = limit - ran
+	}
+	if warn > 0 {
+		if h.id != id {
+			*h = held{id: id, next: warn}
+		}
+		if ran >= h.next {
+			bound := "no task timeout is set: the run waits for it"
+			if limit > 0 {
+				bound = fmt.Sprintf("the task timeout of %v ends it", limit)
+			}
+			w.b.p.opts.Logger.Warn().Int("worker", w.slot.id).Int("pid", w.pid).Int("task", index).
+				Str("func", name).
+				Msgf("task %d has run for %v with no result: still running, or its worker is stuck (%s)",
+					index, roundHeld(ran), bound)
+			for h.next <= ran {
+				h.next *= 2
+			}
+		}
+		left = min(left, h.next-ran)
+	}
+	return left
+}
+
+// roundHeld rounds d for a warning: to the second from 10 s, else to the
+// millisecond.
+func roundHeld(d time.Duration) time.Duration {
+	if d >= 10*time.Second {
+		return d.Round(time.Second)
+	}
+	return d.Round(time.Millisecond)
+}
+
+// positiveMin returns the least of the positive durations ds.
+func positiveMin(ds ...time.Duration) time.Duration {
+	m := time.Duration(0)
+	for _, d := range ds {
+		if d > 0 && (m == 0 || d < m) {
+			m = d
+		}
+	}
+	return m
 }
 
 // running is the id of the task of it that a worker runs while it holds

@@ -93,6 +93,7 @@ func (p *Pool) tryDirect(it *item) (directCall, bool) {
 		s.mu.Lock()
 		w := s.cur
 		s.mu.Unlock()
+		it.sent = start
 		if w != nil && w.borrow(it) {
 			p.directCalls.Add(1)
 			p.stats.encoded(len(frame), took)

@@ -100,7 +100,7 @@ type item struct {
 	faults   int32     // deaths of a worker holding it that it may have caused; see retryOrFail
 	size     int       // encoded size while in flight to a worker
 	alone    bool      // a suspect: send it to a worker that holds nothing else
-	sent     time.Time // when it was last sent, for TaskTimeout
+	sent     time.Time // when it was last sent, for the watchdog
 	run      *runState
 }
 

@@ -210,7 +210,7 @@ func (w *proc) claim(rs []wire.Result, its, ended []*item, rx *receiver) (_, _ [
 	}
 	w.found = found
 	w.inflight.settle()
-	if w.b.p.opts.TaskTimeout > 0 && len(its) > 0 {
+	if len(its) > 0 {
 		w.lastDone = time.Now()
 	}
 	w.n.Add(-int64(len(its)))

@@ -2,7 +2,9 @@ package pool_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"math/bits"
 	"math/rand/v2"
 	"runtime"
 	"strings"
@@ -243,4 +245,83 @@ func TestIdleWorkerKilled(t *testing.T) {
 		t.Errorf("%d slots to block still held once the pool closed", n)
 	}
 	checkNoChildren(t)
+}
+
+// A worker stopped while it runs a task (SIGSTOP) leaves the run waiting
+// with no task timeout set; the pool says so, naming the task, the worker
+// and its pid, after Options.WarnAfter and again each time that doubles.
+// Once the worker goes on, the run completes.
+func TestStalledTaskWarned(t *testing.T) {
+	const warnAfter = 100 * time.Millisecond
+	var log syncBuffer
+	p := startPool(t, pool.WithWorkers(1), pool.WithWarnAfter(warnAfter), pool.WithLogger(zerolog.New(&log)))
+	pid := p.Workers()[0].PID
+	sleep := task.Bind(jobs.Sleep, 50)
+	done := make(chan error, 1)
+	go func() {
+		done <- p.Run(bounded(t), 3, func(i int) task.Call { return sleep.Call(int64(i)) }, func(r pool.Result) {
+			if r.Err != nil {
+				t.Errorf("task %d: %v", r.Index, r.Err)
+			}
+		})
+	}()
+	time.Sleep(10 * time.Millisecond)
+	if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	stopped := time.Now()
+	// Until two warnings are out, at most a few seconds on a slow machine.
+	var warnings []stallWarning
+	for wait := time.Now(); len(warnings) < 2 && time.Since(wait) < 10*time.Second; time.Sleep(10 * time.Millisecond) {
+		warnings = stallWarnings(t, log.String())
+	}
+	syscall.Kill(pid, syscall.SIGCONT)
+	held := time.Since(stopped) + 50*time.Millisecond // and the task's own sleep
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	// One warning at warnAfter, 2×, 4×...: no more than that many fit.
+	if n, most := len(stallWarnings(t, log.String())), bits.Len64(uint64(held/warnAfter)); n > most {
+		t.Errorf("%d warnings for a task held %v: with one at each doubling from %v, at most %d", n, held, warnAfter, most)
+	}
+	if len(warnings) < 2 {
+		t.Fatalf("%d warnings about the stopped worker's task, want 2; log:\n%s", len(warnings), log.String())
+	}
+	for k, w := range warnings[:2] {
+		if w.Worker != 0 || w.PID != pid || w.Task != warnings[0].Task || w.Func != "sleep" {
+			t.Errorf("warning %d names worker %d, pid %d, task %d (%s); want worker 0, pid %d, task %d (sleep)",
+				k, w.Worker, w.PID, w.Task, w.Func, pid, warnings[0].Task)
+		}
+		if !strings.Contains(w.Message, "no task timeout is set") {
+			t.Errorf("warning %q does not say that the run waits with no task timeout", w.Message)
+		}
+	}
+	if r := restarts(p); r != 0 {
+		t.Errorf("%d workers restarted: a warning must end nothing", r)
+	}
+}
+
+// stallWarning is a warning of the pool's watchdog, as logged.
+type stallWarning struct {
+	Level   string `json:"level"`
+	Worker  int    `json:"worker"`
+	PID     int    `json:"pid"`
+	Task    int    `json:"task"`
+	Func    string `json:"func"`
+	Message string `json:"message"`
+}
+
+// stallWarnings returns the watchdog's warnings in a JSON log.
+func stallWarnings(t *testing.T, log string) []stallWarning {
+	var ws []stallWarning
+	for line := range strings.Lines(log) {
+		var w stallWarning
+		if err := json.Unmarshal([]byte(line), &w); err != nil {
+			t.Fatalf("log line %q: %v", line, err)
+		}
+		if w.Level == "warn" && strings.Contains(w.Message, "with no result") {
+			ws = append(ws, w)
+		}
+	}
+	return ws
 }
