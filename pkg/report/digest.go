@@ -28,16 +28,22 @@ func DigestParts(parts ...[]Result) (string, error) {
 	} // the last status, encoded: mostly all "ok"
 	for _, part := range parts {
 		for _, r := range part {
-			canon, err := Canonical(r.Output)
-			if err != nil {
-				return "", fmt.Errorf("report: task %d: %w", r.Task, err)
-			}
 			if status.enc == nil || status.s != r.Status {
 				status.s, status.enc = r.Status, mustMarshal(r.Status)
 			}
 			line = append(strconv.AppendInt(append(line[:0], '['), int64(r.Task), 10), ',')
-			line = append(append(append(line, status.enc...), ','), canon...)
-			line = append(line, ']', '\n')
+			line = append(append(line, status.enc...), ',')
+			if big, ok := r.Output.([]byte); ok && len(big) >= streamOutput {
+				h.Write(append(line, '"'))
+				writeBase64(h, big) // its canonical form, streamed
+				h.Write([]byte("\"]\n"))
+				continue
+			}
+			canon, err := Canonical(r.Output)
+			if err != nil {
+				return "", fmt.Errorf("report: task %d: %w", r.Task, err)
+			}
+			line = append(append(line, canon...), ']', '\n')
 			h.Write(line)
 		}
 	}

@@ -2,7 +2,11 @@ package report
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
+	"io"
+	"runtime"
 	"testing"
 )
 
@@ -14,6 +18,7 @@ func TestWriteMatchesWholeIndent(t *testing.T) {
 		nil, true, int64(-3), uint64(1 << 63), 2.5, "", "a \"quoted\" <tag> & é\n",
 		[]byte{0, 1, 2}, []any{}, []any{1, "x", []any{nil}}, map[string]any{},
 		map[string]any{"z": 1, "a": map[string]any{"k": []any{1.5, "v"}}},
+		bytes.Repeat([]byte{0xfb, 0xff, 0, 'a'}, streamOutput/4+1), // streamed
 	}
 	r := &Report{Schema: Schema, Job: "j", Tasks: len(outputs) + 1, Digest: "d",
 		Runs:       []Run{{Mode: "process", WorkerCount: 2, Workers: []Worker{{ID: 0, PID: 9, Tasks: 3}}, Cost: &Cost{ComputeSeconds: 1}}},
@@ -36,6 +41,28 @@ func TestWriteMatchesWholeIndent(t *testing.T) {
 		if !bytes.Equal(got.Bytes(), want.Bytes()) {
 			t.Fatalf("Write differs from the whole report indented:\n%s\n---\n%s", got.Bytes(), want.Bytes())
 		}
+	}
+}
+
+// Digest hashes a large []byte output, which it streams, as it hashes
+// any output: the canonical JSON of [task, status, output], a line each.
+func TestDigestStreamedOutput(t *testing.T) {
+	big := bytes.Repeat([]byte{0xfb, 0xff, 0, 'a'}, streamOutput/4+1)
+	results := []Result{{Task: 0, Status: "ok", Output: big}, {Task: 1, Status: "ok", Output: int64(1)}}
+	h := sha256.New()
+	for _, r := range results {
+		line, err := json.Marshal([]any{r.Task, r.Status, r.Output})
+		if err != nil {
+			t.Fatal(err)
+		}
+		h.Write(append(line, '\n'))
+	}
+	got, err := Digest(results)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := hex.EncodeToString(h.Sum(nil)); got != want {
+		t.Errorf("Digest = %s, want %s", got, want)
 	}
 }
 
@@ -94,6 +121,29 @@ func TestCanonicalScalars(t *testing.T) {
 		want, _ := json.Marshal(generic)
 		if !bytes.Equal(got, want) {
 			t.Errorf("%#v: Canonical = %s, the round trip gives %s", v, got, want)
+		}
+	}
+}
+
+// A large []byte output is streamed into the report and its digest: the
+// memory they allocate does not grow with it. Through encoding/json, each
+// built its base64 whole, more than once: several times the output.
+func TestLargeOutputStreamed(t *testing.T) {
+	const size = 8 << 20
+	r := &Report{Schema: Schema, Job: "echo", Tasks: 1, Runs: []Run{{Mode: "process"}},
+		Results: []Result{{Task: 0, Status: "ok", Output: bytes.Repeat([]byte{7}, size), Attempts: 1}}}
+	for name, f := range map[string]func() error{
+		"Write":  func() error { return Write(io.Discard, r) },
+		"Digest": func() error { _, err := Digest(r.Results); return err },
+	} {
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		if err := f(); err != nil {
+			t.Fatal(err)
+		}
+		runtime.ReadMemStats(&after)
+		if n := after.TotalAlloc - before.TotalAlloc; n > size/8 {
+			t.Errorf("%s allocated %d bytes for a %d-byte output", name, n, size)
 		}
 	}
 }
