@@ -96,6 +96,9 @@ func (w *proc) send() {
 		if len(buf) > 0 && w.conn.Send(buf) != nil {
 			return
 		}
+		if cap(buf) > maxKeptBuffer {
+			buf = nil // a large payload's frame: kept, it would double what the next one costs
+		}
 		if limit > 0 && w.sent >= limit {
 			w.retire()
 			return
@@ -258,6 +261,12 @@ func (w *proc) encode(buf []byte, batch []*item) []byte {
 // maxTaskBytes is the most one task may take in a Tasks frame: the frame's
 // limit less its header.
 const maxTaskBytes = wire.MaxFrame - 64
+
+// maxKeptBuffer is the largest frame buffer a worker's sender or receiver
+// keeps for the next frame: a larger one, made for a large payload, is let
+// go once used, so that a worker that carried one payload of tens of MiB
+// does not hold its size for the rest of its life.
+const maxKeptBuffer = 4 << 20
 
 // nextFrame ends the Tasks frame under way, of n tasks, before the task
 // appended to buf at at, which begins a new frame. It returns buf, the new

@@ -138,7 +138,7 @@ func (rx *receiver) frame() (released bool, err error) {
 	// past its delivery: their runs borrow them, or their values are
 	// copied out.
 	rx.spare = nil
-	if borrowed(its) || rx.values.hold(rs) {
+	if (borrowed(its) || rx.values.hold(rs)) && cap(body) <= maxKeptBuffer {
 		rx.spare = body
 	}
 	w.answered(rs)
