@@ -178,6 +178,7 @@ func (rx *receiver) frame() (released bool, err error) {
 // hold (or answers twice) is a protocol error; the set is then left as it
 // was, for salvage.
 func (w *proc) claim(rs []wire.Result, its, ended []*item, rx *receiver) (_, _ []*item, _ error) {
+	now := time.Now()
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	var size int64
@@ -197,6 +198,7 @@ func (w *proc) claim(rs []wire.Result, its, ended []*item, rx *receiver) (_, _ [
 			w.unclaim(rs[:i], its, found)
 			return its[:0], ended[:0], err
 		}
+		boundNanos(&rs[i], now.Sub(it.sent))
 		found, its, next = append(found, at), append(its, it), at
 		if it.isChunk() {
 			if it.chunk.done |= 1 << (id - it.id); it.left() > 0 {
@@ -211,7 +213,7 @@ func (w *proc) claim(rs []wire.Result, its, ended []*item, rx *receiver) (_, _ [
 	w.found = found
 	w.inflight.settle()
 	if len(its) > 0 {
-		w.lastDone = time.Now()
+		w.lastDone = now
 	}
 	w.n.Add(-int64(len(its)))
 	w.b.flying.Add(-int64(len(its)))
@@ -293,6 +295,17 @@ func (w *proc) answered(rs []wire.Result) {
 	w.slot.tasks.Add(n)
 	w.completed.Add(n)
 	w.b.crashes.finished()
+}
+
+// boundNanos bounds the compute time a worker gives in r by what the
+// coordinator's own clock saw, held, the time since the task was sent: a
+// worker's figure is its own word, and one past the time it held the task
+// is not true (a broken or hostile worker's), and would make the run's
+// overhead look negative.
+func boundNanos(r *wire.Result, held time.Duration) {
+	if held >= 0 && r.Nanos > uint64(held) {
+		r.Nanos = uint64(held)
+	}
 }
 
 // taskNanos is how long the worker says r's function ran, at most an hour.

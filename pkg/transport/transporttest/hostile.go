@@ -2,6 +2,7 @@ package transporttest
 
 import (
 	"bytes"
+	"encoding/binary"
 	"io"
 	"os"
 	"path/filepath"
@@ -12,7 +13,9 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/brinehq/brine/pkg/jobs"
 	"github.com/brinehq/brine/pkg/pool"
+	"github.com/brinehq/brine/pkg/task"
 	"github.com/brinehq/brine/pkg/wire"
 	"github.com/brinehq/brine/pkg/worker"
 )
@@ -68,6 +71,25 @@ func claiming(kind string) func([]byte) []byte {
 	}
 }
 
+// boasting returns the result frames in results with every task claiming
+// to have run for an hour.
+func boasting(results []byte) []byte {
+	var out []byte
+	for len(results) > 0 {
+		n := wire.HeaderSize + int(binary.BigEndian.Uint32(results))
+		rs, err := wire.DecodeResults(results[wire.HeaderSize:n], nil)
+		if err != nil {
+			panic(err)
+		}
+		for i := range rs {
+			rs[i].Nanos = uint64(time.Hour)
+		}
+		out = append(out, mustFrame(wire.AppendResults(nil, rs))...)
+		results = results[n:]
+	}
+	return out
+}
+
 func mustFrame(b []byte, err error) []byte {
 	if err != nil {
 		panic(err)
@@ -84,7 +106,13 @@ func strangerResult() []byte {
 // misbehaviour returns the worker options of a worker the suite asked to
 // misbehave, if it is the first to.
 func misbehaviour() []worker.Option {
-	hostile, ok := hostileFrames[os.Getenv(envHostile)]
+	name := os.Getenv(envHostile)
+	hostile, ok := hostileFrames[name]
+	if name == "boast" {
+		return []worker.Option{worker.WithOutput(func(out io.Writer) io.Writer {
+			return &hostileWriter{out: out, hostile: boasting, every: true}
+		})}
+	}
 	if !ok {
 		return nil
 	}
@@ -104,6 +132,7 @@ type hostileWriter struct {
 	out      io.Writer
 	hostile  func(results []byte) []byte
 	truncate bool // exit once the frame is sent
+	every    bool // send what hostile makes of every write, not just the first
 	writes   int
 }
 
@@ -111,6 +140,12 @@ func (w *hostileWriter) Write(p []byte) (int, error) {
 	w.writes++
 	if w.writes == 1 {
 		return w.out.Write(p)
+	}
+	if w.every {
+		if _, err := w.out.Write(w.hostile(p)); err != nil {
+			return 0, err
+		}
+		return len(p), nil
 	}
 	if w.writes == 2 {
 		w.out.Write(w.hostile(p))
@@ -165,4 +200,29 @@ func (b *logBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+// A worker's word on how long a task ran is bounded by the coordinator's
+// own clock: a worker that says an hour for tasks it answered at once does
+// not make the compute time of the results, or the run's, past the time
+// the tasks were held.
+func testBoastedCompute(t *testing.T, newTransport Factory) {
+	p := startPool(t, newTransport, pool.WithWorkers(1), pool.WithEnv(envHostile+"=boast"))
+	for range 5 {
+		var compute time.Duration
+		began := time.Now()
+		err := p.Run(bounded(t), 1, func(int) task.Call { return jobs.Echo.Call([]byte("x")) }, func(r pool.Result) {
+			if r.Err != nil {
+				t.Errorf("task: %v", r.Err)
+			}
+			compute = r.Compute
+		})
+		held := time.Since(began)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if compute > held {
+			t.Fatalf("a task held %v has a compute time of %v, the worker's word", held, compute)
+		}
+	}
 }

@@ -51,6 +51,7 @@ func Run(t *testing.T, newTransport Factory) {
 		{"Cancel", testCancel},
 		{"Recycling", testRecycling},
 		{"HostileFrames", testHostileFrames},
+		{"BoastedCompute", testBoastedCompute},
 		{"CoordinatorKilled", testCoordinatorKilled},
 		{"Interrupt", testInterrupt},
 	} {
