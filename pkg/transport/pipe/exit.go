@@ -98,7 +98,7 @@ func (w *worker) exitError() *transport.ExitError {
 	case reason != "":
 		e.Reason = "killed by brine: " + reason
 	case e.Signal == syscall.SIGKILL:
-		e.Reason = w.t.oom.explain(w.oomSeen)
+		e.Reason = w.oom.Explain()
 	}
 	return e
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/brinehq/brine/internal/cgroup"
 	"github.com/brinehq/brine/pkg/transport"
 )
 
@@ -25,8 +26,8 @@ type Config struct {
 type Transport struct {
 	cmd     []string
 	noLanes bool
-	oom     oomCounter
-	blocked blockSlots // for readers that block in read(2) (see nearReader)
+	cgroups cgroup.Groups // this process's
+	blocked blockSlots      // for readers that block in read(2) (see nearReader)
 }
 
 // New returns a transport that runs cfg.Command as its workers. It fails
@@ -40,7 +41,8 @@ func New(cfg Config) (*Transport, error) {
 		}
 		cmd = []string{self}
 	}
-	return &Transport{cmd: cmd, noLanes: cfg.NoLanes, oom: findOOMCounter()}, nil
+	self, _ := cgroup.Of(0) // none known: OOM kills are not told from other kills
+	return &Transport{cmd: cmd, noLanes: cfg.NoLanes, cgroups: self}, nil
 }
 
 // Start spawns a worker process and completes its handshake. It refuses

@@ -11,6 +11,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/brinehq/brine/internal/cgroup"
 	"github.com/brinehq/brine/pkg/lane"
 	"github.com/brinehq/brine/pkg/transport"
 	"github.com/brinehq/brine/pkg/wire"
@@ -50,7 +51,7 @@ func (t *Transport) spawn(ctx context.Context, spec transport.Spec) (*worker, er
 		w.Close()
 		return nil, fmt.Errorf("pipe: %w", err)
 	}
-	w.oomSeen = t.oom.count()
+	w.oom = t.cgroups.OOM() // until it has said Hello, it may not be in its own cgroup yet
 	err = cmd.Start()
 	closeAll(inR, outW) // the child has its copies
 	if err != nil {
@@ -72,6 +73,14 @@ func (t *Transport) spawn(ctx context.Context, spec transport.Spec) (*worker, er
 		exit := w.reap()
 		w.Close()
 		return nil, fmt.Errorf("pool: worker %d (pid %d, %s): %w%s", spec.ID, w.pid, exit.Status, err, w.tail.Describe())
+	}
+	// A worker started through a wrapper that confines it (systemd-run
+	// --scope, a container) is in its own cgroup by its Hello: its OOM
+	// kills are counted there.
+	if g, err := cgroup.Of(w.pid); err == nil {
+		if oom := g.OOM(); oom != nil {
+			w.oom = oom
+		}
 	}
 	w.takeLanes()
 	w.startReading(spec.Near, spec.FrameTimeout)

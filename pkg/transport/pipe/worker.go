@@ -12,6 +12,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/brinehq/brine/internal/cgroup"
 	"github.com/brinehq/brine/internal/spin"
 	"github.com/brinehq/brine/pkg/lane"
 	"github.com/brinehq/brine/pkg/transport"
@@ -21,17 +22,17 @@ import (
 
 // worker is one worker process and the pipes to it.
 type worker struct {
-	t       *Transport
-	id      int
-	log     zerolog.Logger
-	cmd     *exec.Cmd
-	pid     int
-	hello   wire.Hello
-	in      *os.File    // our end of the worker's fd 3
-	out     *os.File    // our end of the worker's fd 4, read by r
-	near    *nearReader // out, when it could be made one
-	r       *wire.Reader
-	oomSeen int64 // the cgroup's OOM kill count when it started
+	t     *Transport
+	id    int
+	log   zerolog.Logger
+	cmd   *exec.Cmd
+	pid   int
+	hello wire.Hello
+	in    *os.File    // our end of the worker's fd 3
+	out   *os.File    // our end of the worker's fd 4, read by r
+	near  *nearReader // out, when it could be made one
+	r     *wire.Reader
+	oom   cgroup.OOMKills // its memory cgroups' OOM kill counts, once it said Hello
 
 	// Its shared-memory lanes for large payloads, if it mapped them.
 	lanes *lane.Pair
