@@ -208,6 +208,17 @@ func (b *processes) salvage(w *proc, exit *WorkerExitError) {
 	}
 }
 
+// times says n times in words: "once", "twice", "3 times".
+func times(n int) string {
+	switch n {
+	case 1:
+		return "once"
+	case 2:
+		return "twice"
+	}
+	return fmt.Sprintf("%d times", n)
+}
+
 // retryOrFail sends it again, or fails it once workers died holding it
 // more than Retries times, the last time with nothing else in flight.
 //
@@ -223,7 +234,7 @@ func (b *processes) retryOrFail(w *proc, it *item, exit *WorkerExitError, blamel
 		if int(it.faults) > b.p.opts.Retries && alone {
 			it.complete(Result{Worker: w.slot.id, PID: w.pid, Err: &TaskError{
 				Kind: wire.KindWorkerDied, Func: it.call.Func(), Worker: w.slot.id, PID: w.pid, Cause: exit,
-				Message: fmt.Sprintf("%v; the task was sent %d times (retries: %d)", exit, it.attempts, b.p.opts.Retries)}})
+				Message: fmt.Sprintf("%v; the task was sent %s (retries: %d)", exit, times(int(it.attempts)), b.p.opts.Retries)}})
 			return
 		}
 	}
