@@ -27,7 +27,7 @@ type Transport struct {
 	cmd     []string
 	noLanes bool
 	cgroups cgroup.Groups // this process's
-	blocked blockSlots      // for readers that block in read(2) (see nearReader)
+	blocked blockSlots    // for readers that block in read(2) (see nearReader)
 }
 
 // New returns a transport that runs cfg.Command as its workers. It fails
