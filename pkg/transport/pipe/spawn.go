@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -22,12 +23,12 @@ import (
 func (t *Transport) spawn(ctx context.Context, spec transport.Spec) (*worker, error) {
 	inR, inW, err := os.Pipe()
 	if err != nil {
-		return nil, fmt.Errorf("pipe: %w", err)
+		return nil, fmt.Errorf("pipe: %w%s", err, limitHint(err))
 	}
 	outR, outW, err := os.Pipe()
 	if err != nil {
 		closeAll(inR, inW)
-		return nil, fmt.Errorf("pipe: %w", err)
+		return nil, fmt.Errorf("pipe: %w%s", err, limitHint(err))
 	}
 	growPipe(inR)
 	growPipe(outW)
@@ -49,7 +50,7 @@ func (t *Transport) spawn(ctx context.Context, spec transport.Spec) (*worker, er
 	if err := errors.Join(err1, err2); err != nil {
 		closeAll(inR, inW, outR, outW)
 		w.Close()
-		return nil, fmt.Errorf("pipe: %w", err)
+		return nil, fmt.Errorf("pipe: %w%s", err, limitHint(err))
 	}
 	w.oom = t.cgroups.OOM() // until it has said Hello, it may not be in its own cgroup yet
 	err = cmd.Start()
@@ -57,7 +58,11 @@ func (t *Transport) spawn(ctx context.Context, spec transport.Spec) (*worker, er
 	if err != nil {
 		closeAll(inW, outR)
 		w.Close()
-		return nil, fmt.Errorf("pipe: starting worker %s: %w; check -worker or Options.Command", t.cmd[0], err)
+		hint := limitHint(err)
+		if hint == "" {
+			hint = "; check -worker or Options.Command"
+		}
+		return nil, fmt.Errorf("pipe: starting worker %s: %w%s", t.cmd[0], err, hint)
 	}
 	w.cmd, w.pid, w.in, w.out = cmd, cmd.Process.Pid, inW, outR
 	w.relays.Add(2)
@@ -72,6 +77,9 @@ func (t *Transport) spawn(ctx context.Context, spec transport.Spec) (*worker, er
 		}
 		exit := w.reap()
 		w.Close()
+		if errors.Is(err, errNoHello) {
+			err = w.noHello(exit)
+		}
 		return nil, fmt.Errorf("pool: worker %d (pid %d, %s): %w%s", spec.ID, w.pid, exit.Status, err, w.tail.Describe())
 	}
 	// A worker started through a wrapper that confines it (systemd-run
@@ -144,12 +152,48 @@ func (w *worker) handshake(ctx context.Context, limit time.Duration) error {
 	case errors.Is(err, os.ErrDeadlineExceeded):
 		return fmt.Errorf("no hello within %v (HandshakeTimeout): is %s a brine worker that calls worker.Main?", limit, name)
 	case errors.Is(err, io.EOF):
-		return fmt.Errorf("exited before its hello: is %s a brine worker that calls worker.Main?", name)
+		return errNoHello // which noHello explains, once the worker is reaped
 	default:
 		return fmt.Errorf("bad hello: %w: is %s a brine worker?", err, name)
 	}
 	w.hello, err = transport.Welcome(body, w.in, w.id, name)
 	return err
+}
+
+// errNoHello: the worker's output ended before its Hello.
+var errNoHello = errors.New("exited before its hello")
+
+// noHello says why a worker ended before its Hello, now that it has ended
+// and what it wrote to stderr has been read: a Go runtime that crashed
+// for want of a thread was stopped by a limit on processes; a crash is
+// the worker's; a program that just exited is likely no brine worker.
+func (w *worker) noHello(exit *transport.ExitError) error {
+	crash := w.tail.Crash()
+	switch {
+	case strings.Contains(crash, "failed to create new OS thread") || strings.Contains(crash, "newosproc"):
+		return fmt.Errorf("%w: it could not create a thread%s", errNoHello, limitHint(syscall.EAGAIN))
+	case crash != "":
+		return fmt.Errorf("%w: it crashed", errNoHello)
+	case exit.Signal != 0:
+		return fmt.Errorf("%w: %s", errNoHello, exit.Status)
+	}
+	return fmt.Errorf("%w: is %s a brine worker that calls worker.Main?", errNoHello, w.t.cmd[0])
+}
+
+// limitHint says what to do about err when a system limit caused it, and
+// is "" otherwise.
+func limitHint(err error) string {
+	switch {
+	case errors.Is(err, syscall.EAGAIN):
+		return "; a limit on processes and threads is reached (a pids cgroup, ulimit -u): run fewer workers, or raise the limit"
+	case errors.Is(err, syscall.EMFILE):
+		return "; the coordinator is out of file descriptors (ulimit -n): run fewer workers, or raise the limit"
+	case errors.Is(err, syscall.ENFILE):
+		return "; the system is out of file descriptors (fs.file-max): run fewer workers"
+	case errors.Is(err, syscall.ENOMEM):
+		return "; out of memory: run fewer workers"
+	}
+	return ""
 }
 
 // newLanes makes the lanes for a worker about to start, or returns nil when

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"sync"
 
@@ -64,11 +65,14 @@ func Log(log zerolog.Logger, id, pid int, line []byte, stream string) {
 }
 
 // Tail keeps the last lines a worker wrote to stderr, so that an error
-// about a worker that died can say what it said last. Its zero value is
-// empty and ready; it is safe for concurrent use.
+// about a worker that died can say what it said last, and the first line
+// of a Go runtime's crash report ("fatal error: ...", "panic: ...",
+// "runtime: ..."), which a long stack trace would push out. Its zero value
+// is empty and ready; it is safe for concurrent use.
 type Tail struct {
 	mu    sync.Mutex
 	lines []string
+	crash string
 }
 
 // tailLines is how many lines a Tail keeps.
@@ -78,18 +82,42 @@ const tailLines = 5
 func (t *Tail) Add(line string) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	if t.crash == "" && isCrash(line) {
+		t.crash = line
+	}
 	if len(t.lines) == tailLines {
 		t.lines = append(t.lines[:0], t.lines[1:]...)
 	}
 	t.lines = append(t.lines, line)
 }
 
-// Describe returns "; its stderr ended: ..." or "" when nothing was kept.
+func isCrash(line string) bool {
+	for _, p := range []string{"fatal error: ", "panic: ", "runtime: "} {
+		if strings.HasPrefix(line, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// Crash returns the first line of the crash report the worker wrote, or "".
+func (t *Tail) Crash() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.crash
+}
+
+// Describe returns "; it crashed: ...; its stderr ended: ..." or "" when
+// nothing was kept.
 func (t *Tail) Describe() string {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if len(t.lines) == 0 {
-		return ""
+	var b strings.Builder
+	if t.crash != "" && !slices.Contains(t.lines, t.crash) {
+		b.WriteString("; it crashed: " + t.crash)
 	}
-	return "; its stderr ended: " + strings.Join(t.lines, " | ")
+	if len(t.lines) > 0 {
+		b.WriteString("; its stderr ended: " + strings.Join(t.lines, " | "))
+	}
+	return b.String()
 }
