@@ -7,6 +7,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/brinehq/brine/internal/cgroup"
 	"github.com/brinehq/brine/pkg/cond"
 )
 
@@ -30,18 +31,46 @@ type workerLimit struct {
 	says string
 }
 
+// pidsPerWorker is how many processes and threads a worker process may
+// take of a pids cgroup's limit: a Go worker runs 7 threads with one
+// processor, and a worker that cannot make a thread it needs crashes.
+const pidsPerWorker = 8
+
+// pidsReserved are the processes and threads left for the coordinator to
+// grow into beside its workers.
+const pidsReserved = 8
+
 // limitWorkers returns the limit of a run's pools; with processes, those
-// of worker processes, which the coordinator's limit on open files bounds
-// too.
-func limitWorkers(processes bool) workerLimit {
+// of worker processes, which the coordinator's limit on open files and
+// its pids cgroup's limit on processes and threads bound too.
+func limitWorkers(procs bool) workerLimit {
 	l := workerLimit{poolMaxWorkers, fmt.Sprintf("at most %d workers in a pool", poolMaxWorkers)}
-	var rl unix.Rlimit
-	if !processes || unix.Getrlimit(unix.RLIMIT_NOFILE, &rl) != nil || rl.Cur >= uint64(l.max*fdsPerWorker+fdsReserved) {
+	if !procs {
 		return l
 	}
-	n := max(int(rl.Cur)-fdsReserved, 0) / fdsPerWorker
-	return workerLimit{n, fmt.Sprintf("at most %d worker processes: each takes up to %d of the coordinator's open files, "+
-		"and its limit is %d (raise it with ulimit -n)", n, fdsPerWorker, rl.Cur)}
+	var rl unix.Rlimit
+	if unix.Getrlimit(unix.RLIMIT_NOFILE, &rl) == nil && rl.Cur < uint64(l.max*fdsPerWorker+fdsReserved) {
+		n := max(int(rl.Cur)-fdsReserved, 0) / fdsPerWorker
+		l = workerLimit{n, fmt.Sprintf("at most %s: each takes up to %d of the coordinator's open files, "+
+			"and its limit is %d (raise it with ulimit -n)", processes(n), fdsPerWorker, rl.Cur)}
+	}
+	if g, err := cgroup.Of(0); err == nil {
+		if left, where, ok := g.PidsLeft(); ok {
+			if n := int(max(left-pidsReserved, 0) / pidsPerWorker); n < l.max {
+				l = workerLimit{n, fmt.Sprintf("at most %s: each takes up to %d processes and threads, "+
+					"and the pids cgroup %s allows %d more (raise pids.max there)", processes(n), pidsPerWorker, where, left)}
+			}
+		}
+	}
+	return l
+}
+
+// processes says "1 worker process", "2 worker processes".
+func processes(n int) string {
+	if n == 1 {
+		return "1 worker process"
+	}
+	return fmt.Sprintf("%d worker processes", n)
 }
 
 // check refuses a worker count beyond the limit, naming the flag that

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
@@ -13,16 +14,19 @@ import (
 	"syscall"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/brinehq/brine/internal/cgroup"
 )
 
 // scriptCmds are the checks the scripts under testdata/script use on the
 // reports they produce.
 var scriptCmds = map[string]func(ts *testscript.TestScript, neg bool, args []string){
-	"report":   cmdReport,
-	"sameout":  cmdSameOutputs,
-	"noworker": cmdNoWorker,
-	"ordered":  cmdOrdered,
-	"status":   cmdStatus,
+	"report":    cmdReport,
+	"sameout":   cmdSameOutputs,
+	"noworker":  cmdNoWorker,
+	"ordered":   cmdOrdered,
+	"status":    cmdStatus,
+	"pidslimit": cmdPidsLimit,
 }
 
 type scriptReport struct {
@@ -189,4 +193,47 @@ func cmdStatus(ts *testscript.TestScript, neg bool, args []string) {
 	if got != want {
 		ts.Fatalf("%s exited with status %d; want %d", args[1], got, want)
 	}
+}
+
+// pidslimit N: makes a pids cgroup below this process's that allows N
+// processes and threads, removed at the end of the script, and sets
+// $PIDSCG to its directory, for a command to move itself into. Scripts
+// that use it skip unless [pidscgroup].
+func cmdPidsLimit(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: pidslimit N")
+	}
+	dir, err := newPidsCgroup(filepath.Base(ts.Getenv("WORK")))
+	ts.Check(err)
+	ts.Defer(func() { os.Remove(dir) })
+	ts.Check(os.WriteFile(filepath.Join(dir, "pids.max"), []byte(args[0]), 0o644))
+	ts.Setenv("PIDSCG", dir)
+}
+
+// newPidsCgroup makes a pids cgroup named after name below this
+// process's, and returns its directory.
+func newPidsCgroup(name string) (string, error) {
+	g, err := cgroup.Of(0)
+	if err != nil {
+		return "", err
+	}
+	parent := g.Dir("pids")
+	if parent == "" {
+		return "", errors.New("no pids cgroup here")
+	}
+	dir := filepath.Join(parent, fmt.Sprintf("brine-test-%d-%s", os.Getpid(), name))
+	return dir, os.Mkdir(dir, 0o755)
+}
+
+// scriptCondition answers [pidscgroup]: whether a pids cgroup can be made.
+func scriptCondition(cond string) (bool, error) {
+	if cond != "pidscgroup" {
+		return false, fmt.Errorf("unknown condition %q", cond)
+	}
+	dir, err := newPidsCgroup("probe")
+	if err != nil {
+		return false, nil
+	}
+	os.Remove(dir)
+	return true, nil
 }
