@@ -25,6 +25,9 @@ type collector struct {
 	// keep those goroutines from contending for every result.
 	shards  [countShards]counts
 	notInts atomic.Bool // some output is not an integer
+	// startFailed: the run's workers could not be started, so none of its
+	// tasks ran.
+	startFailed atomic.Bool
 
 	mu         sync.Mutex        // guards the fields below
 	parts      [][]report.Result // kept results, a part per segment, in task order
@@ -229,6 +232,7 @@ type measure struct {
 	workers     []pool.WorkerInfo
 	serialized  pool.Stats
 	rss         peakRSS
+	startErr    error // why the run's workers could not be started
 }
 
 // run summarises the collected results as a report run.
@@ -256,6 +260,10 @@ func (c *collector) run(mode string, m measure) report.Run {
 	}
 	if c.keep {
 		r.Digest, _ = report.DigestParts(c.kept()...)
+	}
+	if m.startErr != nil {
+		r.Error = "its workers could not be started: " + m.startErr.Error()
+		r.Workers = []report.Worker{}
 	}
 	return r
 }

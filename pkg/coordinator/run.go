@@ -71,6 +71,11 @@ func runJob(ctx context.Context, args []string, stdout, stderr io.Writer) (bool,
 		}
 		rep.Runs = append(rep.Runs, run)
 		failed = failed || run.TasksFailed > 0
+		if run.Error != "" {
+			// The next steps' workers would fail to start as these did.
+			log.Error().Str("mode", s.mode).Int("workers", s.workers).Msg(run.Error)
+			break
+		}
 		if ctx.Err() != nil {
 			break
 		}
@@ -111,7 +116,11 @@ func (c *config) runStep(ctx context.Context, s step, build func(int) task.Call,
 		return report.Run{}, nil, err
 	}
 	m.rss.coordinator = selfPeakRSS()
-	return col.run(s.mode, m), col, nil
+	run := col.run(s.mode, m)
+	if m.startErr != nil {
+		run.WorkerCount = s.workers // asked for, though none started
+	}
+	return run, col, nil
 }
 
 // runPool runs the job on a pool started for s.
@@ -136,7 +145,10 @@ func (c *config) runPool(ctx context.Context, s step, build func(int) task.Call,
 		return measure{spawn: time.Since(spawnStart)}, nil
 	}
 	if err != nil {
-		return measure{}, err
+		// No task ran: the report says why, with every task never started.
+		col.skipped(0, c.params.Tasks)
+		col.startFailed.Store(true)
+		return measure{spawn: time.Since(spawnStart), startErr: err}, nil
 	}
 	m := measure{spawn: time.Since(spawnStart)}
 	log.Debug().Str("mode", s.mode).Int("workers", s.workers).Dur("spawn", m.spawn).Msg("workers ready; running the tasks")

@@ -29,6 +29,9 @@ func printSummary(w io.Writer, rep *report.Report, c *config) {
 			if r.Mode == modeSerial {
 				continue
 			}
+			if r.Error != "" {
+				continue
+			}
 			var per []string
 			for _, wk := range r.Workers {
 				per = append(per, fmt.Sprintf("#%d pid %d: %d", wk.ID, wk.PID, wk.Tasks))
@@ -36,6 +39,11 @@ func printSummary(w io.Writer, rep *report.Report, c *config) {
 			fmt.Fprintf(w, "\n%s tasks per worker: %s", r.Mode, strings.Join(per, ", "))
 		}
 		fmt.Fprintln(w)
+	}
+	for _, r := range rep.Runs {
+		if r.Error != "" {
+			fmt.Fprintf(w, "%s, %d workers: no task ran: %s\n", r.Mode, r.WorkerCount, r.Error)
+		}
 	}
 	if c.lastCol != nil {
 		c.lastCol.describe(w, rep.Job)
@@ -75,7 +83,10 @@ func (c *collector) describe(w io.Writer, job string) {
 		fmt.Fprintf(w, "%d tasks failed; the first, task %d (worker %d, pid %d): %s: %s\n",
 			t.failed, f.Task, f.Worker, f.PID, f.Status, f.Error.Message)
 	}
-	if t.cancelled > 0 {
+	switch {
+	case c.startFailed.Load():
+		fmt.Fprintf(w, "%d tasks never ran: the workers could not be started\n", t.notStarted)
+	case t.cancelled > 0:
 		fmt.Fprintf(w, "%d tasks cancelled as the run stopped, %d of them before they were handed to the workers\n",
 			t.cancelled, t.notStarted)
 	}

@@ -117,13 +117,13 @@ func Compare(runs []Run, cpus int) *Comparison {
 		if r.Digest != b.Digest {
 			c.IdenticalOutputs = false
 		}
-		if r.WallSeconds < runs[c.Fastest].WallSeconds {
-			c.Fastest = i
+		if f := &runs[c.Fastest]; r.Error == "" && (f.Error != "" || r.WallSeconds < f.WallSeconds) {
+			c.Fastest = i // a run whose workers never started is not fast
 		}
 		c.Rows = append(c.Rows, ComparisonRow{Run: i, Mode: r.Mode, Workers: r.WorkerCount,
 			WallSeconds: r.WallSeconds, TasksPerSecond: r.ThroughputPerSecond,
 			SpawnSeconds: r.SpawnSeconds, Cost: *r.Cost})
 	}
-	c.Rows[c.Fastest].Fastest = true
+	c.Rows[c.Fastest].Fastest = runs[c.Fastest].Error == ""
 	return c
 }

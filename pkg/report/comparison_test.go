@@ -57,3 +57,16 @@ func TestCompareWithoutSerial(t *testing.T) {
 		t.Errorf("Compare(nil) is not nil")
 	}
 }
+
+// A run whose workers could not be started took no time, and is not the
+// fastest: another run is, or none.
+func TestCompareSkipsFailedStart(t *testing.T) {
+	failed := report.Run{Mode: "process", WorkerCount: 2, TasksFailed: 10, Error: "its workers could not be started"}
+	ok := report.Run{Mode: "thread", WorkerCount: 2, WallSeconds: 2, TasksOK: 10}
+	if c := report.Compare([]report.Run{failed, ok}, 2); c.Fastest != 1 || !c.Rows[1].Fastest || c.Rows[0].Fastest {
+		t.Errorf("fastest %d (rows %v, %v), want the run that ran", c.Fastest, c.Rows[0].Fastest, c.Rows[1].Fastest)
+	}
+	if c := report.Compare([]report.Run{failed, failed}, 2); c.Rows[0].Fastest || c.Rows[1].Fastest {
+		t.Error("a run whose workers never started is marked fastest")
+	}
+}

@@ -64,7 +64,10 @@ type Run struct {
 	TasksFailed int `json:"tasks_failed"`
 	// TasksCancelled is how many of TasksFailed were cancelled: not run,
 	// or stopped, because the run was.
-	TasksCancelled      int      `json:"tasks_cancelled,omitempty"`
+	TasksCancelled int `json:"tasks_cancelled,omitempty"`
+	// Error says why the run ended before its tasks ran, when it failed
+	// as a whole: its workers could not be started.
+	Error               string   `json:"error,omitempty"`
 	ThroughputPerSecond float64  `json:"throughput_per_second"`
 	Digest              string   `json:"digest"`
 	Retries             int      `json:"retries"`
