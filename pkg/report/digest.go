@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"iter"
 	"strconv"
 )
 
@@ -15,37 +16,35 @@ import (
 // object keys sorted and numbers kept as written. Going through JSON makes
 // the digest computable from a report file alone, by any JSON library that
 // preserves number literals.
-func Digest(results []Result) (string, error) { return DigestParts(results) }
+func Digest(results []Result) (string, error) { return DigestSeq(Each(results)) }
 
-// DigestParts returns the Digest of parts joined in order, without joining
-// them.
-func DigestParts(parts ...[]Result) (string, error) {
+// DigestSeq returns the Digest of the results that results yields, in
+// order (see WriteSeq).
+func DigestSeq(results iter.Seq[*Result]) (string, error) {
 	h := sha256.New()
 	var line []byte
 	var status struct {
 		s   string
 		enc []byte
 	} // the last status, encoded: mostly all "ok"
-	for _, part := range parts {
-		for _, r := range part {
-			if status.enc == nil || status.s != r.Status {
-				status.s, status.enc = r.Status, mustMarshal(r.Status)
-			}
-			line = append(strconv.AppendInt(append(line[:0], '['), int64(r.Task), 10), ',')
-			line = append(append(line, status.enc...), ',')
-			if big, ok := r.Output.([]byte); ok && len(big) >= streamOutput {
-				h.Write(append(line, '"'))
-				writeBase64(h, big) // its canonical form, streamed
-				h.Write([]byte("\"]\n"))
-				continue
-			}
-			canon, err := Canonical(r.Output)
-			if err != nil {
-				return "", fmt.Errorf("report: task %d: %w", r.Task, err)
-			}
-			line = append(append(line, canon...), ']', '\n')
-			h.Write(line)
+	for r := range results {
+		if status.enc == nil || status.s != r.Status {
+			status.s, status.enc = r.Status, mustMarshal(r.Status)
 		}
+		line = append(strconv.AppendInt(append(line[:0], '['), int64(r.Task), 10), ',')
+		line = append(append(line, status.enc...), ',')
+		if big, ok := r.Output.([]byte); ok && len(big) >= streamOutput {
+			h.Write(append(line, '"'))
+			writeBase64(h, big) // its canonical form, streamed
+			h.Write([]byte("\"]\n"))
+			continue
+		}
+		canon, err := Canonical(r.Output)
+		if err != nil {
+			return "", fmt.Errorf("report: task %d: %w", r.Task, err)
+		}
+		line = append(append(line, canon...), ']', '\n')
+		h.Write(line)
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"iter"
 	"time"
 )
 
@@ -116,30 +117,35 @@ func Write(w io.Writer, r *Report) error {
 	if len(r.Results) == 0 {
 		return writeIndented(w, r)
 	}
-	return writeParts(w, r, [][]Result{r.Results})
+	return WriteSeq(w, r, Each(r.Results))
 }
 
-// WriteParts writes r as Write does, with parts joined in order as its
-// results in place of r.Results: results collected in parts, a part per
-// batch of tasks, are written without being copied into one slice first.
-// No parts, or only empty ones, make an empty array of results.
-func WriteParts(w io.Writer, r *Report, parts ...[]Result) error {
-	for _, p := range parts {
-		if len(p) > 0 {
-			return writeParts(w, r, parts)
+// Each yields the results of parts, joined in order, as WriteSeq and
+// DigestSeq take them.
+func Each(parts ...[]Result) iter.Seq[*Result] {
+	return func(yield func(*Result) bool) {
+		for _, p := range parts {
+			for i := range p {
+				if !yield(&p[i]) {
+					return
+				}
+			}
 		}
 	}
-	shell := *r
-	shell.Results = []Result{}
-	return writeIndented(w, &shell)
 }
 
-// writeParts writes the report with its results left out, then each
-// result spliced in where encoding/json would put it, exactly as it would
-// indent it: indenting a whole report at once built and copied buffers as
-// large as the report (bench/RESULTS.md, "Design measurements": Report
-// written result by result).
-func writeParts(w io.Writer, r *Report, parts [][]Result) error {
+// WriteSeq writes r as Write does, with the results that results yields,
+// in order, in place of r.Results: a producer that keeps results in a form
+// of its own makes each only as it is written. Each *Result is done with
+// before the next is asked for, so a producer may yield one it reuses. No
+// results make an empty array.
+//
+// It writes the report with its results left out, then each result spliced
+// in where encoding/json would put it, exactly as it would indent it:
+// indenting a whole report at once built and copied buffers as large as the
+// report (bench/RESULTS.md, "Design measurements": Report written result by
+// result).
+func WriteSeq(w io.Writer, r *Report, results iter.Seq[*Result]) error {
 	shell := *r
 	shell.Results = []Result{}
 	var b bytes.Buffer
@@ -157,40 +163,41 @@ func writeParts(w io.Writer, r *Report, parts [][]Result) error {
 	var one, ind bytes.Buffer
 	enc := json.NewEncoder(&one)
 	first := true
-	for _, part := range parts {
-		for i := range part {
-			one.Reset()
-			ind.Reset()
-			r := &part[i]
-			big, streamed := r.Output.([]byte)
-			if streamed = streamed && len(big) >= streamOutput; streamed {
-				cp := *r
-				cp.Output, r = "", &cp // its place, which the bytes fill below
-			}
-			if err := enc.Encode(r); err != nil {
-				return err
-			}
-			if err := json.Indent(&ind, bytes.TrimSuffix(one.Bytes(), []byte("\n")), "    ", "  "); err != nil {
-				return err
-			}
-			if !first {
-				bw.WriteByte(',')
-			}
-			first = false
-			bw.WriteString("\n    ")
-			if !streamed {
-				bw.Write(ind.Bytes())
-				continue
-			}
-			// No JSON string holds a raw newline: this is the field.
-			const place = "\n      \"output\": \"\""
-			at := bytes.Index(ind.Bytes(), []byte(place))
-			bw.Write(ind.Bytes()[:at+len(place)-1])
-			writeBase64(bw, big)
-			bw.Write(ind.Bytes()[at+len(place)-1:])
+	for r := range results {
+		one.Reset()
+		ind.Reset()
+		big, streamed := r.Output.([]byte)
+		if streamed = streamed && len(big) >= streamOutput; streamed {
+			cp := *r
+			cp.Output, r = "", &cp // its place, which the bytes fill below
 		}
+		if err := enc.Encode(r); err != nil {
+			return err
+		}
+		if err := json.Indent(&ind, bytes.TrimSuffix(one.Bytes(), []byte("\n")), "    ", "  "); err != nil {
+			return err
+		}
+		if !first {
+			bw.WriteByte(',')
+		}
+		first = false
+		bw.WriteString("\n    ")
+		if !streamed {
+			bw.Write(ind.Bytes())
+			continue
+		}
+		// No JSON string holds a raw newline: this is the field.
+		const place = "\n      \"output\": \"\""
+		at := bytes.Index(ind.Bytes(), []byte(place))
+		bw.Write(ind.Bytes()[:at+len(place)-1])
+		writeBase64(bw, big)
+		bw.Write(ind.Bytes()[at+len(place)-1:])
 	}
-	bw.WriteString("\n  ]")
+	if first {
+		bw.WriteString("]")
+	} else {
+		bw.WriteString("\n  ]")
+	}
 	bw.Write(b.Bytes()[at+len(empty):])
 	return bw.Flush()
 }

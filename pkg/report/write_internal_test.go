@@ -66,9 +66,10 @@ func TestDigestStreamedOutput(t *testing.T) {
 	}
 }
 
-// Results written or hashed in parts are those of the parts joined, and
-// no parts make an empty array, not null.
-func TestWriteParts(t *testing.T) {
+// Results written or hashed from a sequence, here of parts, are those of
+// the parts joined, and none make an empty array, not null, as
+// encoding/json writes it.
+func TestWriteSeq(t *testing.T) {
 	r := &Report{Schema: Schema, Job: "j", Tasks: 5, Runs: []Run{{Mode: "process"}}}
 	var all []Result
 	for i := range 5 {
@@ -83,22 +84,28 @@ func TestWriteParts(t *testing.T) {
 	wantDigest, _ := Digest(all)
 	for _, parts := range [][][]Result{{all}, {all[:2], all[2:]}, {nil, all[:1], {}, all[1:4], all[4:]}} {
 		var got bytes.Buffer
-		if err := WriteParts(&got, r, parts...); err != nil {
+		if err := WriteSeq(&got, r, Each(parts...)); err != nil {
 			t.Fatal(err)
 		}
 		if !bytes.Equal(got.Bytes(), want.Bytes()) {
-			t.Errorf("%d parts: WriteParts differs from Write:\n%s\n---\n%s", len(parts), got.Bytes(), want.Bytes())
+			t.Errorf("%d parts: WriteSeq differs from Write:\n%s\n---\n%s", len(parts), got.Bytes(), want.Bytes())
 		}
-		if d, _ := DigestParts(parts...); d != wantDigest {
-			t.Errorf("%d parts: DigestParts = %s, Digest = %s", len(parts), d, wantDigest)
+		if d, _ := DigestSeq(Each(parts...)); d != wantDigest {
+			t.Errorf("%d parts: DigestSeq = %s, Digest = %s", len(parts), d, wantDigest)
 		}
 	}
 	var empty bytes.Buffer
-	if err := WriteParts(&empty, r); err != nil {
+	if err := WriteSeq(&empty, r, Each()); err != nil {
 		t.Fatal(err)
 	}
-	if !bytes.Contains(empty.Bytes(), []byte(`"results": [],`)) {
-		t.Errorf("no parts: %s", empty.Bytes())
+	shell := *r
+	shell.Results = []Result{}
+	var wantEmpty bytes.Buffer
+	if err := writeIndented(&wantEmpty, &shell); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(empty.Bytes(), wantEmpty.Bytes()) || !bytes.Contains(empty.Bytes(), []byte(`"results": [],`)) {
+		t.Errorf("no results:\n%s\n---\n%s", empty.Bytes(), wantEmpty.Bytes())
 	}
 }
 
