@@ -1,6 +1,7 @@
 package coordinator
 
 import (
+	"iter"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -29,9 +30,13 @@ type collector struct {
 	// tasks ran.
 	startFailed atomic.Bool
 
-	mu         sync.Mutex        // guards the fields below
-	parts      [][]report.Result // kept results, a part per segment, in task order
-	notStarted [][2]int          // first and last ids of tasks never started
+	// values: results come as Go values, not encoded (serial and thread
+	// modes), and are kept as they are.
+	values bool
+	store  store // kept results, a part per segment
+
+	mu         sync.Mutex // guards the fields below
+	notStarted [][2]int   // first and last ids of tasks never started
 	firstFail  *report.Result
 }
 
@@ -88,20 +93,18 @@ func (c *collector) totals() totals {
 const decodeSample = 16
 
 // newCollector returns a collector that keeps every result if keep says
-// so, and otherwise only counts them.
-func newCollector(keep bool) *collector { return &collector{keep: keep} }
+// so, and otherwise only counts them; values says the results come as Go
+// values rather than encoded.
+func newCollector(keep, values bool) *collector { return &collector{keep: keep, values: values} }
 
 // segment returns the function that takes the results of tasks first to
 // first+n-1, indexed from 0 as the segment's Run indexes them. A kept
 // segment takes its part of the results now, which every one of its tasks
 // fills in.
 func (c *collector) segment(first, n int) func(pool.Result) {
-	var part []report.Result
+	var part *storePart
 	if c.keep {
-		part = make([]report.Result, n)
-		c.mu.Lock()
-		c.parts = append(c.parts, part)
-		c.mu.Unlock()
+		part = c.store.newPart(first, n, c.values)
 	}
 	return func(r pool.Result) {
 		k := r.Index
@@ -121,14 +124,18 @@ func (c *collector) skipped(first, n int) {
 	c.mu.Unlock()
 }
 
-// add counts r in, and keeps it as part[k] when part is not nil.
-func (c *collector) add(r pool.Result, part []report.Result, k int) {
-	s := &c.shards[r.Worker&(countShards-1)]
+// add counts r in, and keeps it as task k of part when part is not nil.
+func (c *collector) add(r pool.Result, part *storePart, k int) {
+	shard := r.Worker & (countShards - 1)
+	s := &c.shards[shard]
 	s.compute.Add(int64(r.Compute))
 	if r.Attempts > 1 {
 		s.retries.Add(int64(r.Attempts - 1))
 	}
-	if r.Err == nil && part == nil && c.tallyRaw(s, r.Raw) {
+	if r.Err == nil && c.tallyRaw(s, r.Raw) {
+		if part != nil {
+			c.store.ok(part, k, shard, r.Raw, &report.Result{Task: r.Index, Worker: r.Worker, PID: r.PID, Attempts: r.Attempts})
+		}
 		s.done.Add(1)
 		return
 	}
@@ -161,8 +168,12 @@ func (c *collector) add(r pool.Result, part []report.Result, k int) {
 		}
 	}
 	c.tally(s, &rr)
-	if part != nil {
-		part[k] = rr // each index is written once, by one goroutine
+	switch {
+	case part == nil:
+	case rr.Status == "ok":
+		c.store.ok(part, k, shard, r.Raw, &rr) // each index is written once, by one goroutine
+	default:
+		c.store.keepWhole(part, k, &rr)
 	}
 	s.done.Add(1)
 }
@@ -259,7 +270,7 @@ func (c *collector) run(mode string, m measure) report.Run {
 		r.WorkerRestarts += w.Restarts
 	}
 	if c.keep {
-		r.Digest, _ = report.DigestParts(c.kept()...)
+		r.Digest, _ = report.DigestSeq(c.kept())
 	}
 	if m.startErr != nil {
 		r.Error = "its workers could not be started: " + m.startErr.Error()
@@ -268,13 +279,9 @@ func (c *collector) run(mode string, m measure) report.Run {
 	return r
 }
 
-// kept returns the kept results, a part per segment, in task order; nil
-// when results are not kept.
-func (c *collector) kept() [][]report.Result {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.parts
-}
+// kept yields the kept results in task order, none when results are not
+// kept (see store.results).
+func (c *collector) kept() iter.Seq[*report.Result] { return c.store.results() }
 
 // cancelled lists the tasks that never started, or returns nil if every
 // task started.

@@ -79,7 +79,7 @@ func demoBarrier(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	}
 	fmt.Fprintf(out, "barrier: %d %s workers released %d times%s\nrelease latency: median %.1f µs, p99 %.1f µs\nskew:            median %.1f µs, p99 %.1f µs\n",
 		*workers, *mode, *rounds, how, rec.LatencyUS.Median, rec.LatencyUS.P99, rec.SkewUS.Median, rec.SkewUS.P99)
-	if err := writeReport(*reportTo, rep, [][]report.Result{rep.Results}, stdout); err != nil {
+	if err := writeReport(*reportTo, rep, report.Each(rep.Results), stdout); err != nil {
 		return failedOutput("-report", err)
 	}
 	return nil

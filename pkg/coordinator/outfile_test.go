@@ -44,14 +44,14 @@ func TestFailedReportKeepsThePreviousOne(t *testing.T) {
 	name := filepath.Join(dir, "r.json")
 	good := newReport("echo", 1, 0, 1, 1)
 	good.Results = []report.Result{{Task: 0, Status: "ok", Output: 1}}
-	if err := writeReport(name, good, [][]report.Result{good.Results}, nil); err != nil {
+	if err := writeReport(name, good, report.Each(good.Results), nil); err != nil {
 		t.Fatal(err)
 	}
 	before := readString(t, name)
 
 	bad := newReport("echo", 2, 0, 1, 1)
 	bad.Results = []report.Result{{Task: 0, Status: "ok", Output: 1}, {Task: 1, Status: "ok", Output: math.NaN()}}
-	err := writeReport(name, bad, [][]report.Result{bad.Results}, nil)
+	err := writeReport(name, bad, report.Each(bad.Results), nil)
 	if err == nil {
 		t.Fatal("a report with a NaN output was written")
 	}

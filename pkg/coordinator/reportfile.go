@@ -3,6 +3,7 @@ package coordinator
 import (
 	"fmt"
 	"io"
+	"iter"
 	"os"
 	"runtime"
 	"time"
@@ -20,12 +21,15 @@ func newReport(job string, tasks int, size, seed int64, workers int) *report.Rep
 	}
 }
 
-// writeReport writes rep, with the parts of results joined as its results,
+// writeReport writes rep, with what results yields as its results,
 // to the file name, to stdout for "-", or nowhere for "". A file is
 // replaced whole or not at all (see writeFile). An error names where the
 // report was going.
-func writeReport(name string, rep *report.Report, results [][]report.Result, stdout io.Writer) error {
-	write := func(w io.Writer) error { return report.WriteParts(w, rep, results...) }
+func writeReport(name string, rep *report.Report, results iter.Seq[*report.Result], stdout io.Writer) error {
+	if results == nil {
+		results = report.Each()
+	}
+	write := func(w io.Writer) error { return report.WriteSeq(w, rep, results) }
 	switch name {
 	case "":
 		return nil

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"iter"
 	"os"
 	"os/exec"
 	"runtime"
@@ -58,7 +59,7 @@ func runJob(ctx context.Context, args []string, stdout, stderr io.Writer) (bool,
 	// the runs' digests.
 	c.keep = c.report != "" || len(steps) > 1
 	var failed bool
-	var results [][]report.Result // the first run's, for the report
+	var results iter.Seq[*report.Result] // the first run's, for the report
 	for i, s := range steps {
 		run, col, err := c.runStep(ctx, s, c.build, log, stderr)
 		if err != nil {
@@ -102,7 +103,7 @@ func (c *config) newReport() *report.Report {
 // runStep runs the job once as s says and returns its run record and the
 // collector of its results.
 func (c *config) runStep(ctx context.Context, s step, build func(int) task.Call, log zerolog.Logger, stderr io.Writer) (report.Run, *collector, error) {
-	col := newCollector(c.keep)
+	col := newCollector(c.keep, s.mode == modeSerial || s.mode == modeThread || s.mode == modeThreadGIL)
 	c.lastCol = col
 	resetPeakRSS()
 	var m measure
@@ -268,7 +269,7 @@ func (c *config) poolOptions(s step, log zerolog.Logger) (pool.Options, error) {
 // says, the summary to stdout unless the report went there, and the plot
 // -plot asks for. The summary is printed even when the report could not be
 // written.
-func (c *config) output(rep *report.Report, results [][]report.Result, stdout, stderr io.Writer) error {
+func (c *config) output(rep *report.Report, results iter.Seq[*report.Result], stdout, stderr io.Writer) error {
 	summary := stdout
 	if c.report == "-" {
 		summary = io.Discard
