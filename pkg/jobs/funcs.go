@@ -76,9 +76,9 @@ type HashParams struct {
 	Seed     int64
 }
 
-// Hash applies SHA-256 Rounds times to a 32-byte block derived from the seed
-// and the task index i, and returns the final digest in hex: CPU-bound and
-// deterministic.
+// Hash hashes with SHA-256 a 16-byte block, the seed then the task index i,
+// each big-endian, re-hashes the raw digest Rounds times, and returns the
+// last digest in hex (docs/PROTOCOL.md §11): CPU-bound and deterministic.
 var Hash = task.Register2("hash", func(ctx context.Context, p HashParams, i int64) (string, error) {
 	var block [16]byte
 	binary.BigEndian.PutUint64(block[:8], uint64(p.Seed))

@@ -92,7 +92,7 @@ type Options struct {
 	// frame once its first byte has arrived; default 10 s. A worker silent
 	// between frames is not bound by it (see TaskTimeout and WarnAfter),
 	// but one stopped halfway through a frame broke the protocol: it is
-	// killed, and the tasks it held are sent again.
+	// killed, and the tasks it held are sent again as Retries allows.
 	FrameTimeout time.Duration
 	// WarnAfter is how long a task may run in a worker process before the
 	// pool logs a warning naming the task, its worker and the worker's pid,

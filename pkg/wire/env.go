@@ -1,7 +1,7 @@
 package wire
 
 // Environment variables a coordinator sets on the worker processes it
-// starts (docs/PROTOCOL.md §2).
+// starts (docs/PROTOCOL.md §1.1).
 const (
 	// EnvMarker marks a process started as a worker.
 	EnvMarker = "BRINE_WORKER"
@@ -19,7 +19,7 @@ const (
 )
 
 // File descriptors of a worker process started over pipes
-// (docs/PROTOCOL.md §2).
+// (docs/PROTOCOL.md §1).
 const (
 	InFD  = 3 // frames from the coordinator
 	OutFD = 4 // frames to the coordinator
@@ -29,7 +29,7 @@ const (
 	LaneFD = 6
 )
 
-// Exit statuses of a worker process (docs/PROTOCOL.md §3.2).
+// Exit statuses of a worker process (docs/PROTOCOL.md §1.2).
 const (
 	ExitOK       = 0
 	ExitFailure  = 1 // the protocol failed: a bad frame, a broken pipe
