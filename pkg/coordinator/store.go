@@ -1,6 +1,7 @@
 package coordinator
 
 import (
+	"encoding/binary"
 	"iter"
 	"sync"
 
@@ -140,8 +141,7 @@ func (s *store) results() iter.Seq[*report.Result] {
 				if p.vals != nil {
 					r.Output = p.vals[k]
 				} else {
-					// Decoded when it arrived, so this cannot fail.
-					r.Output, _ = task.DecodeAny(s.arenas[o.worker&(countShards-1)].get(rec.block, rec.off, rec.n))
+					r.Output = decodeKept(s.arenas[o.worker&(countShards-1)].get(rec.block, rec.off, rec.n))
 				}
 				if !yield(&r) {
 					return
@@ -149,6 +149,26 @@ func (s *store) results() iter.Seq[*report.Result] {
 			}
 		}
 	}
+}
+
+// decodeKept decodes an output the store kept, which decoded when it
+// arrived: a binary one is its bytes in the arena, not a copy, so that a
+// large one costs no more memory as the report is written.
+func decodeKept(raw []byte) any {
+	var n, at int
+	switch {
+	case len(raw) >= 2 && raw[0] == 0xc4: // bin 8
+		n, at = int(raw[1]), 2
+	case len(raw) >= 3 && raw[0] == 0xc5: // bin 16
+		n, at = int(binary.BigEndian.Uint16(raw[1:])), 3
+	case len(raw) >= 5 && raw[0] == 0xc6: // bin 32
+		n, at = int(binary.BigEndian.Uint32(raw[1:])), 5
+	}
+	if at > 0 && len(raw) == at+n {
+		return raw[at:]
+	}
+	v, _ := task.DecodeAny(raw)
+	return v
 }
 
 // arena holds encoded outputs in blocks: most share a block, and a large
