@@ -48,6 +48,7 @@ type config struct {
 	faultSet     bool
 	handshakeSet bool
 	keep         bool       // keep every result: for the report, or to compare runs
+	obs          observing  // -metrics, -trace, -timeline (observe.go)
 	lastCol      *collector // of the last run, for the summary
 }
 
@@ -97,6 +98,9 @@ func parseRun(args []string, stderr io.Writer) (*config, error) {
 	fs.BoolVar(&c.noProgress, "no-progress", false, "never show a progress bar")
 	fs.IntVar(&c.warmup, "warmup", 0, "run the job's first `N` tasks on each pool, untimed and unreported, before its timed run (as benchmarks warm a pool)")
 	fs.StringVar(&c.cpuProfile, "cpuprofile", "", "write a CPU profile of the coordinator's runs to this file (go tool pprof)")
+	fs.StringVar(&c.obs.metrics, "metrics", "", "serve Prometheus metrics at http://`ADDR`/metrics while the runs go on (e.g. 127.0.0.1:9464)")
+	fs.StringVar(&c.obs.trace, "trace", "", "write every task as Chrome trace-event JSON to this file (open it in ui.perfetto.dev)")
+	fs.StringVar(&c.obs.timeline, "timeline", "", "draw every task on its worker's lane against time, a panel per run, into this .svg, .png or .pdf file")
 	if err := parse(fs, args, false); err != nil {
 		return nil, err
 	}

@@ -46,6 +46,10 @@ func runJob(ctx context.Context, args []string, stdout, stderr io.Writer) (bool,
 	if err := checkOutput("-plot", c.plot, stdout); err != nil {
 		return false, err
 	}
+	defer c.obs.close()
+	if err := c.obs.begin(stdout, stderr); err != nil {
+		return false, err
+	}
 	if c.cpuProfile != "" {
 		stop, err := startCPUProfile(c.cpuProfile)
 		if err != nil {
@@ -89,6 +93,9 @@ func runJob(ctx context.Context, args []string, stdout, stderr io.Writer) (bool,
 		}
 	}
 	if err := c.output(rep, results, stdout, stderr); err != nil {
+		return failed, err
+	}
+	if err := c.obs.write(rep, c.summaryOut(stdout)); err != nil {
 		return failed, err
 	}
 	return failed, ctx.Err()
@@ -155,10 +162,12 @@ func (c *config) runPool(ctx context.Context, s step, build func(int) task.Call,
 	log.Debug().Str("mode", s.mode).Int("workers", s.workers).Dur("spawn", m.spawn).Msg("workers ready; running the tasks")
 	warm := c.warm(ctx, p, build)
 	bar := startProgress(stderr, c.params.Tasks, col, c.noProgress)
+	watch := c.obs.start(s.mode, p)
 	start := startClean()
-	started, runErr := runSegments(ctx, p, c.params.Tasks, build, col.segment)
+	started, runErr := runSegments(ctx, p, c.params.Tasks, build, watch.segments(col))
 	col.skipped(started, c.params.Tasks)
 	m.wall = time.Since(start)
+	watch.end()
 	bar.stop()
 	m.workers, m.serialized = warm.since(p.Workers(), p.Stats())
 	m.warmup = warm.tasks

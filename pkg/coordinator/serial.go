@@ -24,14 +24,16 @@ func (c *config) runSerial(ctx context.Context, build func(int) task.Call, col *
 	pid := os.Getpid()
 	n := c.params.Tasks
 	bar := startProgress(stderr, n, col, c.noProgress)
+	watch := c.obs.start(modeSerial, nil)
 	start := startClean()
 	first := 0
 	for ; first < n && (first == 0 || ctx.Err() == nil); first += segmentTasks {
 		size := min(segmentTasks, n-first)
-		each := col.segment(first, size)
+		each := watch.segments(col)(first, size)
 		for k := range size {
 			call := build(first + k)
 			if err := call.Err(); err != nil {
+				watch.end()
 				bar.stop()
 				return measure{}, err
 			}
@@ -42,6 +44,7 @@ func (c *config) runSerial(ctx context.Context, build func(int) task.Call, col *
 	}
 	col.skipped(first, n)
 	wall := time.Since(start)
+	watch.end()
 	bar.stop()
 	done := col.totals().done
 	return measure{wall: wall, workers: []pool.WorkerInfo{{PID: pid, Tasks: done}}}, nil
