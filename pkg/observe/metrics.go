@@ -78,14 +78,14 @@ func (m *Metrics) BarrierRelease(mode string, latency time.Duration) {
 // runMetrics are the metrics of one run, its mode's children looked up
 // once: a result's counting then costs a few atomic additions.
 type runMetrics struct {
-	m                 *Metrics
-	mode              string
-	ok                prometheus.Counter
-	duration          prometheus.Observer
-	retries           prometheus.Counter
-	restarts          prometheus.Counter
-	sent, received    prometheus.Counter
-	workers           prometheus.Gauge
+	m              *Metrics
+	mode           string
+	ok             prometheus.Counter
+	duration       prometheus.Observer
+	retries        prometheus.Counter
+	restarts       prometheus.Counter
+	sent, received prometheus.Counter
+	workers        prometheus.Gauge
 }
 
 func (m *Metrics) forRun(mode string) *runMetrics {
