@@ -24,8 +24,8 @@ func (c *config) runSerial(ctx context.Context, build func(int) task.Call, col *
 	pid := os.Getpid()
 	n := c.params.Tasks
 	bar := startProgress(stderr, n, col, c.noProgress)
-	watch := c.obs.start(modeSerial, nil)
 	start := startClean()
+	watch := c.obs.start(modeSerial, nil)
 	first := 0
 	for ; first < n && (first == 0 || ctx.Err() == nil); first += segmentTasks {
 		size := min(segmentTasks, n-first)

@@ -3,6 +3,7 @@ package observe_test
 import (
 	"bytes"
 	"encoding/json"
+	"os"
 	"sync"
 	"testing"
 	"time"
@@ -172,3 +173,5 @@ func TestTraceHasATaskEventPerResult(t *testing.T) {
 		}
 	}
 }
+
+func selfPID() int { return os.Getpid() }
