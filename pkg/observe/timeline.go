@@ -264,7 +264,7 @@ func (b *bars) Plot(c draw.Canvas, pl *plot.Plot) {
 	}
 	for _, s := range p.spans {
 		l := p.run.laneOf(s)
-		if open && l == curLane && (cur.status == StatusOK) == (s.status == StatusOK) &&
+		if open && l == curLane && (cur.status == 0) == (s.status == 0) &&
 			cur.dur < minWidth && s.start-(cur.start+cur.dur) < minWidth {
 			cur.dur = max(cur.dur, s.start+s.dur-cur.start)
 			continue
@@ -278,8 +278,9 @@ func (b *bars) Plot(c draw.Canvas, pl *plot.Plot) {
 	}
 }
 
-func statusColour(status string) color.Color {
-	if status == StatusOK {
+// statusColour is the colour of a span whose status has index status.
+func statusColour(status uint8) color.Color {
+	if status == 0 {
 		return colourOK
 	}
 	return colourFailed

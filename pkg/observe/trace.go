@@ -54,16 +54,51 @@ type traceRun struct {
 	mu       sync.Mutex // guards the fields below
 	instants []instant
 	died     map[int]bool // pids whose death is marked
+	statuses []string     // the statuses of spans, by span.status
+}
+
+// statusIndex returns status's index in the run's statuses, adding it.
+// There are a few kinds of failure; past 255 of them the last stands for
+// the rest.
+func (r *traceRun) statusIndex(status string) uint8 {
+	if status == StatusOK {
+		return 0
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if i := slices.Index(r.statuses, status); i >= 0 {
+		return uint8(i)
+	}
+	if len(r.statuses) < 256 {
+		r.statuses = append(r.statuses, status)
+	}
+	return uint8(len(r.statuses) - 1)
 }
 
 // spanShards is a power of two: results arrive on a goroutine per worker,
 // and a shard each keeps them from contending for one lock.
 const spanShards = 16
 
+// spanShard keeps spans in blocks of spanBlock: a block is never copied
+// as the spans grow, and holds no pointer for the garbage collector to
+// scan.
 type spanShard struct {
-	mu    sync.Mutex
-	spans []span
-	_     [64]byte
+	mu     sync.Mutex
+	blocks [][]span
+	_      [64]byte
+}
+
+const spanBlock = 4096
+
+func (sh *spanShard) add(s span) {
+	sh.mu.Lock()
+	n := len(sh.blocks)
+	if n == 0 || len(sh.blocks[n-1]) == spanBlock {
+		sh.blocks = append(sh.blocks, make([]span, 0, spanBlock))
+		n++
+	}
+	sh.blocks[n-1] = append(sh.blocks[n-1], s)
+	sh.mu.Unlock()
 }
 
 // span is one task on its worker's lane.
@@ -73,7 +108,7 @@ type span struct {
 	worker     int32
 	pid        int32
 	attempts   int32
-	status     string
+	status     uint8 // in the run's statuses; 0 is StatusOK
 }
 
 // instant is a point event: a worker's death or replacement.
@@ -87,7 +122,7 @@ type instant struct {
 func (t *Trace) startRun(mode string) *traceRun {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	r := &traceRun{t: t, index: len(t.runs), mode: mode, start: time.Since(t.origin), died: map[int]bool{}}
+	r := &traceRun{t: t, index: len(t.runs), mode: mode, start: time.Since(t.origin), died: map[int]bool{}, statuses: []string{StatusOK}}
 	t.runs = append(t.runs, r)
 	return r
 }
@@ -100,12 +135,9 @@ func (r *traceRun) task(res pool.Result, status string) {
 	}
 	end := time.Since(r.t.origin)
 	s := span{start: max(end-res.Compute, r.start), task: res.Index, worker: int32(res.Worker),
-		pid: int32(res.PID), attempts: int32(res.Attempts), status: status}
+		pid: int32(res.PID), attempts: int32(res.Attempts), status: r.statusIndex(status)}
 	s.dur = end - s.start
-	sh := &r.shards[res.Worker&(spanShards-1)]
-	sh.mu.Lock()
-	sh.spans = append(sh.spans, s)
-	sh.mu.Unlock()
+	r.shards[res.Worker&(spanShards-1)].add(s)
 	if status == wire.KindWorkerDied || status == wire.KindTimeout {
 		if te, ok := res.Err.(*pool.TaskError); ok {
 			r.mark(end, "worker died", te.Worker, te.PID, te.Kind+": "+te.Message)
@@ -143,11 +175,22 @@ func (r *traceRun) end(st pool.Stats) {
 
 // allSpans returns the run's spans sorted by lane, then start.
 func (r *traceRun) allSpans() []span {
-	var all []span
+	n := 0
 	for i := range r.shards {
 		sh := &r.shards[i]
 		sh.mu.Lock()
-		all = append(all, sh.spans...)
+		for _, b := range sh.blocks {
+			n += len(b)
+		}
+		sh.mu.Unlock()
+	}
+	all := make([]span, 0, n)
+	for i := range r.shards {
+		sh := &r.shards[i]
+		sh.mu.Lock()
+		for _, b := range sh.blocks {
+			all = append(all, b...)
+		}
 		sh.mu.Unlock()
 	}
 	slices.SortFunc(all, func(a, b span) int {

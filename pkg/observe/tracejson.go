@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"time"
 )
@@ -58,6 +59,9 @@ func (r *traceRun) write(e *eventWriter) {
 		stop = time.Since(r.t.origin)
 	}
 	spans := r.allSpans()
+	r.mu.Lock()
+	statuses := slices.Clone(r.statuses)
+	r.mu.Unlock()
 	coord := r.t.pid
 	e.complete(r.mode+" run", "run", coord, 0, r.start, stop-r.start,
 		fmt.Sprintf(`{"mode":%q,"workers":%d,"tasks":%d}`, r.mode, workers, len(spans)))
@@ -77,8 +81,7 @@ func (r *traceRun) write(e *eventWriter) {
 			named[l] = true
 			r.nameLane(e, l, pid)
 		}
-		e.complete("task "+itoa(s.task), "task", pid, l.worker, s.start, s.dur,
-			fmt.Sprintf(`{"id":%d,"attempt":%d,"status":%q,"worker":%d,"pid":%d}`, s.task, s.attempts, s.status, s.worker, s.pid))
+		e.task(s, pid, l.worker, statuses[s.status])
 	}
 	for _, in := range instants {
 		l := lane{worker: in.worker, pid: in.pid}
@@ -179,6 +182,35 @@ func (e *eventWriter) complete(name, cat string, pid, tid int, ts, dur time.Dura
 	b = append(b, `,"args":`...)
 	b = append(b, args...)
 	b = append(b, '}')
+	e.w.Write(b)
+	e.buf = b
+}
+
+// task writes a task's complete event; the trace's bulk, so written
+// without fmt.
+func (e *eventWriter) task(s span, pid, tid int, status string) {
+	e.start()
+	b := append(e.buf[:0], `{"name":"task `...)
+	b = strconv.AppendInt(b, int64(s.task), 10)
+	b = append(b, `","cat":"task","ph":"X","ts":`...)
+	b = appendMicros(b, s.start)
+	b = append(b, `,"dur":`...)
+	b = appendMicros(b, s.dur)
+	b = append(b, `,"pid":`...)
+	b = strconv.AppendInt(b, int64(pid), 10)
+	b = append(b, `,"tid":`...)
+	b = strconv.AppendInt(b, int64(tid), 10)
+	b = append(b, `,"args":{"id":`...)
+	b = strconv.AppendInt(b, int64(s.task), 10)
+	b = append(b, `,"attempt":`...)
+	b = strconv.AppendInt(b, int64(s.attempts), 10)
+	b = append(b, `,"status":`...)
+	b = strconv.AppendQuote(b, status)
+	b = append(b, `,"worker":`...)
+	b = strconv.AppendInt(b, int64(s.worker), 10)
+	b = append(b, `,"pid":`...)
+	b = strconv.AppendInt(b, int64(s.pid), 10)
+	b = append(b, "}}"...)
 	e.w.Write(b)
 	e.buf = b
 }
