@@ -39,6 +39,7 @@ func demoBarrier(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	mode := fs.String("mode", "process", "process or thread")
 	reportTo := fs.String("report", "", "write the JSON report to this file; - writes only the report to stdout")
 	workerPath := fs.String("worker", "", "worker binary (default: the worker beside the coordinator)")
+	obs := barrierFlags(fs)
 	if err := parse(fs, args, false); err != nil {
 		return err
 	}
@@ -57,13 +58,17 @@ func demoBarrier(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err := checkOutput("-report", *reportTo, stdout); err != nil {
 		return err
 	}
+	defer obs.close()
+	if err := obs.begin(stdout, stderr); err != nil {
+		return err
+	}
 	p, err := demoPool(ctx, *mode, *workerPath, *workers)
 	if err != nil {
 		return err
 	}
 	defer p.Close()
 	started := time.Now()
-	rec, err := releaseRounds(ctx, p, *workers, *rounds, *spin)
+	rec, err := releaseRounds(ctx, p, *workers, *rounds, *spin, obs.barrier(*mode))
 	if err != nil {
 		return err
 	}
@@ -82,15 +87,16 @@ func demoBarrier(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err := writeReport(*reportTo, rep, report.Each(rep.Results), stdout); err != nil {
 		return failedOutput("-report", err)
 	}
-	return nil
+	return obs.write(rep, out)
 }
 
 // maxRounds bounds -rounds: each worker returns its wake times in one
 // result, 9 bytes a round.
 const maxRounds = 1_000_000
 
-// releaseRounds runs the waiters and releases them round after round.
-func releaseRounds(ctx context.Context, p *pool.Pool, n, rounds int, spin time.Duration) (*report.Barrier, error) {
+// releaseRounds runs the waiters and releases them round after round,
+// and passes the rounds' release and wake times to seen, unless it is nil.
+func releaseRounds(ctx context.Context, p *pool.Pool, n, rounds int, spin time.Duration, seen func(t0s []int64, wakes [][]int64)) (*report.Barrier, error) {
 	objs := p.Objects()
 	b, err := objs.Barrier("demo.barrier", n+1)
 	if err != nil {
@@ -132,6 +138,9 @@ func releaseRounds(ctx context.Context, p *pool.Pool, n, rounds int, spin time.D
 	}
 	if runErr != nil {
 		return nil, fmt.Errorf("barrier demo stopped: %w", runErr)
+	}
+	if seen != nil {
+		seen(t0s, wakes)
 	}
 	return summarise(t0s, wakes, n)
 }

@@ -30,7 +30,7 @@ func TestBarrierWorkerDies(t *testing.T) {
 	}
 	defer p.Close()
 	done := make(chan error, 1)
-	go func() { _, err := releaseRounds(ctx, p, 2, maxRounds, 0); done <- err }()
+	go func() { _, err := releaseRounds(ctx, p, 2, maxRounds, 0, nil); done <- err }()
 
 	b, err := p.Objects().Barrier("demo.barrier", 3)
 	if err != nil {

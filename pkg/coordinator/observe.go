@@ -2,6 +2,7 @@ package coordinator
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -170,4 +171,39 @@ func (c *config) summaryOut(stdout io.Writer) io.Writer {
 		return io.Discard
 	}
 	return stdout
+}
+
+// barrierFlags defines -metrics and -trace on the barrier demo's flags.
+func barrierFlags(fs *flag.FlagSet) *observing {
+	o := &observing{}
+	fs.StringVar(&o.metrics, "metrics", "", "serve Prometheus metrics at http://`ADDR`/metrics while the demo goes on; the releases are counted once the workers report them, at its end")
+	fs.StringVar(&o.trace, "trace", "", "write each waiter's wait from every release to its wake as Chrome trace-event JSON to this file")
+	return o
+}
+
+// barrier returns what takes the barrier demo's release and wake times
+// (cond.Now readings, by round and by waiter and round), or nil when
+// nothing is observed.
+func (o *observing) barrier(mode string) func(t0s []int64, wakes [][]int64) {
+	if o.obs == nil {
+		return nil
+	}
+	return func(t0s []int64, wakes [][]int64) {
+		if t := o.obs.Trace; t != nil {
+			t.BarrierRounds(mode, t0s, wakes)
+		}
+		m := o.obs.Metrics
+		if m == nil {
+			return
+		}
+		for r, t0 := range t0s {
+			last := t0
+			for _, w := range wakes {
+				if r < len(w) {
+					last = max(last, w[r])
+				}
+			}
+			m.BarrierRelease(mode, time.Duration(last-t0))
+		}
+	}
 }

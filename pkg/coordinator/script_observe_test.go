@@ -16,7 +16,8 @@ func init() { scriptCmds["trace"] = cmdTrace }
 // tasks=N (N task events, ids 0..N/runs-1 once on each run's lanes),
 // runs=R (R run events), pids=REPORT (the process lanes of the task events
 // are the pids of the workers of REPORT's runs), marks=M (at least M
-// instant events, each a worker's death or replacement).
+// instant events, each a worker's death or replacement), releases=W (W
+// barrier waits: a waiter's, from a release to its wake).
 func cmdTrace(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) < 2 {
 		ts.Fatalf("usage: trace FILE key=value...")
@@ -27,9 +28,11 @@ func cmdTrace(ts *testscript.TestScript, neg bool, args []string) {
 	if err := json.Unmarshal([]byte(ts.ReadFile(args[0])), &tr); err != nil {
 		ts.Fatalf("%s: %v", args[0], err)
 	}
-	var tasks, runs, marks []traceEvent
+	var tasks, runs, marks, releases []traceEvent
 	for _, e := range tr.TraceEvents {
 		switch {
+		case e.Ph == "X" && strings.HasPrefix(e.Name, "release "):
+			releases = append(releases, e)
 		case e.Ph == "X" && e.Args["status"] != nil:
 			tasks = append(tasks, e)
 		case e.Ph == "X" && strings.HasSuffix(e.Name, " run"):
@@ -90,6 +93,10 @@ func cmdTrace(ts *testscript.TestScript, neg bool, args []string) {
 				if !strings.HasPrefix(m.Name, "worker ") {
 					ts.Fatalf("instant event %q: want a worker's death or replacement", m.Name)
 				}
+			}
+		case "releases":
+			if fmt.Sprint(len(releases)) != v {
+				ts.Fatalf("%d barrier wait events, want %s", len(releases), v)
 			}
 		default:
 			ts.Fatalf("trace: unknown key %q", k)
