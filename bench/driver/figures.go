@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"os"
 
 	"github.com/brinehq/brine/pkg/pool"
 )
@@ -56,6 +57,8 @@ func (d *driver) probes() []probe {
 		d.pluginRoundTripProbe("brine.rtt.plugin"),
 		d.spawnProbe("brine.spawn.2.plugin", 2, "-transport", "plugin"),
 		d.spawnProbe("brine.spawn.8.plugin", 8, "-transport", "plugin"),
+		d.throughputProbe(echoKey(0, "auto.metrics"), 0, "-metrics", "127.0.0.1:0"),
+		d.throughputProbe(echoKey(0, "auto.trace"), 0, "-trace", os.DevNull),
 	)
 	for _, n := range c.barrierN {
 		ps = append(ps,
@@ -138,7 +141,7 @@ func (c config) sections() []section {
 				key: "brine.rss", unit: mib, target: target{valueAtMost, 64, "≤ 64 MiB"}},
 		}},
 	)
-	out = append(out, pluginSection(c))
+	out = append(out, pluginSection(c), observeSection(c))
 	for _, n := range c.barrierN {
 		out = append(out, barrierSection(c, n))
 	}
@@ -160,6 +163,19 @@ func pluginSection(c config) section {
 			anchorName: "the same over pipes", anchor: "brine.spawn.2"},
 		{name: "plugin: 8 workers ready", key: "brine.spawn.8.plugin", unit: millis,
 			anchorName: "the same over pipes", anchor: "brine.spawn.8"},
+	}}
+}
+
+// observeSection sets runs observed (-metrics, -trace) beside the same
+// runs unobserved, measured in the same repetition: what watching a run
+// costs it. The trace is written to /dev/null, after the timed run.
+func observeSection(c config) section {
+	name := fmt.Sprintf("echo 0 B × %s automatic batching, 2 workers (-warmup %d)", thousands(c.tasks), poolWarmup)
+	return section{"observed runs (-metrics, -trace) beside unobserved ones", []figure{
+		{name: name + ", -metrics 127.0.0.1:0", key: echoKey(0, "auto.metrics"), unit: perSecond,
+			anchorName: "the same without", anchor: echoKey(0, "auto")},
+		{name: name + ", -trace", key: echoKey(0, "auto.trace"), unit: perSecond,
+			anchorName: "the same without", anchor: echoKey(0, "auto")},
 	}}
 }
 

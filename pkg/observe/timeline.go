@@ -43,7 +43,8 @@ const (
 // the x-axis, which is the same in every panel so that their lengths
 // compare. A bar is a task, from its start to when the coordinator had its
 // result; bars that would be narrower than the picture can show are drawn
-// merged. A cross marks a worker's death or replacement.
+// merged; a bar wide enough shows its task's id. A cross marks a worker's
+// death or replacement.
 func WriteTimeline(w io.Writer, format string, t *Trace, title string) error {
 	runs := t.allRuns()
 	if len(runs) == 0 {
@@ -245,21 +246,30 @@ func (b *bars) Plot(c draw.Canvas, pl *plot.Plot) {
 	half := (trY(1) - trY(0)) * 0.36
 	p := b.p
 	origin := p.run.start
-	draw1 := func(l lane, from, to time.Duration, clr color.Color) {
+	label := textStyle(7)
+	label.Color = color.White
+	label.XAlign, label.YAlign = draw.XCenter, draw.YCenter
+	// draw1 draws a bar of tasks, labelled with the task's id when it is
+	// one task wide enough to hold it.
+	draw1 := func(l lane, s span, tasks int) {
 		y := trY(p.y(l))
-		x0, x1 := trX((from - origin).Seconds()), trX((to - origin).Seconds())
+		x0, x1 := trX((s.start - origin).Seconds()), trX((s.start + s.dur - origin).Seconds())
 		x1 = max(x1, x0+vg.Points(0.6))
-		c.FillPolygon(clr, rect(x0, y-half, x1, y+half))
+		c.FillPolygon(statusColour(s.status), rect(x0, y-half, x1, y+half))
 		if x1-x0 > vg.Points(3) { // a thin edge tells tasks apart
 			c.StrokeLine2(draw.LineStyle{Color: color.White, Width: vg.Points(0.5)}, x0, y-half, x0, y+half)
+		}
+		if id := itoa(s.task); tasks == 1 && x1-x0 > label.Width(id)+vg.Points(4) && 2*half > label.Height(id) {
+			c.FillText(label, vg.Point{X: (x0 + x1) / 2, Y: y}, id)
 		}
 	}
 	var cur span
 	var curLane lane
 	var open bool
+	var merged int
 	flush := func() {
 		if open {
-			draw1(curLane, cur.start, cur.start+cur.dur, statusColour(cur.status))
+			draw1(curLane, cur, merged)
 		}
 	}
 	for _, s := range p.spans {
@@ -267,10 +277,11 @@ func (b *bars) Plot(c draw.Canvas, pl *plot.Plot) {
 		if open && l == curLane && (cur.status == 0) == (s.status == 0) &&
 			cur.dur < minWidth && s.start-(cur.start+cur.dur) < minWidth {
 			cur.dur = max(cur.dur, s.start+s.dur-cur.start)
+			merged++
 			continue
 		}
 		flush()
-		cur, curLane, open = s, l, true
+		cur, curLane, open, merged = s, l, true, 1
 	}
 	flush()
 	for _, m := range p.marks {
