@@ -24,7 +24,9 @@ type Observer struct {
 	Metrics *Metrics // counted as results arrive
 	Trace   *Trace   // every task's span, for a trace file or a timeline
 	// Poll is how often a run's Source is read for its workers' restarts
-	// and its bytes; 0 means 100ms. The last reading is taken by End.
+	// and its bytes. 0 means every 10ms with a Trace, whose marks of a
+	// replaced worker are placed when a reading saw it, and every 100ms
+	// without. The last reading is taken by End.
 	Poll time.Duration
 }
 
@@ -53,7 +55,11 @@ func (o *Observer) Start(mode string, src Source) *Run {
 	}
 	r.setWorkers(len(r.pids))
 	every := o.Poll
-	if every <= 0 {
+	switch {
+	case every > 0:
+	case o.Trace != nil:
+		every = 10 * time.Millisecond
+	default:
 		every = 100 * time.Millisecond
 	}
 	r.wg.Go(func() { r.watch(every) })

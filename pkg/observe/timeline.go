@@ -255,6 +255,9 @@ func (b *bars) Plot(c draw.Canvas, pl *plot.Plot) {
 		y := trY(p.y(l))
 		x0, x1 := trX((s.start - origin).Seconds()), trX((s.start + s.dur - origin).Seconds())
 		x1 = max(x1, x0+vg.Points(0.6))
+		if s.status != 0 {
+			x1 = max(x1, x0+vg.Points(2)) // a failure that took no time is still seen
+		}
 		c.FillPolygon(statusColour(s.status), rect(x0, y-half, x1, y+half))
 		if x1-x0 > vg.Points(3) { // a thin edge tells tasks apart
 			c.StrokeLine2(draw.LineStyle{Color: color.White, Width: vg.Points(0.5)}, x0, y-half, x0, y+half)

@@ -159,7 +159,8 @@ func (r *traceRun) mark(at time.Duration, name string, worker, pid int, detail s
 }
 
 // restarted marks slot worker's process replaced, as a poll saw it: the
-// time is the poll's, up to one poll interval late.
+// time is the poll's, once the replacement was up, so the old process may
+// have ended some time before.
 func (r *traceRun) restarted(worker, oldPID, newPID int) {
 	at := time.Since(r.t.origin)
 	r.mark(at, "worker exited", worker, oldPID, "replaced by pid "+itoa(newPID))
