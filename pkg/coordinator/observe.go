@@ -38,6 +38,11 @@ type observing struct {
 // begin checks the output files, as -report's is checked, and starts the
 // metrics server, before the first run.
 func (o *observing) begin(stdout, stderr io.Writer) error {
+	for flag, name := range map[string]string{"-trace": o.trace, "-timeline": o.timeline} {
+		if name == "-" {
+			return usagef("%s -: give a file name; only -report writes to stdout", flag)
+		}
+	}
 	if o.timeline != "" && !slices.Contains(plotFormats, strings.ToLower(filepath.Ext(o.timeline))) {
 		return usagef("-timeline %s: want a file ending in %s", o.timeline, strings.Join(plotFormats, ", "))
 	}
