@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"sync"
 	"testing"
+	"time"
 
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
@@ -113,7 +114,7 @@ func TestMetricsOfALiveRun(t *testing.T) {
 		select {
 		case c := <-code:
 			t.Fatalf("the run ended (status %d) before its results were scraped:\n%s", c, stderr.String())
-		default:
+		case <-time.After(10 * time.Millisecond): // scrape again, as a scraper would
 		}
 	}
 	if n, _ := value(fams, "brine_workers", thread); n != 2 {
