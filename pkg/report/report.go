@@ -61,6 +61,10 @@ type Run struct {
 	// WarmupTasks is how many of the job's tasks ran on the pool before
 	// this run was timed (-warmup), untimed and in none of its counts.
 	WarmupTasks int `json:"warmup_tasks,omitempty"`
+	// Repeat numbers the runs of a -repeat, from 1: the runs of one repeat
+	// were made one after another, and are compared with that repeat's
+	// baseline. 0 (absent) when the job was run once.
+	Repeat      int `json:"repeat,omitempty"`
 	TasksOK     int `json:"tasks_ok"`
 	TasksFailed int `json:"tasks_failed"`
 	// TasksCancelled is how many of TasksFailed were cancelled: not run,
