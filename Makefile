@@ -14,8 +14,8 @@ build: ## build bin/coordinator, bin/worker and bin/worker-plugin (the worker fo
 	CGO_ENABLED=0 $(GO) build -o $(BIN)/ ./cmd/coordinator ./cmd/worker
 	CGO_ENABLED=0 $(GO) build -tags plugin -o $(BIN)/worker-plugin ./cmd/worker
 
-run: build ## build, then run the default job (primes) on all CPUs in worker processes
-	./$(BIN)/coordinator
+run: build ## build, then run the lesson: serial, threads with and without a GIL, processes; a verdict
+	./$(BIN)/coordinator -mode lesson -repeat 3 -tasks 32
 
 test: ## run every test with -race, and the fuzz targets briefly
 	scripts/test.sh

@@ -204,6 +204,9 @@ func (c *collector) tally(s *counts, r *report.Result) {
 		}
 		return
 	}
+	if r.Status == wire.KindCancelled {
+		return // stopped, not failed: describe counts it apart
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.firstFail == nil || r.Task < c.firstFail.Task {

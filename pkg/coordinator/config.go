@@ -27,6 +27,8 @@ type config struct {
 	build        func(i int) task.Call // makes task i's call to job
 	modes        []string              // in runModes order
 	sweep        []int                 // worker counts of -sweep; nil runs at workers
+	repeat       int                   // -repeat: times each step is run, the steps taking turns
+	wide         bool                  // -wide: the table's serialization, spawn and memory columns too
 	plot         string                // -plot: where to draw speedup against workers
 	report       string                // "", "-" or a file name
 	workerPath   string
@@ -50,6 +52,7 @@ type config struct {
 	keep         bool       // keep every result: for the report, or to compare runs
 	obs          observing  // -metrics, -trace, -timeline (observe.go)
 	lastCol      *collector // of the last run, for the summary
+	load         float64    // the load average as the runs started; -1 if unknown
 }
 
 // exitHelp ends the run's -help; README.md has the same table.
@@ -63,7 +66,8 @@ exit status:
       stopped by SIGHUP, SIGINT or SIGTERM; the report is still written
 `
 
-const runSynopsis = "coordinator [-workers N|-sweep N,N...] [-job NAME] [-tasks T] [-size S] [-mode MODE] [-gil] [-report FILE|-] [-plot FILE] [flags]\n" +
+const runSynopsis = "coordinator [-workers N|-sweep N,N...] [-job NAME] [-tasks T] [-size S] [-mode MODE] [-gil] [-repeat N] [-wide]\n" +
+	"                   [-report FILE|-] [-plot FILE] [flags]\n" +
 	"       coordinator demo serialize|closure|condition|barrier|shared [flags]\n" +
 	"       coordinator grade [-expect FILE] [-junit FILE] [-gradescope FILE] REPORT.json"
 
@@ -81,6 +85,8 @@ func parseRun(args []string, stderr io.Writer) (*config, error) {
 	mode := fs.String("mode", "process", modeHelp)
 	fs.BoolVar(&c.gil, "gil", false, "add a thread-gil run: thread mode with one global lock, released while a task sleeps or waits (as CPython's GIL)")
 	sweep := fs.String("sweep", "", "run the modes at each of these worker counts, e.g. 1,2,4,8 (replaces -workers)")
+	fs.IntVar(&c.repeat, "repeat", 1, "run every mode `N` times, the modes taking turns, and show the median and the spread (min–max)")
+	fs.BoolVar(&c.wide, "wide", false, "add the table's wider columns: tasks/s, bytes sent and received, encode, decode, spawn, peak RSS")
 	fs.StringVar(&c.plot, "plot", "", "draw speedup against workers per mode into this .svg, .png or .pdf file")
 	fs.StringVar(&c.report, "report", "", "write the JSON report to this file; - writes only the report to stdout")
 	fs.StringVar(&c.workerPath, "worker", "", "worker binary (default: the worker beside the coordinator)")
@@ -190,6 +196,8 @@ func (c *config) check() error {
 		return usagef("-warn-after must not be negative (0 turns the warnings off)")
 	case c.maxTasks < 0:
 		return usagef("-max-tasks-per-worker must not be negative")
+	case c.repeat < 1:
+		return usagef("-repeat must be at least 1, not %d", c.repeat)
 	case c.warmup < 0:
 		return usagef("-warmup must not be negative")
 	case c.grace <= 0:

@@ -1,6 +1,7 @@
 package coordinator
 
 import (
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -20,7 +21,8 @@ const (
 var runModes = []string{modeSerial, modeThread, modeThreadGIL, modeThreadWire, modeProcess}
 
 const modeHelp = "where tasks run: serial, thread, thread-gil, thread+wire, process, " +
-	"both (thread, process), all (serial, thread, thread+wire, process), or a comma-separated list; " +
+	"both (thread, process), all (serial, thread, thread+wire, process), " +
+	"lesson (serial, thread, thread-gil, process: the lesson, with a verdict), or a comma-separated list; " +
 	"runs are made in that order"
 
 // expandModes turns a -mode value into the modes to run, in runModes order.
@@ -33,9 +35,11 @@ func expandModes(spec string, gil bool) ([]string, error) {
 			want = append(want, modeThread, modeProcess)
 		case "all":
 			want = append(want, modeSerial, modeThread, modeThreadWire, modeProcess)
+		case "lesson":
+			want = append(want, modeSerial, modeThread, modeThreadGIL, modeProcess)
 		default:
 			if !slices.Contains(runModes, m) {
-				return nil, usagef("unknown -mode %q: want serial, thread, thread-gil, thread+wire, process, both or all", m)
+				return nil, usagef("unknown -mode %q: want serial, thread, thread-gil, thread+wire, process, both, all or lesson", m)
 			}
 			want = append(want, m)
 		}
@@ -74,6 +78,12 @@ func parseSweep(s string) ([]int, error) {
 type step struct {
 	mode    string
 	workers int
+	label   string // names the run on the progress bar
+}
+
+// stepLabel names run n of total, s, for the progress bar.
+func stepLabel(s step, n, total int) string {
+	return fmt.Sprintf("%s, %d %s (run %d of %d)", s.mode, s.workers, plural(s.workers, "worker", "workers"), n, total)
 }
 
 // plan returns the runs to make: each mode at each worker count, the
@@ -86,12 +96,12 @@ func (c *config) plan() []step {
 	}
 	var steps []step
 	if slices.Contains(c.modes, modeSerial) {
-		steps = append(steps, step{modeSerial, 1})
+		steps = append(steps, step{mode: modeSerial, workers: 1})
 	}
 	for _, n := range counts {
 		for _, m := range c.modes {
 			if m != modeSerial {
-				steps = append(steps, step{m, n})
+				steps = append(steps, step{mode: m, workers: n})
 			}
 		}
 	}

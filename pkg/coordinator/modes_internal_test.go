@@ -55,12 +55,12 @@ func TestParseSweep(t *testing.T) {
 
 func TestPlanRunsSerialOnce(t *testing.T) {
 	c := &config{modes: []string{modeSerial, modeThread, modeProcess}, workers: 3, sweep: []int{1, 4}}
-	want := []step{{modeSerial, 1}, {modeThread, 1}, {modeProcess, 1}, {modeThread, 4}, {modeProcess, 4}}
+	want := []step{{mode: modeSerial, workers: 1}, {mode: modeThread, workers: 1}, {mode: modeProcess, workers: 1}, {mode: modeThread, workers: 4}, {mode: modeProcess, workers: 4}}
 	if got := c.plan(); !slices.Equal(got, want) {
 		t.Errorf("plan with a sweep = %v, want %v", got, want)
 	}
 	c.sweep = nil
-	want = []step{{modeSerial, 1}, {modeThread, 3}, {modeProcess, 3}}
+	want = []step{{mode: modeSerial, workers: 1}, {mode: modeThread, workers: 3}, {mode: modeProcess, workers: 3}}
 	if got := c.plan(); !slices.Equal(got, want) {
 		t.Errorf("plan = %v, want %v", got, want)
 	}

@@ -104,7 +104,7 @@ func TestThreadModesAgree(t *testing.T) {
 	rep, out := runReport(t, "-workers", "3", "-job", "primes", "-tasks", "30", "-size", "3000",
 		"-mode", "serial,thread,thread+wire", "-gil")
 	checkRuns(t, rep, 30, "serial", "thread", "thread-gil", "thread+wire")
-	for _, want := range []string{"mode ", "speedup", "efficiency", "overhead/task", "← fastest",
+	for _, want := range []string{"mode ", "speedup", "efficiency", "overhead/task", "verdict against serial",
 		"outputs: identical in all 4 runs", "primes: the outputs sum to 8713"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("summary lacks %q:\n%s", want, out)

@@ -58,31 +58,42 @@ func runJob(ctx context.Context, args []string, stdout, stderr io.Writer) (bool,
 		defer stop()
 	}
 	rep := c.newReport()
+	c.load = loadAverage()
 	steps := c.plan()
 	// Results are kept for the report and, with several runs, to compare
 	// the runs' digests.
-	c.keep = c.report != "" || len(steps) > 1
+	c.keep = c.report != "" || len(steps)*c.repeat > 1
 	var failed bool
 	var results iter.Seq[*report.Result] // the first run's, for the report
-	for i, s := range steps {
-		run, col, err := c.runStep(ctx, s, c.build, log, stderr)
-		if err != nil {
-			return false, err
-		}
-		if i == 0 {
-			results = col.kept()
-			rep.Cancelled = col.cancelled()
-			rep.Digest = run.Digest
-		}
-		rep.Runs = append(rep.Runs, run)
-		failed = failed || run.TasksFailed > 0
-		if run.Error != "" {
-			// The next steps' workers would fail to start as these did.
-			log.Error().Str("mode", s.mode).Int("workers", s.workers).Msg(run.Error)
-			break
-		}
-		if ctx.Err() != nil {
-			break
+	// Each repeat runs every step once, so that the modes take turns: a
+	// spell of load on the machine slows one repeat of each, not every
+	// run of one mode.
+turns:
+	for k := 1; k <= c.repeat && ctx.Err() == nil; k++ {
+		for i, s := range steps {
+			s.label = stepLabel(s, (k-1)*len(steps)+i+1, len(steps)*c.repeat)
+			run, col, err := c.runStep(ctx, s, c.build, log, stderr)
+			if err != nil {
+				return false, err
+			}
+			if k == 1 && i == 0 {
+				results = col.kept()
+				rep.Cancelled = col.cancelled()
+				rep.Digest = run.Digest
+			}
+			if c.repeat > 1 {
+				run.Repeat = k
+			}
+			rep.Runs = append(rep.Runs, run)
+			failed = failed || run.TasksFailed > 0
+			if run.Error != "" {
+				// The next steps' workers would fail to start as these did.
+				log.Error().Str("mode", s.mode).Int("workers", s.workers).Msg(run.Error)
+				break turns
+			}
+			if ctx.Err() != nil {
+				break
+			}
 		}
 	}
 	if rep.Comparison = report.Compare(rep.Runs, runtime.NumCPU()); rep.Comparison != nil {
@@ -116,7 +127,7 @@ func (c *config) runStep(ctx context.Context, s step, build func(int) task.Call,
 	var m measure
 	var err error
 	if s.mode == modeSerial {
-		m, err = c.runSerial(ctx, build, col, stderr)
+		m, err = c.runSerial(ctx, s.label, build, col, stderr)
 	} else {
 		m, err = c.runPool(ctx, s, build, col, log, stderr)
 	}
@@ -161,7 +172,7 @@ func (c *config) runPool(ctx context.Context, s step, build func(int) task.Call,
 	m := measure{spawn: time.Since(spawnStart)}
 	log.Debug().Str("mode", s.mode).Int("workers", s.workers).Dur("spawn", m.spawn).Msg("workers ready; running the tasks")
 	warm := c.warm(ctx, p, build)
-	bar := startProgress(stderr, c.params.Tasks, col, c.noProgress)
+	bar := startProgress(stderr, s.label, c.params.Tasks, col, c.noProgress)
 	start := startClean()
 	watch := c.obs.start(s.mode, p)
 	started, runErr := runSegments(ctx, p, c.params.Tasks, build, watch.segments(col))

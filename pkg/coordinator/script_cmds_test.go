@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"unicode/utf8"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
@@ -27,6 +28,7 @@ var scriptCmds = map[string]func(ts *testscript.TestScript, neg bool, args []str
 	"ordered":   cmdOrdered,
 	"status":    cmdStatus,
 	"pidslimit": cmdPidsLimit,
+	"width":     cmdWidth,
 }
 
 type scriptReport struct {
@@ -40,6 +42,7 @@ type scriptReport struct {
 	Runs []struct {
 		Mode        string `json:"mode"`
 		WarmupTasks int64  `json:"warmup_tasks"`
+		Repeat      int64  `json:"repeat"`
 		Workers     []struct {
 			PID   int   `json:"pid"`
 			Tasks int64 `json:"tasks"`
@@ -57,8 +60,9 @@ func readReport(ts *testscript.TestScript, name string) *scriptReport {
 
 // report FILE key=value...: checks tasks=N (N results, ids 0..N-1, all ok),
 // sum=S (integer outputs sum to S), pids=P (exactly P distinct result pids),
-// worked=W (in every run, the workers' task counts add up to W) and
-// warmup=K (every run's warmup_tasks is K).
+// worked=W (in every run, the workers' task counts add up to W),
+// warmup=K (every run's warmup_tasks is K), runs=R (R runs) and repeats=N
+// (the runs are numbered 1..N, as many of each).
 func cmdReport(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) < 2 {
 		ts.Fatalf("usage: report FILE key=value...")
@@ -92,6 +96,19 @@ func cmdReport(ts *testscript.TestScript, neg bool, args []string) {
 				}
 			}
 			got = int64(len(pids))
+		case "runs":
+			got = int64(len(r.Runs))
+		case "repeats":
+			per := map[int64]int{}
+			for _, run := range r.Runs {
+				per[run.Repeat]++
+				got = max(got, run.Repeat)
+			}
+			for k, n := range per {
+				if k < 1 || k > want || n != len(r.Runs)/int(want) {
+					failures = append(failures, fmt.Sprintf("repeat %d has %d of the %d runs", k, n, len(r.Runs)))
+				}
+			}
 		case "worked", "warmup":
 			for _, run := range r.Runs {
 				got = run.WarmupTasks
@@ -236,4 +253,18 @@ func scriptCondition(cond string) (bool, error) {
 	}
 	os.Remove(dir)
 	return true, nil
+}
+
+// width stdout|stderr|FILE N: no line is wider than N columns (runes).
+func cmdWidth(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: width stdout|stderr|FILE N")
+	}
+	limit, err := strconv.Atoi(args[1])
+	ts.Check(err)
+	for i, line := range strings.Split(ts.ReadFile(args[0]), "\n") {
+		if n := utf8.RuneCountInString(line); n > limit {
+			ts.Fatalf("line %d is %d columns wide, more than %d:\n%s", i+1, n, limit, line)
+		}
+	}
 }

@@ -20,10 +20,10 @@ import (
 // It takes the tasks a segment at a time, as runSegments does: the first
 // segment always, the others only while ctx lasts. Once ctx has ended, the
 // rest of a segment is cancelled and the segments after it never start.
-func (c *config) runSerial(ctx context.Context, build func(int) task.Call, col *collector, stderr io.Writer) (measure, error) {
+func (c *config) runSerial(ctx context.Context, label string, build func(int) task.Call, col *collector, stderr io.Writer) (measure, error) {
 	pid := os.Getpid()
 	n := c.params.Tasks
-	bar := startProgress(stderr, n, col, c.noProgress)
+	bar := startProgress(stderr, label, n, col, c.noProgress)
 	start := startClean()
 	watch := c.obs.start(modeSerial, nil)
 	first := 0

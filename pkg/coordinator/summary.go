@@ -20,13 +20,26 @@ func printSummary(w io.Writer, rep *report.Report, c *config) {
 	if c.warmup > 0 && rep.Tasks > 0 {
 		warm = fmt.Sprintf(", each pool warmed with %d of them first", min(c.warmup, rep.Tasks))
 	}
-	fmt.Fprintf(w, "job %s: %d tasks%s, size %d, seed %d, %s, %d CPUs\n\n", rep.Job, rep.Tasks, warm, rep.Size, rep.Seed, workers, rep.Host.CPUs)
+	head := fmt.Sprintf("job %s: %d tasks%s, size %d, seed %d, %s, %d CPUs", rep.Job, rep.Tasks, warm, rep.Size, rep.Seed, workers, rep.Host.CPUs)
+	if c.repeat > 1 {
+		head += fmt.Sprintf(", every mode run %d times", c.repeat)
+	}
+	printWrapped(w, head, "  ")
+	fmt.Fprintln(w)
 	if rep.Comparison != nil {
-		printComparison(w, rep.Comparison, rep.Runs)
+		if n := busyNote(c.load, rep.Host.CPUs); n != "" && len(rep.Runs) > 1 {
+			printWrapped(w, n, "  ")
+			fmt.Fprintln(w)
+		}
+		printComparison(w, rep.Comparison, rep.Runs, c.wide)
+		if v := verdict(rep.Comparison, c.sweep); v != nil {
+			fmt.Fprintf(w, "\n%s\n", strings.Join(v, "\n"))
+		}
 	}
 	if len(c.sweep) == 0 {
+		fmt.Fprintln(w)
 		for _, r := range rep.Runs {
-			if r.Mode == modeSerial {
+			if r.Mode == modeSerial || r.Repeat > 1 {
 				continue
 			}
 			if r.Error != "" {
@@ -36,13 +49,13 @@ func printSummary(w io.Writer, rep *report.Report, c *config) {
 			for _, wk := range r.Workers {
 				per = append(per, fmt.Sprintf("#%d pid %d: %d", wk.ID, wk.PID, wk.Tasks))
 			}
-			fmt.Fprintf(w, "\n%s tasks per worker: %s", r.Mode, strings.Join(per, ", "))
+			printWrapped(w, fmt.Sprintf("%s tasks per worker: %s", r.Mode, strings.Join(per, ", ")), "  ")
 		}
 		fmt.Fprintln(w)
 	}
 	for _, r := range rep.Runs {
 		if r.Error != "" {
-			fmt.Fprintf(w, "%s, %d workers: no task ran: %s\n", r.Mode, r.WorkerCount, r.Error)
+			printWrapped(w, fmt.Sprintf("%s, %d workers: no task ran: %s", r.Mode, r.WorkerCount, r.Error), "  ")
 		}
 	}
 	if c.lastCol != nil {
@@ -70,24 +83,32 @@ func round(sec float64) string {
 }
 
 // describe prints what the outputs add up to, the first failure and how
-// many tasks were cancelled.
+// many tasks were cancelled. The tasks a stop cancelled did not fail, and
+// the outputs of a run that did not complete are not the job's answer:
+// each is said so.
 func (c *collector) describe(w io.Writer, job string) {
 	t := c.totals()
+	failed := t.failed - t.cancelled
 	if !c.notInts.Load() && t.ok > 0 {
-		fmt.Fprintf(w, "%s: the outputs sum to %d\n", job, t.sum)
+		if t.failed == 0 {
+			fmt.Fprintf(w, "%s: the outputs sum to %d\n", job, t.sum)
+		} else {
+			printWrapped(w, fmt.Sprintf("%s: the outputs of the %d tasks that succeeded sum to %d, which is not the job's answer: %d of its %d tasks did not complete",
+				job, t.ok, t.sum, t.failed, t.ok+t.failed), "  ")
+		}
 	}
 	c.mu.Lock()
 	f := c.firstFail
 	c.mu.Unlock()
-	if f != nil {
-		fmt.Fprintf(w, "%d tasks failed; the first, task %d (worker %d, pid %d): %s: %s\n",
-			t.failed, f.Task, f.Worker, f.PID, f.Status, f.Error.Message)
+	if f != nil && failed > 0 {
+		printWrapped(w, fmt.Sprintf("%d %s failed; the first, task %d (worker %d, pid %d): %s: %s",
+			failed, plural(int(failed), "task", "tasks"), f.Task, f.Worker, f.PID, f.Status, f.Error.Message), "  ")
 	}
 	switch {
 	case c.startFailed.Load():
 		fmt.Fprintf(w, "%d tasks never ran: the workers could not be started\n", t.notStarted)
 	case t.cancelled > 0:
-		fmt.Fprintf(w, "%d tasks cancelled as the run stopped, %d of them before they were handed to the workers\n",
-			t.cancelled, t.notStarted)
+		printWrapped(w, fmt.Sprintf("%d tasks cancelled as the run stopped, %d of them before they were handed to the workers",
+			t.cancelled, t.notStarted), "  ")
 	}
 }

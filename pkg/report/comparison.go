@@ -103,10 +103,12 @@ type ComparisonRow struct {
 }
 
 // NoiseMargin is how far apart two single measurements of wall time must
-// be, as a fraction of the faster, before they are told apart: on a
-// machine running anything else, runs of the same work vary by several
-// percent. Repeated runs are told apart by their spreads instead.
-const NoiseMargin = 0.10
+// be, as a fraction of the faster, before they are told apart. On an idle
+// machine runs of the same work vary by a few percent; on one that runs
+// anything else, by tens of percent, and a single sample cannot say which
+// machine it came from. Repeated runs are told apart by their spreads
+// instead.
+const NoiseMargin = 0.25
 
 // Differ reports whether rows i and j took measurably different wall
 // times: when both were repeated, their ranges (min to max) do not
