@@ -1,6 +1,7 @@
 package coordinator
 
 import (
+	"cmp"
 	"fmt"
 	"image/color"
 	"io"
@@ -29,16 +30,19 @@ func checkPlotFile(name string) error {
 }
 
 // speedups are the points of a speedup plot: each mode's speedup by worker
-// count, serial left out (it is the baseline, 1 at one worker).
+// count, serial left out (it is the baseline, 1 at one worker), and with
+// -repeat the spread of each point.
 type speedups struct {
-	modes  []string // in the order of their first run
-	points map[string]plotter.XYs
-	counts []int   // the worker counts, sorted
-	top    float64 // the highest speedup or worker count: the y range
+	modes    []string // in the order of their first run
+	points   map[string]plotter.XYs
+	spreads  map[string]plotter.YErrors // below and above each point; nil when not repeated
+	counts   []int                      // the worker counts, sorted
+	top      float64                    // the highest speedup or worker count: the y range
+	repeated bool
 }
 
 func collectSpeedups(cmp *report.Comparison) speedups {
-	s := speedups{points: map[string]plotter.XYs{}}
+	s := speedups{points: map[string]plotter.XYs{}, spreads: map[string]plotter.YErrors{}, repeated: cmp.Repeats > 1}
 	for _, r := range cmp.Rows {
 		if r.Mode == modeSerial {
 			continue
@@ -47,16 +51,47 @@ func collectSpeedups(cmp *report.Comparison) speedups {
 			s.modes = append(s.modes, r.Mode)
 		}
 		s.points[r.Mode] = append(s.points[r.Mode], plotter.XY{X: float64(r.Workers), Y: r.Speedup})
+		lo, hi := r.Speedup, r.Speedup
+		if r.Repeats > 1 {
+			lo, hi = r.SpeedupMin, r.SpeedupMax
+		}
+		s.spreads[r.Mode] = append(s.spreads[r.Mode], struct{ Low, High float64 }{r.Speedup - lo, hi - r.Speedup})
 		if !slices.Contains(s.counts, r.Workers) {
 			s.counts = append(s.counts, r.Workers)
 		}
-		s.top = max(s.top, r.Speedup, float64(r.Workers))
+		s.top = max(s.top, hi, float64(r.Workers))
 	}
 	slices.Sort(s.counts)
-	for _, pts := range s.points {
-		slices.SortFunc(pts, func(a, b plotter.XY) int { return int(a.X - b.X) })
-	}
 	return s
+}
+
+// series returns mode m's points, ordered by worker count, with their
+// spreads; with error bars, each mode's points are moved a little
+// sideways (by dodge) so that bars at one worker count do not hide each other.
+func (s speedups) series(m string, dodge float64) (plotter.XYs, plotter.YErrors) {
+	pts, errs := slices.Clone(s.points[m]), slices.Clone(s.spreads[m])
+	idx := make([]int, len(pts))
+	for i := range idx {
+		idx[i] = i
+	}
+	slices.SortFunc(idx, func(a, b int) int { return cmp.Compare(pts[a].X, pts[b].X) })
+	sorted, sortedErrs := make(plotter.XYs, len(pts)), make(plotter.YErrors, len(pts))
+	for k, i := range idx {
+		sorted[k], sortedErrs[k] = pts[i], errs[i]
+		sorted[k].X += dodge
+	}
+	return sorted, sortedErrs
+}
+
+// yLabel names what the speedups are against: the baseline's mode, and its
+// worker count.
+func yLabel(cmp *report.Comparison) string {
+	for _, r := range cmp.Rows {
+		if r.Mode == cmp.Baseline {
+			return fmt.Sprintf("speedup vs %s at %d %s", r.Mode, r.Workers, plural(r.Workers, "worker", "workers"))
+		}
+	}
+	return "speedup vs " + cmp.Baseline
 }
 
 // drawSpeedup draws the speedup of each mode against the number of workers,
@@ -70,9 +105,12 @@ func drawSpeedup(name string, rep *report.Report) error {
 	}
 	p := plot.New()
 	p.Title.Text = fmt.Sprintf("brine: %s, %d tasks, size %d, on %d CPUs", rep.Job, rep.Tasks, rep.Size, cmp.CPUs)
+	if s.repeated {
+		p.Title.Text += fmt.Sprintf("; median of %d runs, bars min–max", cmp.Repeats)
+	}
 	p.Title.Padding = vg.Points(6)
 	p.X.Label.Text = "workers"
-	p.Y.Label.Text = "speedup against " + cmp.Baseline
+	p.Y.Label.Text = yLabel(cmp)
 	p.Legend.Top, p.Legend.Left = true, true
 	p.Legend.TextStyle.Font.Size = vg.Points(9)
 	p.Legend.ThumbnailWidth = vg.Points(24)
@@ -81,13 +119,29 @@ func drawSpeedup(name string, rep *report.Report) error {
 		return err
 	}
 	for i, m := range s.modes {
-		line, marks, err := plotter.NewLinePoints(s.points[m])
+		dodge := 0.0
+		if s.repeated {
+			dodge = 0.06 * (float64(i) - float64(len(s.modes)-1)/2)
+		}
+		pts, errs := s.series(m, dodge)
+		line, marks, err := plotter.NewLinePoints(pts)
 		if err != nil {
 			return err
 		}
 		line.Color, line.Width = plotutil.Color(i), vg.Points(1.5)
 		marks.Color, marks.Shape = plotutil.Color(i), plotutil.Shape(i)
 		p.Add(line, marks)
+		if s.repeated {
+			bars, err := plotter.NewYErrorBars(struct {
+				plotter.XYs
+				plotter.YErrors
+			}{pts, errs})
+			if err != nil {
+				return err
+			}
+			bars.Color, bars.Width = plotutil.Color(i), vg.Points(1)
+			p.Add(bars)
+		}
 		p.Legend.Add(m, line, marks)
 	}
 	var xticks, yticks plot.ConstantTicks
