@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
 	"slices"
 	"sync"
 	"time"
@@ -62,32 +63,92 @@ func demoBarrier(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err := obs.begin(stdout, stderr); err != nil {
 		return err
 	}
-	p, err := demoPool(ctx, *mode, *workerPath, *workers)
-	if err != nil {
-		return err
+	if w := spinWarning(*spin, *workers, runtime.NumCPU()); w != "" && *mode == "process" {
+		printWrapped(stderr, w, "  ")
 	}
-	defer p.Close()
-	started := time.Now()
-	rec, err := releaseRounds(ctx, p, *workers, *rounds, *spin, obs.barrier(*mode))
-	if err != nil {
-		return err
-	}
-	rec.SpinUS = float64(*spin) / float64(time.Microsecond)
-	rep := barrierReport(rec, *mode, *workers, time.Since(started), p.Workers())
 	out := stdout
 	if *reportTo == "-" {
 		out = io.Discard
 	}
+	started := time.Now()
+	rec, ws, err := measureBarrier(ctx, *mode, *workerPath, *workers, *rounds, *spin, obs.barrier(*mode))
+	if err != nil {
+		return err
+	}
+	rep := barrierReport(rec, *mode, *workers, time.Since(started), ws)
 	how := ""
 	if *spin > 0 {
 		how = fmt.Sprintf(", waiters spinning up to %v", *spin)
 	}
 	fmt.Fprintf(out, "barrier: %d %s workers released %d times%s\nrelease latency: median %.1f µs, p99 %.1f µs\nskew:            median %.1f µs, p99 %.1f µs\n",
 		*workers, *mode, *rounds, how, rec.LatencyUS.Median, rec.LatencyUS.P99, rec.SkewUS.Median, rec.SkewUS.P99)
+	if *mode == "process" && out != io.Discard {
+		// The same barrier between goroutines of one process, for comparison.
+		// It is not observed: -trace and -metrics record the mode asked for.
+		threads, _, err := measureBarrier(ctx, "thread", "", *workers, *rounds, 0, nil)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "threads instead: latency median %.1f µs, p99 %.1f µs; skew median %.1f µs, p99 %.1f µs\n",
+			threads.LatencyUS.Median, threads.LatencyUS.P99, threads.SkewUS.Median, threads.SkewUS.P99)
+		fmt.Fprintln(out)
+		printWrapped(out, barrierExplained(rec, threads, *spin), "")
+	}
 	if err := writeReport(*reportTo, rep, report.Each(rep.Results), stdout); err != nil {
 		return failedOutput("-report", err)
 	}
 	return obs.write(rep, out)
+}
+
+// measureBarrier runs the waiters on a pool of mode and releases them
+// rounds times, passing the release and wake times to seen unless it is nil.
+func measureBarrier(ctx context.Context, mode, workerPath string, workers, rounds int, spin time.Duration,
+	seen func(t0s []int64, wakes [][]int64)) (*report.Barrier, []pool.WorkerInfo, error) {
+	p, err := demoPool(ctx, mode, workerPath, workers)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer p.Close()
+	rec, err := releaseRounds(ctx, p, workers, rounds, spin, seen)
+	if err != nil {
+		return nil, nil, err
+	}
+	rec.SpinUS = float64(spin) / float64(time.Microsecond)
+	return rec, p.Workers(), nil
+}
+
+// barrierExplained says what the figures are, and how the processes'
+// release compares with the goroutines'.
+func barrierExplained(procs, threads *report.Barrier, spin time.Duration) string {
+	than := "about as long as"
+	if r := procs.LatencyUS.Median / max(threads.LatencyUS.Median, 0.001); r >= 1.5 {
+		than = fmt.Sprintf("%.1f× as long as", r)
+	} else if r <= 1/1.5 {
+		than = fmt.Sprintf("%.1f× less than", 1/r)
+	}
+	why := "a sleeping process is woken by the kernel and must be scheduled on a CPU, where the goroutines " +
+		"are woken by Go's scheduler inside the coordinator's own process."
+	if spin > 0 {
+		why = fmt.Sprintf("the waiting processes spun up to %v before they slept; the goroutines slept at once.", spin)
+	}
+	return "Release latency is the time from the release (the coordinator, the last party, arrives) to the " +
+		"moment the last waiter is awake; skew, from the first waiter awake to the last. Each process reads " +
+		"CLOCK_MONOTONIC, which all processes share. Releasing the worker processes took " + than +
+		" releasing as many goroutines from the same barrier (medians): " + why
+}
+
+// spinWarning warns that waiters spinning on an oversubscribed machine
+// slow the release they wait for: they hold the CPUs that the releaser and
+// the waiters yet to arrive need, and yielding does not hand those over at
+// once. It returns "" when every party has a CPU of its own, or none spins.
+func spinWarning(spin time.Duration, workers, cpus int) string {
+	if spin <= 0 || workers+1 <= cpus {
+		return ""
+	}
+	return fmt.Sprintf("warning: -spin %v with %d spinning waiters and the coordinator on %d CPUs: "+
+		"the spinning waiters take the CPUs that the others need to arrive, so a release can come much "+
+		"later, not sooner; spinning pays when every party has a CPU of its own (here: -workers %d)",
+		spin, workers, cpus, max(cpus-1, 1))
 }
 
 // maxRounds bounds -rounds: each worker returns its wake times in one

@@ -69,3 +69,22 @@ func TestBarrierWorkerDies(t *testing.T) {
 		t.Errorf("error %q: want advice for the command line's user", err)
 	}
 }
+
+// Spinning waiters are warned about only when they and the coordinator
+// outnumber the CPUs.
+func TestSpinWarning(t *testing.T) {
+	for _, tc := range []struct {
+		spin          time.Duration
+		workers, cpus int
+		warn          bool
+	}{{0, 8, 2, false}, {5 * time.Millisecond, 1, 2, false}, {5 * time.Millisecond, 2, 2, true},
+		{time.Millisecond, 4, 2, true}, {time.Millisecond, 7, 8, false}} {
+		w := spinWarning(tc.spin, tc.workers, tc.cpus)
+		if (w != "") != tc.warn {
+			t.Errorf("spin %v, %d workers, %d CPUs: warning %q, want one: %v", tc.spin, tc.workers, tc.cpus, w, tc.warn)
+		}
+		if tc.warn && !strings.Contains(w, fmt.Sprintf("%d spinning waiters and the coordinator on %d CPUs", tc.workers, tc.cpus)) {
+			t.Errorf("the warning does not give the counts: %q", w)
+		}
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"runtime"
 	"slices"
 	"sync"
@@ -58,22 +59,45 @@ func demoCondition(ctx context.Context, args []string, stdout, stderr io.Writer)
 		names = append(names, fmt.Sprintf("consumer%d", i+1))
 	}
 	names = append(names, "producer")
-	lines, err := runLesson(ctx, p, spec, names, *pause)
+	lines, pids, err := runLesson(ctx, p, spec, names, *pause)
+	printParties(stdout, *mode, names, pids)
 	for _, l := range lines {
 		fmt.Fprintf(stdout, "(%-9s) %s\n", l.Who, l.Text)
 	}
 	return err
 }
 
+// printParties says which process each party ran in: with worker
+// processes, each its own, none of them the coordinator's, so that the
+// lines that follow are seen to come from separate processes.
+func printParties(w io.Writer, mode string, names []string, pids map[string]int) {
+	what := "a worker process"
+	if mode == "thread" {
+		what = "a goroutine in the coordinator"
+	}
+	for _, n := range names {
+		if pid, ok := pids[n]; ok {
+			fmt.Fprintf(w, "%-9s  %s, pid %d\n", n, what, pid)
+		}
+	}
+	if mode == "thread" {
+		fmt.Fprintf(w, "(the coordinator is pid %d: one process, whose goroutines share its memory and the condition)\n\n", os.Getpid())
+		return
+	}
+	fmt.Fprintf(w, "(the coordinator is pid %d; the condition lives in shared memory that every process maps)\n\n", os.Getpid())
+}
+
 // runLesson starts each party's task a pause after the previous one, the
-// producer last, and returns their lines merged by time.
-func runLesson(ctx context.Context, p *pool.Pool, spec jobs.LessonSpec, names []string, pause time.Duration) ([]jobs.Line, error) {
+// producer last, and returns their lines merged by time and the pid each
+// party's task ran in.
+func runLesson(ctx context.Context, p *pool.Pool, spec jobs.LessonSpec, names []string, pause time.Duration) ([]jobs.Line, map[string]int, error) {
 	consumer, producer := task.Bind(jobs.Consumer, spec), task.Bind(jobs.Producer, spec)
 	var (
 		wg    sync.WaitGroup
 		mu    sync.Mutex
 		lines []jobs.Line
 		errs  []error
+		pids  = map[string]int{}
 	)
 	for i, name := range names {
 		if i > 0 {
@@ -89,6 +113,7 @@ func runLesson(ctx context.Context, p *pool.Pool, spec jobs.LessonSpec, names []
 				mu.Lock()
 				defer mu.Unlock()
 				lines = append(lines, got...)
+				pids[name] = r.PID
 				if err != nil {
 					errs = append(errs, fmt.Errorf("%s: %w", name, err))
 				}
@@ -103,9 +128,9 @@ func runLesson(ctx context.Context, p *pool.Pool, spec jobs.LessonSpec, names []
 	wg.Wait()
 	slices.SortStableFunc(lines, func(a, b jobs.Line) int { return cmp.Compare(a.T, b.T) })
 	if len(errs) > 0 {
-		return lines, errs[0]
+		return lines, pids, errs[0]
 	}
-	return lines, nil
+	return lines, pids, nil
 }
 
 func decodeLines(r pool.Result) ([]jobs.Line, error) {

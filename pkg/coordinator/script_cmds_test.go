@@ -29,6 +29,7 @@ var scriptCmds = map[string]func(ts *testscript.TestScript, neg bool, args []str
 	"status":    cmdStatus,
 	"pidslimit": cmdPidsLimit,
 	"width":     cmdWidth,
+	"distinct":  cmdDistinct,
 }
 
 type scriptReport struct {
@@ -266,5 +267,32 @@ func cmdWidth(ts *testscript.TestScript, neg bool, args []string) {
 		if n := utf8.RuneCountInString(line); n > limit {
 			ts.Fatalf("line %d is %d columns wide, more than %d:\n%s", i+1, n, limit, line)
 		}
+	}
+}
+
+// distinct stdout|stderr|FILE N RE: RE, whose first group captures a
+// value, matches N lines, and their values are all different; with !,
+// they are all the same.
+func cmdDistinct(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 3 {
+		ts.Fatalf("usage: distinct stdout|stderr|FILE N RE")
+	}
+	n, err := strconv.Atoi(args[1])
+	ts.Check(err)
+	re, err := regexp.Compile("(?m)" + args[2])
+	ts.Check(err)
+	matches := re.FindAllStringSubmatch(ts.ReadFile(args[0]), -1)
+	if len(matches) != n {
+		ts.Fatalf("%d lines match %q, want %d", len(matches), args[2], n)
+	}
+	seen := map[string]bool{}
+	for _, m := range matches {
+		if len(m) < 2 {
+			ts.Fatalf("%q captures nothing", args[2])
+		}
+		seen[m[1]] = true
+	}
+	if want := map[bool]int{false: n, true: 1}[neg]; len(seen) != want {
+		ts.Fatalf("%d different values among %d matches of %q, want %d", len(seen), n, args[2], want)
 	}
 }
