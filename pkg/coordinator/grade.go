@@ -23,7 +23,9 @@ const gradeSynopsis = "coordinator grade [-expect EXPECTED.json] [-junit FILE] [
 // check, writes the CI formats asked for and returns the exit status.
 func runGrade(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := newFlagSet("coordinator grade", gradeSynopsis, stderr)
-	expect := fs.String("expect", "", "compare the results with this report, or {\"digest\": ...} or {\"outputs\": [...]}")
+	expect := fs.String("expect", "", "compare the results with this report, or {\"digest\": ...} and/or {\"outputs\": [...]};\n"+
+		"its \"require\": [...] makes a check of each requirement of the runs, e.g.\n"+
+		"{\"mode\": \"process\", \"workers\": 2, \"min_speedup\": 1.6, \"points\": 2} (docs/REPORT.md)")
 	junit := fs.String("junit", "", "write the checks as JUnit XML to this file")
 	gradescope := fs.String("gradescope", "", "write the checks as a Gradescope results.json to this file")
 	name, err := parseGrade(fs, args)

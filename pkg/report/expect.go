@@ -12,20 +12,30 @@ import (
 
 // Expected is what a grade compares a report with (coordinator grade
 // -expect): another report of the same job and parameters, an expected
-// digest, expected outputs by task id, or a digest and outputs together.
+// digest, expected outputs by task id, or a digest and outputs together;
+// and what it requires of the runs (the modes made, their speedups), each
+// requirement a check of its own.
 type Expected struct {
-	Name    string  // the file's name, for messages
-	Report  *Report // an expected report, or nil
-	Digest  string  // an expected digest, or ""
-	Outputs []any   // expected outputs: Outputs[i] is task i's; nil if not given
+	Name    string        // the file's name, for messages
+	Report  *Report       // an expected report, or nil
+	Digest  string        // an expected digest, or ""
+	Outputs []any         // expected outputs: Outputs[i] is task i's; nil if not given
+	Require []Requirement // what the runs must show; nil if nothing
+}
+
+// comparesResults reports whether e says what the results must be, which
+// the "expect" check compares.
+func (e *Expected) comparesResults() bool {
+	return e.Report != nil || e.Digest != "" || e.Outputs != nil
 }
 
 var sha256Hex = regexp.MustCompile(`^[0-9a-f]{64}$`)
 
 // ReadExpected decodes an expectation: a brine report (one with a "schema"
-// field), or an object with "digest" (a SHA-256 in hex), "outputs" (an
-// array) or both, and no other field. On failure it returns an error
-// wrapping ErrNotJSON or ErrInvalid.
+// field), or an object with any of "digest" (a SHA-256 in hex), "outputs"
+// (an array) and "require" (an array of requirements: see Requirement),
+// and no other field. On failure it returns an error wrapping ErrNotJSON or
+// ErrInvalid.
 func ReadExpected(name string, data []byte) (*Expected, error) {
 	doc, err := ParseJSON(data)
 	if err != nil {
@@ -52,12 +62,16 @@ func ReadExpected(name string, data []byte) (*Expected, error) {
 			if e.Outputs, ok = v.([]any); !ok {
 				return nil, fmt.Errorf("%w: \"outputs\" must be an array, not %s", ErrInvalid, jsonKind(v))
 			}
+		case "require":
+			if e.Require, err = readRequirements(v); err != nil {
+				return nil, err
+			}
 		default:
-			return nil, fmt.Errorf("%w: unknown field %q: an expectation is a brine report, or has \"digest\" and/or \"outputs\"", ErrInvalid, k)
+			return nil, fmt.Errorf("%w: unknown field %q: an expectation is a brine report, or has \"digest\", \"outputs\" and/or \"require\"", ErrInvalid, k)
 		}
 	}
-	if e.Digest == "" && e.Outputs == nil {
-		return nil, fmt.Errorf("%w: an expectation is a brine report, or has \"digest\" and/or \"outputs\"", ErrInvalid)
+	if !e.comparesResults() && len(e.Require) == 0 {
+		return nil, fmt.Errorf("%w: an expectation is a brine report, or has \"digest\", \"outputs\" and/or \"require\"", ErrInvalid)
 	}
 	return e, nil
 }

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -14,15 +15,40 @@ type Check struct {
 	Pass    bool
 	Detail  string // one line: what was found
 	Elapsed time.Duration
+	Points  float64 // what the check is worth; 0 counts as 1
 }
 
-// String formats c as the grader prints it: "PASS name: detail".
+// Worth returns what c is worth: its Points, or 1.
+func (c Check) Worth() float64 {
+	if c.Points == 0 {
+		return 1
+	}
+	return c.Points
+}
+
+// String formats c as the grader prints it: "PASS name: detail", and
+// "PASS name (2 points): detail" for a check not worth 1.
 func (c Check) String() string {
 	verdict := "FAIL"
 	if c.Pass {
 		verdict = "PASS"
 	}
-	return verdict + " " + c.Name + ": " + c.Detail
+	worth := ""
+	if w := c.Worth(); w != 1 {
+		worth = " (" + strconv.FormatFloat(w, 'g', -1, 64) + " points)"
+	}
+	return verdict + " " + c.Name + worth + ": " + c.Detail
+}
+
+// Score returns the points of the checks that passed, and of all checks.
+func (g *Grading) Score() (got, of float64) {
+	for _, c := range g.Checks {
+		of += c.Worth()
+		if c.Pass {
+			got += c.Worth()
+		}
+	}
+	return got, of
 }
 
 // Grading is the outcome of grading one report.
@@ -52,9 +78,11 @@ func (g *Grading) Passed() bool {
 // one its results hash to ("digest") and every run's digest equals it
 // ("run-digests"); that every run accounts for all tasks ("run-counts");
 // for a stopped run, that its cancelled tasks add up ("cancelled"); with
-// exp, that the results are the
-// expected ones ("expect"); and for built-in jobs that the outputs are the
-// known answers, recomputed here ("known-answer"). When the report cannot
+// exp, that the results are the expected ones ("expect"); for built-in jobs
+// that the outputs are the known answers, recomputed here ("known-answer");
+// and last, with exp, that the runs meet each of its requirements (a check
+// named after it and worth its points: "speedup:process@2>=1.6"). When the
+// report cannot
 // be decoded, Grade stops after the failed check and sets Malformed. exp
 // may be nil.
 func Grade(name string, data []byte, exp *Expected) *Grading {
@@ -105,11 +133,17 @@ func (g *Grading) gradeReport(r *Report, exp *Expected) {
 	if stopped(r) {
 		g.run("cancelled", func() (bool, string) { return checkCancelled(r) })
 	}
-	if exp != nil {
+	if exp != nil && exp.comparesResults() {
 		g.run("expect", func() (bool, string) { return exp.check(r) })
 	}
 	if answer := knownAnswer(r); answer != nil {
 		g.run("known-answer", answer)
+	}
+	if exp != nil {
+		for _, q := range exp.Require {
+			g.run(q.name(), func() (bool, string) { return q.check(r) })
+			g.Checks[len(g.Checks)-1].Points = q.points()
+		}
 	}
 }
 

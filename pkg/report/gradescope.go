@@ -26,8 +26,9 @@ type gradescopeTest struct {
 }
 
 // WriteGradescope writes g as a Gradescope autograder results.json: one
-// test per check, worth 1 point when it passed and 0 when it failed, the
-// total as the score, everything visible to the student.
+// test per check, worth its points (1 unless a requirement says otherwise)
+// when it passed and 0 when it failed, the total as the score, everything
+// visible to the student.
 func (g *Grading) WriteGradescope(w io.Writer) error {
 	res := gradescopeResults{
 		ExecutionTime: int(math.Round(g.Elapsed.Seconds())),
@@ -35,15 +36,23 @@ func (g *Grading) WriteGradescope(w io.Writer) error {
 		Tests:         []gradescopeTest{},
 	}
 	for _, c := range g.Checks {
-		t := gradescopeTest{Name: c.Name, MaxScore: 1, Status: "failed", Output: c.String()}
+		t := gradescopeTest{Name: c.Name, MaxScore: c.Worth(), Status: "failed", Output: c.String()}
 		if c.Pass {
-			t.Score, t.Status = 1, "passed"
+			t.Score, t.Status = c.Worth(), "passed"
 		}
 		res.Score += t.Score
 		res.Tests = append(res.Tests, t)
 	}
-	res.Output = fmt.Sprintf("brine grade %s: %v of %d checks passed", g.Report, res.Score, len(g.Checks))
+	passed := 0
+	for _, c := range g.Checks {
+		if c.Pass {
+			passed++
+		}
+	}
+	_, of := g.Score()
+	res.Output = fmt.Sprintf("brine grade %s: %d of %d checks passed, %v of %v points", g.Report, passed, len(g.Checks), res.Score, of)
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false) // check names hold >= and <=, for people to read
 	return enc.Encode(res)
 }

@@ -78,6 +78,8 @@ func (g *Grading) WriteJUnit(w io.Writer) error {
 			junitProperty{"size", fmt.Sprint(r.Size)}, junitProperty{"seed", fmt.Sprint(r.Seed)},
 			junitProperty{"digest", r.Digest})
 	}
+	got, of := g.Score()
+	s.Properties = append(s.Properties, junitProperty{"points", fmt.Sprintf("%v of %v", got, of)})
 	var out strings.Builder
 	for _, c := range g.Checks {
 		tc := junitCase{Name: c.Name, Classname: junitClass, Time: seconds(c.Elapsed)}
