@@ -52,11 +52,14 @@ func judge(cmp *report.Comparison, i, base int) (string, string) {
 	case r.Mode == modeThreadGIL && against > 0:
 		return x, "faster: a task that waits releases the GIL"
 	case r.Mode == modeThread && against > 0:
+		if r.Workers > cores {
+			return x, fmt.Sprintf("faster: no GIL in Go, all %d proceed at once (on %d %s)", r.Workers, cores, plural(cores, "core", "cores"))
+		}
 		return x, fmt.Sprintf("faster: no GIL in Go, %d run at once on %d %s", r.Workers, cores, plural(cores, "core", "cores"))
 	case r.Mode == modeThreadWire && against > 0:
 		return x, fmt.Sprintf("faster: serializing took only %s in all", short(r.EncodeSeconds+r.DecodeSeconds))
 	case r.Mode == modeProcess && against > 0:
-		return x, fmt.Sprintf("faster: own cores; tasks serialized, %s sent", bytesOrDash(r.BytesToWorkers))
+		return x, fmt.Sprintf("faster: in parallel, every task serialized (%s sent)", bytesOrDash(r.BytesToWorkers))
 	case against < 0:
 		return x, fmt.Sprintf("slower: costs more than %d workers gain", r.Workers)
 	}
