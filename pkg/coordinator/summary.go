@@ -45,11 +45,7 @@ func printSummary(w io.Writer, rep *report.Report, c *config) {
 			if r.Error != "" {
 				continue
 			}
-			var per []string
-			for _, wk := range r.Workers {
-				per = append(per, fmt.Sprintf("#%d pid %d: %d", wk.ID, wk.PID, wk.Tasks))
-			}
-			printWrapped(w, fmt.Sprintf("%s tasks per worker: %s", r.Mode, strings.Join(per, ", ")), "  ")
+			printWrapped(w, tasksPerWorker(r), "  ")
 		}
 		fmt.Fprintln(w)
 	}
@@ -61,6 +57,28 @@ func printSummary(w io.Writer, rep *report.Report, c *config) {
 	if c.lastCol != nil {
 		c.lastCol.describe(w, rep.Job)
 	}
+}
+
+// tasksPerWorker says how many tasks each worker of r ran, and in which
+// process: goroutine workers share the coordinator's pid, which is said
+// once.
+func tasksPerWorker(r report.Run) string {
+	var per []string
+	shared := len(r.Workers) > 0
+	for _, wk := range r.Workers {
+		shared = shared && wk.PID == r.Workers[0].PID
+	}
+	for _, wk := range r.Workers {
+		if shared {
+			per = append(per, fmt.Sprintf("#%d: %d", wk.ID, wk.Tasks))
+		} else {
+			per = append(per, fmt.Sprintf("#%d pid %d: %d", wk.ID, wk.PID, wk.Tasks))
+		}
+	}
+	if shared && len(r.Workers) > 1 {
+		return fmt.Sprintf("%s tasks per worker, all in pid %d: %s", r.Mode, r.Workers[0].PID, strings.Join(per, ", "))
+	}
+	return fmt.Sprintf("%s tasks per worker: %s", r.Mode, strings.Join(per, ", "))
 }
 
 func joinInts(ns []int, sep string) string {

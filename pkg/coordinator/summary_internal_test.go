@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/brinehq/brine/pkg/pool"
+	"github.com/brinehq/brine/pkg/report"
 	"github.com/brinehq/brine/pkg/wire"
 )
 
@@ -45,5 +46,17 @@ func TestDescribeCompleteRun(t *testing.T) {
 	c.describe(&b, "primes")
 	if got, want := b.String(), "primes: the outputs sum to 7\n"; got != want {
 		t.Errorf("summary %q, want %q", got, want)
+	}
+}
+
+// Goroutine workers share a pid, said once; worker processes have a pid each.
+func TestTasksPerWorker(t *testing.T) {
+	threads := report.Run{Mode: "thread", Workers: []report.Worker{{ID: 0, PID: 7, Tasks: 3}, {ID: 1, PID: 7, Tasks: 5}}}
+	if got, want := tasksPerWorker(threads), "thread tasks per worker, all in pid 7: #0: 3, #1: 5"; got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+	procs := report.Run{Mode: "process", Workers: []report.Worker{{ID: 0, PID: 8, Tasks: 3}, {ID: 1, PID: 9, Tasks: 5}}}
+	if got, want := tasksPerWorker(procs), "process tasks per worker: #0 pid 8: 3, #1 pid 9: 5"; got != want {
+		t.Errorf("got %q, want %q", got, want)
 	}
 }
