@@ -38,26 +38,26 @@ func printComparison(w io.Writer, cmp *report.Comparison, runs []report.Run, wid
 		t.header = append(t.header, "sent", "received", "encode", "decode", "spawn", "RSS coord.", "RSS worker")
 	}
 	t.header = append(t.header, "")
-	overheads, notes := overheadCells(cmp)
-	efficiencies, effNote := efficiencyCells(cmp)
+	overheads, notes := overheadCells(cmp, runs)
+	efficiencies, effNote := efficiencyCells(cmp, runs)
 	show := short
 	if wide {
 		show = round
 	}
 	for i, r := range cmp.Rows {
-		row := []string{r.Mode, fmt.Sprint(r.Workers), show(r.WallSeconds)}
+		row := []string{r.Mode, fmt.Sprint(r.Workers), measured(runs[r.Run], show(r.WallSeconds))}
 		if repeated {
 			row = append(row, spanOrDash(r.Repeats, r.WallMinSeconds, r.WallMaxSeconds))
 		}
 		if !lone {
-			row = append(row, fmt.Sprintf("%.2f", r.Speedup))
+			row = append(row, measured(runs[r.Run], fmt.Sprintf("%.2f", r.Speedup)))
 			if repeated {
 				row = append(row, speedupSpan(r))
 			}
 			row = append(row, efficiencies[i], overheads[i])
 		}
 		if wide || lone {
-			row = append(row, fmt.Sprintf("%.0f", r.TasksPerSecond))
+			row = append(row, measured(runs[r.Run], fmt.Sprintf("%.0f", r.TasksPerSecond)))
 		}
 		if wide {
 			row = append(row, bytesOrDash(r.BytesToWorkers), bytesOrDash(r.BytesFromWorkers),
@@ -76,9 +76,9 @@ func printComparison(w io.Writer, cmp *report.Comparison, runs []report.Run, wid
 	if repeated {
 		fmt.Fprintf(w, "each mode ran %d times, the modes taking turns; wall is the median, min–max the spread\n", cmp.Repeats)
 	}
-	if lone {
+	if lone && runs[cmp.Rows[0].Run].Error == "" {
 		fmt.Fprintln(w, "one mode, compared with nothing: -mode lesson runs it beside serial, threads and threads under a GIL")
-	} else {
+	} else if !lone {
 		fmt.Fprintf(w, "speedup = %s wall / wall; efficiency = speedup / workers;\n", cmp.Baseline)
 		fmt.Fprintf(w, "overhead/task = (workers × wall − %s compute %s) / tasks\n", cmp.Baseline, round(cmp.BaselineComputeSeconds))
 		if effNote != "" && !slices.Contains(notes, effNote) {
@@ -87,12 +87,20 @@ func printComparison(w io.Writer, cmp *report.Comparison, runs []report.Run, wid
 		for _, n := range notes {
 			printWrapped(w, n, "")
 		}
-		if n := fastestNote(cmp); n != "" {
+		if n := fastestNote(cmp, runs); n != "" {
 			printWrapped(w, n, "")
 		}
 	}
 	printRunProblems(w, runs)
 	printDigests(w, cmp, runs)
+}
+
+// measured returns cell, or "-" for a run in which no task ran.
+func measured(r report.Run, cell string) string {
+	if r.Error != "" {
+		return "-"
+	}
+	return cell
 }
 
 // printRunProblems names the runs that had failures, retries or restarts.
@@ -106,8 +114,15 @@ func printRunProblems(w io.Writer, runs []report.Run) {
 	}
 }
 
-// printDigests says whether the runs computed the same outputs.
-func printDigests(w io.Writer, cmp *report.Comparison, runs []report.Run) {
+// printDigests says whether the runs computed the same outputs; a run in
+// which no task ran computed none.
+func printDigests(w io.Writer, cmp *report.Comparison, all []report.Run) {
+	var runs []report.Run
+	for _, r := range all {
+		if r.Error == "" {
+			runs = append(runs, r)
+		}
+	}
 	if len(runs) < 2 || runs[0].Digest == "" {
 		return
 	}
@@ -123,16 +138,19 @@ func printDigests(w io.Writer, cmp *report.Comparison, runs []report.Run) {
 
 // fastestNote says why no row is marked fastest though several ran: the
 // rows whose wall times are within noise of the fastest's.
-func fastestNote(cmp *report.Comparison) string {
+func fastestNote(cmp *report.Comparison, runs []report.Run) string {
 	if cmp.FastestBeyondNoise || len(cmp.Rows) < 2 {
 		return ""
 	}
 	f := cmp.Rows[cmp.Fastest]
 	var ties []string
 	for i, r := range cmp.Rows {
-		if i != cmp.Fastest && !cmp.Differ(i, cmp.Fastest) {
+		if i != cmp.Fastest && runs[r.Run].Error == "" && !cmp.Differ(i, cmp.Fastest) {
 			ties = append(ties, label(r, cmp))
 		}
+	}
+	if len(ties) == 0 {
+		return "" // no other row ran
 	}
 	others := strings.Join(ties, " and ")
 	if len(ties) > 2 {
@@ -171,7 +189,7 @@ func plural(n int, one, many string) string {
 // cost (shown ≈0); or the baseline's workers reported more compute than
 // their wall time holds (a worker states its own compute time), and then no
 // row's figure can be trusted.
-func overheadCells(cmp *report.Comparison) (cells, notes []string) {
+func overheadCells(cmp *report.Comparison, runs []report.Run) (cells, notes []string) {
 	base := cmp.Rows[0]
 	for _, r := range cmp.Rows { // the row of the baseline's mode, as Compare chose it
 		if r.Mode == cmp.Baseline {
@@ -182,6 +200,8 @@ func overheadCells(cmp *report.Comparison) (cells, notes []string) {
 	clamped := false
 	for _, r := range cmp.Rows {
 		switch {
+		case runs[r.Run].Error != "": // no task ran: nothing was measured
+			cells = append(cells, "-")
 		case base.OverheadPerTaskSeconds < 0:
 			cells = append(cells, "-*")
 		case r.OverheadPerTaskSeconds < 0:
@@ -209,9 +229,9 @@ const clampNote = "≈: within noise: measured a little faster than the ideal, w
 // efficiencyCells formats each row's efficiency. No run can be more than
 // 100% efficient; one measured so beat the baseline by noise, and is shown
 // as ≈100%.
-func efficiencyCells(cmp *report.Comparison) (cells []string, note string) {
+func efficiencyCells(cmp *report.Comparison, runs []report.Run) (cells []string, note string) {
 	for _, r := range cmp.Rows {
-		e := fmt.Sprintf("%.0f%%", 100*r.Efficiency)
+		e := measured(runs[r.Run], fmt.Sprintf("%.0f%%", 100*r.Efficiency))
 		if e != "100%" && r.Efficiency > 1 {
 			e = "≈100%"
 			note = clampNote

@@ -37,6 +37,10 @@ var goldenTables = []struct {
 	runs  []report.Run
 }{
 	{name: "lone", runs: []report.Run{lessonRun(modeProcess, 2, 0, 0.52, 1.04)}},
+	{name: "start-failed", runs: []report.Run{ // the process run's workers never started
+		lessonRun(modeThread, 2, 0, 0.49, 0.95),
+		{Mode: modeProcess, WorkerCount: 2, TasksFailed: 40, TasksCancelled: 40, Workers: []report.Worker{},
+			Digest: "e3b0c44298fc1c14", Error: "its workers could not be started: no such worker"}}},
 	{name: "lesson", runs: []report.Run{ // thread beat the ideal by noise: overhead below 0, efficiency above 100%
 		lessonRun(modeSerial, 1, 0, 0.95, 0.949), lessonRun(modeThread, 2, 0, 0.47, 0.93),
 		lessonRun(modeThreadGIL, 2, 0, 0.93, 0.95), lessonRun(modeProcess, 2, 0, 0.525, 1.05)}},

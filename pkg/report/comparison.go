@@ -70,7 +70,8 @@ type Comparison struct {
 	Sweep []int `json:"sweep,omitempty"`
 	// Repeats is how many times each run was made (-repeat); 0 or 1 for once.
 	Repeats int `json:"repeats,omitempty"`
-	// IdenticalOutputs is true when every run has the same Digest.
+	// IdenticalOutputs is true when every run has the same Digest; a run
+	// whose workers never started (Run.Error) computed nothing to compare.
 	IdenticalOutputs bool `json:"identical_outputs"`
 	// Fastest is the index in Rows of the row with the least (median) wall
 	// time.
@@ -165,7 +166,7 @@ func Compare(runs []Run, cpus int) *Comparison {
 			busy := float64(max(r.WorkerCount, 1)) * r.WallSeconds
 			r.OverheadPerTaskSeconds = (busy - b.ComputeSeconds) / float64(tasks)
 		}
-		if r.Digest != runs[first].Digest {
+		if r.Digest != runs[first].Digest && r.Error == "" && runs[first].Error == "" {
 			c.IdenticalOutputs = false
 		}
 		g := slices.IndexFunc(groups, func(g []int) bool {

@@ -137,3 +137,23 @@ func TestCompareFastestBeyondNoise(t *testing.T) {
 		t.Errorf("a lone run is the fastest beyond noise")
 	}
 }
+
+// A run whose workers never started computed nothing: its digest, that of
+// no results, does not make the outputs differ, and it is no competitor
+// for the fastest.
+func TestCompareIgnoresFailedStart(t *testing.T) {
+	ok := report.Run{Mode: "thread", WorkerCount: 2, WallSeconds: 2, TasksOK: 10, Digest: "a"}
+	failed := report.Run{Mode: "process", WorkerCount: 2, TasksFailed: 10, Digest: "b", Error: "its workers could not be started"}
+	c := report.Compare([]report.Run{ok, failed}, 2)
+	if !c.IdenticalOutputs {
+		t.Error("a run that never started makes the outputs differ")
+	}
+	if c.Fastest != 0 || c.FastestBeyondNoise {
+		t.Errorf("fastest %d beyond noise %v: want the run that ran, beyond nothing", c.Fastest, c.FastestBeyondNoise)
+	}
+	other := ok
+	other.Digest = "c"
+	if c := report.Compare([]report.Run{ok, other}, 2); c.IdenticalOutputs {
+		t.Error("two runs with different digests are called identical")
+	}
+}
