@@ -52,7 +52,7 @@ type config struct {
 	keep         bool       // keep every result: for the report, or to compare runs
 	obs          observing  // -metrics, -trace, -timeline (observe.go)
 	lastCol      *collector // of the last run, for the summary
-	load         float64    // the load average as the runs started; -1 if unknown
+	busy         busy       // how busy the machine was as the runs started
 }
 
 // exitHelp ends the run's -help; README.md has the same table.

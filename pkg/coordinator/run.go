@@ -58,7 +58,7 @@ func runJob(ctx context.Context, args []string, stdout, stderr io.Writer) (bool,
 		defer stop()
 	}
 	rep := c.newReport()
-	c.load = loadAverage()
+	c.busy = machineBusy()
 	steps := c.plan()
 	// Results are kept for the report and, with several runs, to compare
 	// the runs' digests.

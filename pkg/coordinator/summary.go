@@ -27,7 +27,7 @@ func printSummary(w io.Writer, rep *report.Report, c *config) {
 	printWrapped(w, head, "  ")
 	fmt.Fprintln(w)
 	if rep.Comparison != nil {
-		if n := busyNote(c.load, rep.Host.CPUs); n != "" && len(rep.Runs) > 1 {
+		if n := busyNote(c.busy, rep.Host.CPUs); n != "" && len(rep.Runs) > 1 {
 			printWrapped(w, n, "  ")
 			fmt.Fprintln(w)
 		}

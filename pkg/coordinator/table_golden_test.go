@@ -2,7 +2,6 @@ package coordinator
 
 import (
 	"flag"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -123,16 +122,21 @@ func TestTablesRules(t *testing.T) {
 
 func TestBusyNote(t *testing.T) {
 	for _, tc := range []struct {
-		load float64
+		b    busy
 		cpus int
-		busy bool
-	}{{-1, 2, false}, {0.3, 2, false}, {0.99, 2, false}, {1, 2, true}, {4.3, 2, true}, {3, 8, false}} {
-		note := busyNote(tc.load, tc.cpus)
-		if (note != "") != tc.busy {
-			t.Errorf("load %v on %d CPUs: note %q, want busy %v", tc.load, tc.cpus, note, tc.busy)
-		}
-		if tc.busy && !strings.Contains(note, fmt.Sprintf("load average %.2f on %d CPUs", tc.load, tc.cpus)) {
-			t.Errorf("load %v on %d CPUs: the note does not give them: %q", tc.load, tc.cpus, note)
+		want string // in the note; "" for none
+	}{
+		{busy{-1, -1}, 2, ""},
+		{busy{5, 4.3}, 2, ""}, // the pressure is low now; the load average trails
+		{busy{10, 0.2}, 2, "programs waited for a CPU 10% of the last 10 s"},
+		{busy{52.4, 1}, 2, "programs waited for a CPU 52% of the last 10 s"},
+		{busy{-1, 0.99}, 2, ""},
+		{busy{-1, 1}, 2, "load average 1.00 on 2 CPUs"},
+		{busy{-1, 3}, 8, ""},
+	} {
+		note := busyNote(tc.b, tc.cpus)
+		if (note != "") != (tc.want != "") || !strings.Contains(note, tc.want) {
+			t.Errorf("%+v on %d CPUs: note %q, want one saying %q", tc.b, tc.cpus, note, tc.want)
 		}
 	}
 }

@@ -17,7 +17,8 @@ func verdict(cmp *report.Comparison, sweep []int) []string {
 	if len(cmp.Rows) < 2 || len(sweep) > 0 || base < 0 {
 		return nil
 	}
-	head := fmt.Sprintf("verdict against serial (medians of %d runs; within noise: their speedups include 1×):", cmp.Repeats)
+	head := fmt.Sprintf("verdict against serial (medians of %d runs; within noise: within %.0f%% of 1×, or a run on each side):",
+		cmp.Repeats, 100*report.NoiseMargin)
 	if cmp.Repeats < 2 {
 		head = fmt.Sprintf("verdict against serial (one run each; within noise: within %.0f%% of 1×):", 100*report.NoiseMargin)
 	}
@@ -67,17 +68,17 @@ func judge(cmp *report.Comparison, i, base int) (string, string) {
 }
 
 // versus says whether a row is faster than the baseline (1), slower (-1),
-// or within noise of it (0). Repeated runs are each compared with the
-// baseline run of their own turn, which ran beside them: the row is faster
-// when every one of those speedups is above 1 and their median at least
-// 10% above. A row measured once is faster when its speedup is beyond
-// report.NoiseMargin.
+// or within noise of it (0): its speedup must be beyond
+// report.NoiseMargin, and when repeated, every run's speedup against the
+// baseline run of its own turn, which ran beside it, on the same side of 1.
+// On a busy machine runs of the same work differ by tens of percent, and
+// the verdict must not call that a win.
 func versus(r report.ComparisonRow) int {
 	if r.Repeats > 1 {
 		switch {
-		case r.SpeedupMin > 1 && r.Speedup >= 1.1:
+		case r.SpeedupMin > 1 && r.Speedup > 1+report.NoiseMargin:
 			return 1
-		case r.SpeedupMax < 1 && r.Speedup <= 1/1.1:
+		case r.SpeedupMax < 1 && r.Speedup < 1/(1+report.NoiseMargin):
 			return -1
 		}
 		return 0
