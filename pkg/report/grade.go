@@ -310,6 +310,9 @@ func checkRunDigests(r *Report) (bool, string) {
 	if len(r.Runs) == 1 {
 		return true, fmt.Sprintf("the run (%s) has the report's digest", names[0])
 	}
+	if modes := dedupe(names); len(modes) < len(names) { // repeated runs: name each mode once
+		return true, fmt.Sprintf("all %d runs (of %s) have the report's digest", len(r.Runs), strings.Join(modes, ", "))
+	}
 	return true, fmt.Sprintf("all %d runs (%s) have the report's digest", len(r.Runs), strings.Join(names, ", "))
 }
 

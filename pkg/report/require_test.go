@@ -132,3 +132,15 @@ func TestGradeRequireBaseline(t *testing.T) {
 		t.Errorf("detail %q: want the median and spread of the three runs", d)
 	}
 }
+
+// A report of repeated runs names each mode once in its run-digests line.
+func TestRunDigestsRepeated(t *testing.T) {
+	data := withRuns(t, base(t, "hash"), runSpec{"serial", 1, 1}, runSpec{"thread", 2, 0.5},
+		runSpec{"serial", 1, 1}, runSpec{"thread", 2, 0.5})
+	g := report.Grade("r.json", data, nil)
+	for _, c := range g.Checks {
+		if c.Name == "run-digests" && c.Detail != "all 4 runs (of serial, thread) have the report's digest" {
+			t.Errorf("run-digests: %q", c.Detail)
+		}
+	}
+}
