@@ -4,5 +4,7 @@
 // cmd/coordinator only wires it to the process.
 //
 //	coordinator [flags]            run a job (see -help)
-//	coordinator demo NAME [flags]  run a demonstration: serialize, closure
+//	coordinator demo NAME [flags]  run a demonstration: serialize, closure,
+//	                               condition, barrier, shared
+//	coordinator grade [flags] FILE grade a report (pkg/report)
 package coordinator
