@@ -1,0 +1,283 @@
+package nats
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/rs/zerolog"
+
+	"github.com/brinehq/brine/pkg/task"
+	"github.com/brinehq/brine/pkg/wire"
+	"github.com/brinehq/brine/pkg/worker"
+)
+
+func init() { register() }
+
+// register has worker.Main serve through this transport when the
+// process's environment names servers.
+func register() {
+	if urls := os.Getenv(envURL); urls != "" {
+		worker.RegisterServe(envURL, urls, Serve)
+	}
+}
+
+// JoinMain is the main of `worker -nats URL`: it has worker.Main join a
+// run of the servers at urls, with the TLS files given (any may be ""),
+// and returns its exit status. The token comes from BRINE_NATS_TOKEN.
+func JoinMain(urls []string, tlsCert, tlsKey, tlsCA string, opts ...worker.Option) int {
+	os.Setenv(wire.EnvMarker, "1")
+	os.Setenv(envURL, strings.Join(urls, ","))
+	for k, v := range map[string]string{envTLSCert: tlsCert, envTLSKey: tlsKey, envTLSCA: tlsCA} {
+		if v != "" {
+			os.Setenv(k, v)
+		}
+	}
+	register()
+	return worker.Main(opts...)
+}
+
+// Serve is the worker's half of the transport, which worker.Main runs
+// when the worker's environment names servers (JoinEnv): it connects,
+// joins a run, and runs worker.Serve on the frames of its subject with the
+// functions of task.Default. It returns what worker.Serve returns once its
+// last frame is published. It exits the process when the coordinator
+// stops beating or says so (Terminate, Kill).
+func Serve(ctx context.Context, log zerolog.Logger, opts ...worker.Option) error {
+	urls := strings.Split(os.Getenv(envURL), ",")
+	host, _ := os.Hostname()
+	nc, err := connect(urls, clientOptions(fmt.Sprintf("brine worker %s:%d", host, os.Getpid()),
+		os.Getenv(EnvToken), os.Getenv(envTLSCert), os.Getenv(envTLSKey), os.Getenv(envTLSCA)))
+	if err != nil {
+		return err
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return fmt.Errorf("nats: %w", err)
+	}
+	in, pw, err := os.Pipe() // worker.Serve polls a descriptor for cancels (docs/PROTOCOL.md §5.2)
+	if err != nil {
+		return fmt.Errorf("nats: %w", err)
+	}
+	s := &session{ctx: ctx, nc: nc, js: js, log: log, pr: in, pw: pw, launch: os.Getenv(envLaunch), done: make(chan struct{})}
+	defer s.close()
+	err = worker.Serve(ctx, in, s, task.Default, log, opts...)
+	s.finish(err)
+	return err
+}
+
+// session is a worker's membership of a run. Its Write, worker.Serve's
+// output, joins with the first frame, the Hello, and publishes the rest.
+type session struct {
+	ctx    context.Context
+	nc     *nats.Conn
+	js     jetstream.JetStream
+	log    zerolog.Logger
+	pr, pw *os.File // worker.Serve's input, its two ends
+	launch string
+
+	run      run
+	member   string
+	liveness time.Duration
+	out      *sender
+	in       *receiver
+	subs     []*nats.Subscription
+	beat     chan struct{} // a beat of the coordinator
+	done     chan struct{} // closed by close
+	wg       sync.WaitGroup
+	joined   bool
+}
+
+func (s *session) Write(p []byte) (int, error) {
+	if !s.joined {
+		if err := s.join(p); err != nil {
+			return 0, err
+		}
+		s.joined = true
+		return len(p), nil
+	}
+	if err := s.out.send(context.Background(), p, false, 0); err != nil {
+		return 0, fmt.Errorf("nats: publishing results: %w", err)
+	}
+	return len(p), nil
+}
+
+// joinWait is how long a worker waits before it asks to join again.
+const joinWait = 500 * time.Millisecond
+
+// join asks to join a run with hello, a Hello's frame, until a
+// coordinator takes it or refuses it, then feeds worker.Serve the Welcome
+// and the frames of the run.
+func (s *session) join(hello []byte) error {
+	req := nats.NewMsg(joinSubject)
+	req.Data = hello[min(len(hello), wire.HeaderSize):]
+	if s.launch != "" {
+		req.Header.Set(hdrLaunch, s.launch)
+	}
+	said := false
+	for {
+		ctx, cancel := context.WithTimeout(s.ctx, callTimeout)
+		reply, err := s.nc.RequestMsgWithContext(ctx, req)
+		cancel()
+		switch {
+		case s.ctx.Err() != nil:
+			return s.ctx.Err()
+		case err == nil && reply.Header.Get(hdrRefused) != "":
+			return fmt.Errorf("nats: the coordinator refused this worker: %s", reply.Header.Get(hdrRefused))
+		case err == nil && reply.Header.Get(hdrMember) != "":
+			return s.start(reply)
+		case !said:
+			said = true
+			why := "no coordinator answers"
+			if err == nil {
+				why = reply.Header.Get(hdrWait)
+			}
+			s.log.Info().Str("servers", s.nc.ConnectedUrlRedacted()).Msgf("waiting to join a run: %s", why)
+		}
+		select {
+		case <-s.ctx.Done():
+			return s.ctx.Err()
+		case <-time.After(joinWait):
+		}
+	}
+}
+
+// start takes up the membership reply grants.
+func (s *session) start(reply *nats.Msg) error {
+	s.run, s.member = run{id: reply.Header.Get(hdrRun)}, reply.Header.Get(hdrMember)
+	s.liveness, _ = time.ParseDuration(reply.Header.Get(hdrLiveness))
+	if s.liveness <= 0 {
+		s.liveness = 5 * time.Second
+	}
+	s.out = &sender{js: s.js, subject: s.run.subject(fromWorker, s.member), max: maxPayload(s.nc), retryFor: time.Minute}
+	ctx, cancel := context.WithTimeout(s.ctx, 2*callTimeout)
+	cons, err := s.js.Consumer(ctx, s.run.stream(toWorker), s.member)
+	cancel()
+	if err != nil {
+		return fmt.Errorf("nats: the consumer of this worker's tasks: %w", err)
+	}
+	if _, err := s.pw.Write(reply.Data); err != nil { // the Welcome
+		return err
+	}
+	if s.in, err = receive(cons); err != nil {
+		return fmt.Errorf("nats: consuming tasks: %w", err)
+	}
+	s.beat = make(chan struct{}, 1)
+	for subject, handle := range map[string]nats.MsgHandler{
+		s.run.alive(coordinatorMember): func(*nats.Msg) {
+			select {
+			case s.beat <- struct{}{}:
+			default:
+			}
+		},
+		s.run.control(s.member): s.obey,
+	} {
+		sub, err := s.nc.Subscribe(subject, handle)
+		if err != nil {
+			return fmt.Errorf("nats: %w", err)
+		}
+		s.subs = append(s.subs, sub)
+	}
+	s.wg.Go(s.feed)
+	s.wg.Go(s.beatLoop)
+	go s.watchCoordinator() // ends with done, or exits the process
+	return nil
+}
+
+// feed copies the frames of the run into worker.Serve's input, and closes
+// it at their end.
+func (s *session) feed() {
+	io.Copy(s.pw, s.in)
+	s.pw.Close()
+}
+
+// beatLoop beats on the worker's subject until close.
+func (s *session) beatLoop() {
+	tick := time.NewTicker(beatEvery(s.liveness))
+	defer tick.Stop()
+	for {
+		s.nc.Publish(s.run.alive(s.member), nil)
+		select {
+		case <-s.done:
+			return
+		case <-tick.C:
+		}
+	}
+}
+
+// watchCoordinator exits the process when the coordinator has not beaten
+// for the run's liveness: it died, or the server is gone for good, and a
+// task running would hold the worker forever.
+func (s *session) watchCoordinator() {
+	timer := time.NewTimer(s.liveness)
+	defer timer.Stop()
+	for {
+		select {
+		case <-s.done:
+			return
+		case <-s.beat:
+			timer.Reset(s.liveness)
+		case <-timer.C:
+			s.log.Error().Msgf("the coordinator is gone (no beat for %v): exiting", s.liveness)
+			os.Exit(wire.ExitFailure)
+		}
+	}
+}
+
+// obey acts on what the coordinator says on the worker's control subject:
+// the signal the pool sends a local worker.
+func (s *session) obey(m *nats.Msg) {
+	switch string(m.Data) {
+	case syscall.SIGTERM.String():
+		syscall.Kill(os.Getpid(), syscall.SIGTERM) // cancels the running tasks (worker.Main)
+	case syscall.SIGKILL.String():
+		s.log.Error().Msg("killed by the coordinator")
+		os.Exit(wire.ExitFailure)
+	}
+}
+
+// finish publishes the worker's last frame, with the status worker.Main
+// will exit with for err.
+func (s *session) finish(err error) {
+	if s.out == nil {
+		return
+	}
+	status := wire.ExitOK
+	var verr *wire.VersionError
+	switch {
+	case errors.As(err, &verr):
+		status = wire.ExitMismatch
+	case err != nil:
+		status = wire.ExitFailure
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := s.out.send(ctx, nil, true, status); err != nil {
+		s.log.Warn().Err(err).Msg("nats: publishing the last frame")
+	}
+}
+
+// close stops the session's goroutines and closes worker.Serve's input.
+func (s *session) close() {
+	close(s.done)
+	for _, sub := range s.subs {
+		sub.Unsubscribe()
+	}
+	s.pr.Close() // a feed blocked on a full pipe fails
+	if s.in != nil {
+		s.in.finish()
+	}
+	s.wg.Wait()
+	if s.in == nil {
+		s.pw.Close()
+	}
+}

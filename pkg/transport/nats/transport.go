@@ -1,0 +1,170 @@
+package nats
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/brinehq/brine/pkg/transport"
+)
+
+// Transport reaches the workers of one pool through NATS JetStream. It is
+// safe for concurrent use.
+type Transport struct {
+	cfg Config
+	nc  *nats.Conn
+	js  jetstream.JetStream
+	run run
+	in  jetstream.Stream // frames to the workers
+	out jetstream.Stream // frames from them
+
+	joins   *nats.Subscription
+	members atomic.Uint64
+	beat    chan struct{} // closed by Close: the coordinator's beat stops
+	beating sync.WaitGroup
+
+	mu      sync.Mutex
+	closed  bool
+	waiting []*pending // Starts waiting for their worker to join
+}
+
+var errClosed = errors.New("nats: transport closed")
+
+// New connects to cfg.URLs, makes the run's streams and listens for the
+// workers that join. On failure it closes cfg.Server.
+func New(cfg Config) (t *Transport, err error) {
+	if err := cfg.fill(); err != nil {
+		return nil, err
+	}
+	t = &Transport{cfg: cfg, run: newRun(), beat: make(chan struct{})}
+	defer func() {
+		if err != nil {
+			t.release()
+		}
+	}()
+	host, _ := os.Hostname()
+	t.nc, err = connect(cfg.URLs, clientOptions(fmt.Sprintf("brine coordinator %s:%d", host, os.Getpid()),
+		cfg.Token, cfg.TLSCert, cfg.TLSKey, cfg.TLSCA))
+	if err != nil {
+		return nil, err
+	}
+	if t.js, err = jetstream.New(t.nc); err != nil {
+		return nil, fmt.Errorf("nats: %w", err)
+	}
+	if t.in, err = t.stream(toWorker); err != nil {
+		return nil, err
+	}
+	if t.out, err = t.stream(fromWorker); err != nil {
+		return nil, err
+	}
+	if t.joins, err = t.nc.QueueSubscribe(joinSubject, "brine", t.join); err != nil {
+		return nil, fmt.Errorf("nats: listening for workers: %w", err)
+	}
+	t.beating.Go(t.beatLoop)
+	return t, nil
+}
+
+// stream makes the run's stream of frames going d.
+func (t *Transport) stream(d direction) (jetstream.Stream, error) {
+	cfg := jetstream.StreamConfig{
+		Name:       t.run.stream(d),
+		Subjects:   []string{t.run.streamSubjects(d)},
+		Retention:  jetstream.WorkQueuePolicy, // a frame read is a frame gone
+		Storage:    jetstream.MemoryStorage,
+		Replicas:   t.cfg.Replicas,
+		Duplicates: 2 * t.cfg.RetryFor, // longer than any publish is retried
+		MaxAge:     24 * time.Hour,     // what a coordinator killed outright leaves on a server
+	}
+	if t.cfg.Replicas > 1 {
+		cfg.Storage = jetstream.FileStorage // a server killed loses its memory
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*callTimeout)
+	defer cancel()
+	s, err := t.js.CreateStream(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("nats: creating stream %s: %w (is JetStream enabled on %s?)", cfg.Name, err, strings.Join(t.cfg.URLs, ","))
+	}
+	return s, nil
+}
+
+// beatLoop beats on the coordinator's subject until Close, so that
+// workers know it is there.
+func (t *Transport) beatLoop() {
+	tick := time.NewTicker(beatEvery(t.cfg.Liveness))
+	defer tick.Stop()
+	subject := t.run.alive(coordinatorMember)
+	for {
+		t.nc.Publish(subject, nil)
+		select {
+		case <-t.beat:
+			return
+		case <-tick.C:
+		}
+	}
+}
+
+// Start starts a worker process on this machine for a local spec.ID
+// (Config.Local), or waits for a worker to join from elsewhere, and
+// completes its handshake (docs/PROTOCOL.md §3) in its join. ctx bounds
+// the wait; a local worker must also join within spec.HandshakeTimeout.
+// On failure nothing Start began is left behind.
+func (t *Transport) Start(ctx context.Context, spec transport.Spec) (transport.Worker, error) {
+	if err := transport.NotInWorker(); err != nil {
+		return nil, fmt.Errorf("nats: %w", err)
+	}
+	if t.cfg.Local == AllLocal || spec.ID < t.cfg.Local {
+		return t.startLocal(ctx, spec)
+	}
+	return t.startRemote(ctx, spec)
+}
+
+// Close deletes the run's streams, closes the connection and the
+// embedded server, if any. It is idempotent.
+func (t *Transport) Close() error {
+	t.mu.Lock()
+	if t.closed {
+		t.mu.Unlock()
+		return nil
+	}
+	t.closed = true
+	t.mu.Unlock()
+	return t.release()
+}
+
+func (t *Transport) release() error {
+	var errs []error
+	if t.joins != nil {
+		t.joins.Unsubscribe()
+	}
+	close(t.beat)
+	t.beating.Wait()
+	if t.js != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*callTimeout)
+		for _, d := range []direction{toWorker, fromWorker} {
+			if err := t.js.DeleteStream(ctx, t.run.stream(d)); err != nil && !errors.Is(err, jetstream.ErrStreamNotFound) {
+				errs = append(errs, fmt.Errorf("nats: deleting stream %s: %w", t.run.stream(d), err))
+			}
+		}
+		cancel()
+	}
+	if t.nc != nil {
+		t.nc.Close()
+	}
+	if t.cfg.Server != nil {
+		errs = append(errs, t.cfg.Server.Close())
+	}
+	return errors.Join(errs...)
+}
+
+func (t *Transport) String() string { return "nats" }
+
+// URLs returns the servers the transport uses, for workers to join.
+func (t *Transport) URLs() []string { return t.cfg.URLs }
