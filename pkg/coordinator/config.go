@@ -53,6 +53,8 @@ type config struct {
 	obs          observing  // -metrics, -trace, -timeline (observe.go)
 	lastCol      *collector // of the last run, for the summary
 	busy         busy       // how busy the machine was as the runs started
+
+	nats natsConfig // the flags of -transport nats (nats.go)
 }
 
 // exitHelp ends the run's -help; README.md has the same table.
@@ -91,6 +93,7 @@ func parseRun(args []string, stderr io.Writer) (*config, error) {
 	fs.StringVar(&c.report, "report", "", "write the JSON report to this file; - writes only the report to stdout")
 	fs.StringVar(&c.workerPath, "worker", "", "worker binary (default: the worker beside the coordinator)")
 	fs.StringVar(&c.transport, "transport", "pipe", "how worker processes are reached: "+strings.Join(transports, ", "))
+	c.nats.register(fs, stderr)
 	fs.StringVar(&c.logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	fs.IntVar(&c.batch, "batch", 0, "most tasks per frame; 0 adapts to the tasks' duration")
 	fs.IntVar(&c.retries, "retries", 2, "times (`K`) a task is sent again after workers died running it alone: the tasks a dead worker held\n"+
@@ -110,13 +113,18 @@ func parseRun(args []string, stderr io.Writer) (*config, error) {
 	if err := parse(fs, args, false); err != nil {
 		return nil, err
 	}
+	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) {
+		set[f.Name] = true
 		c.tasksSet = c.tasksSet || f.Name == "tasks"
 		c.sizeSet = c.sizeSet || f.Name == "size"
 		c.faultSet = c.faultSet || f.Name == "fault"
 		c.handshakeSet = c.handshakeSet || f.Name == "handshake-timeout"
 	})
-	return c, c.resolve(*job, *mode, *sweep)
+	if err := c.resolve(*job, *mode, *sweep); err != nil {
+		return c, err
+	}
+	return c, c.checkNATS(func(f string) bool { return set[f] })
 }
 
 func (c *config) resolve(job, mode, sweep string) error {
@@ -152,8 +160,9 @@ func (c *config) resolve(job, mode, sweep string) error {
 }
 
 // transports are the values -transport takes: pipes to child processes,
-// or hashicorp/go-plugin (pkg/transport/plugin).
-var transports = []string{"pipe", "plugin"}
+// hashicorp/go-plugin (pkg/transport/plugin), or NATS JetStream
+// (pkg/transport/nats).
+var transports = []string{"pipe", "plugin", "nats"}
 
 // checkWorkers refuses worker counts beyond what a run can start.
 func (c *config) checkWorkers() error {
@@ -180,7 +189,7 @@ var logLevels = []string{"debug", "info", "warn", "error"}
 // check refuses flag values that no run can use.
 func (c *config) check() error {
 	switch {
-	case c.workers < 1:
+	case c.workers < 1 && (c.workers < 0 || c.transport != "nats"):
 		return usagef("-workers must be at least 1, not %d", c.workers)
 	case c.params.Tasks < 0:
 		return usagef("-tasks must not be negative")

@@ -11,6 +11,7 @@ import (
 
 	"github.com/brinehq/brine/pkg/coordinator"
 	_ "github.com/brinehq/brine/pkg/jobs"
+	natst "github.com/brinehq/brine/pkg/transport/nats"
 	"github.com/brinehq/brine/pkg/worker"
 )
 
@@ -26,7 +27,12 @@ func TestMain(m *testing.M) {
 			signals.Stop()
 			return signals.ExitCode(code)
 		},
-		"worker": func() int { return worker.Main() },
+		"worker": func() int {
+			if len(os.Args) > 1 { // worker -nats URL
+				return natst.JoinCommand(os.Args[1:], os.Stderr)
+			}
+			return worker.Main()
+		},
 		// This binary links the plugin transport's server, as bin/worker-plugin does.
 		"worker-plugin": func() int { return worker.Main() },
 	}))

@@ -281,6 +281,11 @@ func (c *config) poolOptions(s step, log zerolog.Logger) (pool.Options, error) {
 				return o, err
 			}
 		}
+		if c.transport == "nats" {
+			if o.Transport, o.Workers, err = c.natsTransport(s.workers, o.Command); err != nil {
+				return o, err
+			}
+		}
 	}
 	return o, nil
 }

@@ -54,7 +54,7 @@ func JoinMain(urls []string, tlsCert, tlsKey, tlsCA string, opts ...worker.Optio
 func Serve(ctx context.Context, log zerolog.Logger, opts ...worker.Option) error {
 	urls := strings.Split(os.Getenv(envURL), ",")
 	host, _ := os.Hostname()
-	nc, err := connect(urls, clientOptions(fmt.Sprintf("brine worker %s:%d", host, os.Getpid()),
+	nc, err := connectWithin(ctx, log, serverWait, urls, clientOptions(fmt.Sprintf("brine worker %s:%d", host, os.Getpid()),
 		os.Getenv(EnvToken), os.Getenv(envTLSCert), os.Getenv(envTLSKey), os.Getenv(envTLSCA)))
 	if err != nil {
 		return err
@@ -73,6 +73,30 @@ func Serve(ctx context.Context, log zerolog.Logger, opts ...worker.Option) error
 	err = worker.Serve(ctx, in, s, task.Default, log, opts...)
 	s.finish(err)
 	return err
+}
+
+// serverWait is how long a worker waits for a server that does not answer
+// yet: one started before its coordinator.
+const serverWait = 30 * time.Second
+
+// connectWithin connects, trying again for up to wait while no server
+// answers; a server that refuses the worker is final.
+func connectWithin(ctx context.Context, log zerolog.Logger, wait time.Duration, urls []string, opts []nats.Option) (*nats.Conn, error) {
+	deadline := time.Now().Add(wait)
+	for said := false; ; said = true {
+		nc, err := connect(urls, opts)
+		if err == nil || !errors.Is(err, nats.ErrNoServers) || time.Now().After(deadline) {
+			return nc, err
+		}
+		if !said {
+			log.Info().Msgf("waiting up to %v for a server: %v", wait, err)
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(joinWait):
+		}
+	}
 }
 
 // session is a worker's membership of a run. Its Write, worker.Serve's
