@@ -151,7 +151,7 @@ func (t *Transport) consumer(s jetstream.Stream, d direction, member string) (je
 		AckPolicy:     jetstream.AckExplicitPolicy,
 		// A delivery not acked within AckWait comes again: a worker's
 		// server died with it, or the ack was lost.
-		AckWait:       10 * time.Second,
+		AckWait:       3 * time.Second,
 		MaxAckPending: 4 * maxEarly,
 		// What a dead coordinator leaves on a server it did not own.
 		InactiveThreshold: time.Hour,
