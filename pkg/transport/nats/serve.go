@@ -15,6 +15,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/rs/zerolog"
 
+	"github.com/brinehq/brine/pkg/cond"
 	"github.com/brinehq/brine/pkg/task"
 	"github.com/brinehq/brine/pkg/wire"
 	"github.com/brinehq/brine/pkg/worker"
@@ -68,7 +69,10 @@ func Serve(ctx context.Context, log zerolog.Logger, opts ...worker.Option) error
 	if err != nil {
 		return fmt.Errorf("nats: %w", err)
 	}
-	s := &session{ctx: ctx, nc: nc, js: js, log: log, pr: in, pw: pw, launch: os.Getenv(envLaunch), done: make(chan struct{})}
+	objs := newObjects() // bound once the worker joins, before its first task
+	defer objs.Close()
+	ctx = cond.NewContext(ctx, objs)
+	s := &session{ctx: ctx, objs: objs, nc: nc, js: js, log: log, pr: in, pw: pw, launch: os.Getenv(envLaunch), done: make(chan struct{})}
 	defer s.close()
 	err = worker.Serve(ctx, in, s, task.Default, log, opts...)
 	s.finish(err)
@@ -105,6 +109,7 @@ type session struct {
 	ctx    context.Context
 	nc     *nats.Conn
 	js     jetstream.JetStream
+	objs   *Objects
 	log    zerolog.Logger
 	pr, pw *os.File // worker.Serve's input, its two ends
 	launch string
@@ -188,6 +193,13 @@ func (s *session) start(reply *nats.Msg) error {
 	cancel()
 	if err != nil {
 		return fmt.Errorf("nats: the consumer of this worker's tasks: %w", err)
+	}
+	kv, err := openBucket(s.js, s.run)
+	if err != nil {
+		return err
+	}
+	if err := s.objs.bind(kv, s.member); err != nil {
+		return err
 	}
 	if _, err := s.pw.Write(reply.Data); err != nil { // the Welcome
 		return err

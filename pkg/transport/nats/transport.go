@@ -26,6 +26,7 @@ type Transport struct {
 	in  jetstream.Stream // frames to the workers
 	out jetstream.Stream // frames from them
 
+	objects *Objects // the coordinator's handle on the run's conds and barriers
 	joins   *nats.Subscription
 	members atomic.Uint64
 	beat    chan struct{} // closed by Close: the coordinator's beat stops
@@ -65,6 +66,9 @@ func New(cfg Config) (t *Transport, err error) {
 	if t.out, err = t.stream(fromWorker); err != nil {
 		return nil, err
 	}
+	if err = t.bucket(); err != nil {
+		return nil, err
+	}
 	if t.joins, err = t.nc.QueueSubscribe(joinSubject, "brine", t.join); err != nil {
 		return nil, fmt.Errorf("nats: listening for workers: %w", err)
 	}
@@ -94,6 +98,28 @@ func (t *Transport) stream(d direction) (jetstream.Stream, error) {
 	}
 	return s, nil
 }
+
+// bucket makes the run's bucket of conds and barriers and binds the
+// coordinator's handle to it.
+func (t *Transport) bucket() error {
+	cfg := jetstream.KeyValueConfig{Bucket: bucketName(t.run), History: 1, Storage: jetstream.MemoryStorage,
+		Replicas: t.cfg.Replicas, TTL: 24 * time.Hour}
+	if t.cfg.Replicas > 1 {
+		cfg.Storage = jetstream.FileStorage
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*callTimeout)
+	defer cancel()
+	kv, err := t.js.CreateKeyValue(ctx, cfg)
+	if err != nil {
+		return fmt.Errorf("nats: creating the bucket of conds and barriers: %w", err)
+	}
+	t.objects = newObjects()
+	return t.objects.bind(kv, coordinatorMember)
+}
+
+// Objects returns the run's conds and barriers, the ones its workers'
+// tasks get from cond.FromContext.
+func (t *Transport) Objects() *Objects { return t.objects }
 
 // beatLoop beats on the coordinator's subject until Close, so that
 // workers know it is there.
@@ -146,8 +172,14 @@ func (t *Transport) release() error {
 	}
 	close(t.beat)
 	t.beating.Wait()
+	if t.objects != nil {
+		t.objects.Close()
+	}
 	if t.js != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*callTimeout)
+		if err := t.js.DeleteKeyValue(ctx, bucketName(t.run)); err != nil && !errors.Is(err, jetstream.ErrBucketNotFound) {
+			errs = append(errs, fmt.Errorf("nats: deleting the bucket of conds and barriers: %w", err))
+		}
 		for _, d := range []direction{toWorker, fromWorker} {
 			if err := t.js.DeleteStream(ctx, t.run.stream(d)); err != nil && !errors.Is(err, jetstream.ErrStreamNotFound) {
 				errs = append(errs, fmt.Errorf("nats: deleting stream %s: %w", t.run.stream(d), err))

@@ -259,6 +259,7 @@ func (w *natsWorker) Wait() *transport.ExitError {
 		} else {
 			w.exit = w.remoteExit()
 		}
+		w.t.objects.partyGone(w.member, w.hello.PID, w.exit.Status)
 		w.release()
 	})
 	return w.exit
