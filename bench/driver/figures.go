@@ -3,6 +3,8 @@ package main
 import (
 	"fmt"
 	"os"
+	"slices"
+	"strings"
 
 	"github.com/brinehq/brine/pkg/pool"
 )
@@ -59,6 +61,9 @@ func (d *driver) probes() []probe {
 		d.spawnProbe("brine.spawn.8.plugin", 8, "-transport", "plugin"),
 		d.throughputProbe(echoKey(0, "auto.metrics"), 0, "-metrics", "127.0.0.1:0"),
 		d.throughputProbe(echoKey(0, "auto.trace"), 0, "-trace", os.DevNull),
+		d.throughputProbe(echoKey(0, "auto.nats"), 0, "-transport", "nats"),
+		d.natsRoundTripProbe("brine.rtt.nats"),
+		d.natsBarrierProbe("brine.barrier.nats.2", 2),
 	)
 	for _, n := range c.barrierN {
 		ps = append(ps,
@@ -68,6 +73,13 @@ func (d *driver) probes() []probe {
 			d.wakeProbe(fmt.Sprintf("py.condition.%d", n), "condition", n),
 			d.wakeProbe(fmt.Sprintf("py.barrier.%d", n), "barrier", n),
 		)
+	}
+	if c.only != "" {
+		ps = slices.DeleteFunc(ps, func(p probe) bool {
+			return !slices.ContainsFunc(p.keys, func(k string) bool {
+				return slices.ContainsFunc(strings.Split(c.only, ","), func(o string) bool { return strings.Contains(k, o) })
+			})
+		})
 	}
 	return ps
 }
@@ -141,7 +153,7 @@ func (c config) sections() []section {
 				key: "brine.rss", unit: mib, target: target{valueAtMost, 64, "≤ 64 MiB"}},
 		}},
 	)
-	out = append(out, pluginSection(c), observeSection(c))
+	out = append(out, pluginSection(c), observeSection(c), natsSection(c))
 	for _, n := range c.barrierN {
 		out = append(out, barrierSection(c, n))
 	}

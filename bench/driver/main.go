@@ -57,6 +57,7 @@ type config struct {
 	roundTrips  int    // timed one-task Runs
 	barrierN    []int
 	budget      time.Duration // no repetition starts that would end past it
+	only        string        // -only: measure only the probes with a key that contains one of these, comma-separated
 
 	binDir, anchors, python, poolAnchor, out string
 }
@@ -85,6 +86,7 @@ func parseConfig(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&c.out, "out", filepath.Join("bench", "RESULTS.md"), "where to write the Markdown table; empty: nowhere (the default with -quick)")
 	budget := fs.Duration("budget", time.Duration(envInt("BENCH_BUDGET", 540))*time.Second,
 		"start no repetition expected to end after this; the quiet re-measures come after (env BENCH_BUDGET, seconds)")
+	fs.StringVar(&c.only, "only", "", "measure only the probes with a key that contains one of these, comma-separated, e.g. nats,brine.rtt (a smoke test of one section)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
