@@ -135,6 +135,10 @@ func methods(c config) string {
   total of /proc/pressure/cpu's "some" line before and after.
 - Barriers: `+"`coordinator demo barrier -workers N -rounds %[10]d -report -`"+`, `+"`rawpipe futex -n N -rounds %[10]d`"+`,
   `+"`barrier_bench.py condition|barrier N %[10]d 1`"+`; latency = last wake − release, skew = last − first wake.
+- NATS: a server embedded in the measuring process, on loopback (natsserver.Start), streams in memory, one replica.
+  Throughput: the brine throughput run with `+"`-transport nats`"+`; round trip: the round trip above over
+  pool.WithTransport(nats.New(...)); barrier: in the driver, a pool of 2 bin/worker over NATS runs %[10]d rounds of
+  demo.barrier, the driver the last party as in the barrier demo, on a barrier of the run's key-value bucket.
 `, c.tasks, thousands(c.tasks), thousands(c.ppeTasks), c.roundTrips, c.rttN, c.mibTasks, c.pipeBytes,
 		c.spawnReps, c.streamTasks, c.rounds, thousands(c.cs1Payload), poolWarmup)
 }
