@@ -54,7 +54,9 @@ func (d *driver) natsBarrierProbe(prefix string, n int) probe {
 			if err != nil {
 				return nil, err
 			}
-			p, err := pool.New(ctx, pool.WithWorkers(n), pool.WithTransport(tr), pool.WithBatch(1))
+			// A worker runs its tasks one after the other, and the pool may
+			// send two waiters to one: each takes one and is replaced.
+			p, err := pool.New(ctx, pool.WithWorkers(n), pool.WithTransport(tr), pool.WithBatch(1), pool.WithMaxTasksPerWorker(1))
 			if err != nil {
 				return nil, err
 			}

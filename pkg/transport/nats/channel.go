@@ -30,40 +30,143 @@ const (
 )
 
 // sender writes a stream of bytes to one subject of a stream, in messages
-// of at most max bytes, numbered in hdrSeq. It is used by one goroutine at
-// a time.
+// of at most max bytes, numbered in hdrSeq. It publishes without waiting
+// for the stream's acks: a goroutine of its own collects them in order and
+// publishes again, with the same message id, what the stream did not
+// store; the receiver puts the messages back in order. Its methods may be
+// called from several goroutines.
 type sender struct {
 	js       jetstream.JetStream
 	subject  string
 	max      int
 	retryFor time.Duration
-	seq      uint64
+
+	mu         sync.Mutex // orders the sends, and close
+	seq        uint64
+	acks       chan unacked // to confirm, in the order published
+	closed     bool
+	stop       context.Context // ended by close
+	cancel     context.CancelFunc
+	confirming sync.WaitGroup
+
+	errMu  sync.Mutex
+	failed error // a publish that could not be stored, set by confirm
+}
+
+// unacked is a publish awaiting its ack, or, with done, a point that
+// flush waits for.
+type unacked struct {
+	f    jetstream.PubAckFuture
+	msg  *nats.Msg
+	done chan struct{}
+}
+
+// maxUnconfirmed bounds the publishes a sender has not seen acked.
+const maxUnconfirmed = 256
+
+func newSender(js jetstream.JetStream, subject string, max int, retryFor time.Duration) *sender {
+	s := &sender{js: js, subject: subject, max: max, retryFor: retryFor, acks: make(chan unacked, maxUnconfirmed)}
+	s.stop, s.cancel = context.WithCancel(context.Background())
+	s.confirming.Go(s.confirm) // owned by s, awaited in close
+	return s
 }
 
 // send publishes data, split as the server's maximum payload requires,
 // and, when end is true, a last message that says the sender ends with
-// status. It returns once the stream has stored every message, or the
-// error of the last try once ctx ends or retryFor passes.
+// status; it then returns once the stream has stored every message sent.
+// It returns the error of a publish the stream could not store within
+// retryFor, this one or an earlier one.
 func (s *sender) send(ctx context.Context, data []byte, end bool, status int) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return errClosed
+	}
 	for len(data) > 0 || end {
 		n := min(len(data), s.max)
-		msg := &nats.Msg{Subject: s.subject, Data: data[:n], Header: nats.Header{}}
+		// The message is kept for its retries: its bytes must not be the
+		// caller's, which it reuses.
+		msg := &nats.Msg{Subject: s.subject, Data: append([]byte(nil), data[:n]...), Header: nats.Header{}}
 		data = data[n:]
 		s.seq++
 		msg.Header.Set(hdrSeq, strconv.FormatUint(s.seq, 10))
 		if end && len(data) == 0 {
 			msg.Header.Set(hdrEnd, strconv.Itoa(status))
 			end = false
+			if err := s.publish(ctx, msg); err != nil {
+				return err
+			}
+			return s.flush(ctx)
 		}
-		if err := s.publish(ctx, msg); err != nil {
-			return err
+		f, err := s.js.PublishMsgAsync(msg, jetstream.WithMsgID(s.id(msg)))
+		if err != nil {
+			if err := s.publish(ctx, msg); err != nil {
+				return err
+			}
+			continue
+		}
+		select {
+		case s.acks <- unacked{f: f, msg: msg}:
+		case <-ctx.Done():
+			return ctx.Err()
 		}
 	}
-	return nil
+	return s.err()
 }
 
+func (s *sender) id(msg *nats.Msg) string { return s.subject + "." + msg.Header.Get(hdrSeq) }
+
+func (s *sender) err() error {
+	s.errMu.Lock()
+	defer s.errMu.Unlock()
+	return s.failed
+}
+
+// flush waits until every publish before it is confirmed. s.mu is held.
+func (s *sender) flush(ctx context.Context) error {
+	done := make(chan struct{})
+	select {
+	case s.acks <- unacked{done: done}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	select {
+	case <-done:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	return s.err()
+}
+
+// confirm waits for the acks of the publishes in order, and publishes
+// again, synchronously, each one the stream did not store.
+func (s *sender) confirm() {
+	for p := range s.acks {
+		if p.done != nil {
+			close(p.done)
+			continue
+		}
+		select {
+		case <-p.f.Ok():
+			continue
+		case <-p.f.Err():
+		case <-s.stop.Done():
+			continue
+		}
+		if err := s.publish(s.stop, p.msg); err != nil {
+			s.errMu.Lock()
+			if s.failed == nil {
+				s.failed = err
+			}
+			s.errMu.Unlock()
+		}
+	}
+}
+
+// publish publishes msg and waits for its ack, again with the same message
+// id until retryFor has passed.
 func (s *sender) publish(ctx context.Context, msg *nats.Msg) error {
-	id := s.subject + "." + msg.Header.Get(hdrSeq)
+	id := s.id(msg)
 	deadline := time.Now().Add(s.retryFor)
 	for {
 		cctx, cancel := context.WithTimeout(ctx, callTimeout)
@@ -80,6 +183,19 @@ func (s *sender) publish(ctx context.Context, msg *nats.Msg) error {
 		case <-time.After(retryPause):
 		}
 	}
+}
+
+// close stops confirming; what is not confirmed yet is left to the
+// stream. It is idempotent.
+func (s *sender) close() {
+	s.cancel()
+	s.mu.Lock()
+	if !s.closed {
+		s.closed = true
+		close(s.acks)
+	}
+	s.mu.Unlock()
+	s.confirming.Wait()
 }
 
 // maxEarly bounds the messages a receiver holds ahead of one it misses;

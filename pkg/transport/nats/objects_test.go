@@ -45,9 +45,11 @@ func newPool(t *testing.T, n int, opts ...pool.Option) (*pool.Pool, *natst.Trans
 }
 
 // Tasks in two worker processes meet at a barrier of the run, round after
-// round.
+// round. A worker runs its tasks one after the other, and the pool may send
+// both to one: each worker takes one task and is replaced, so that they
+// run in two processes at once.
 func TestBarrierAcrossWorkers(t *testing.T) {
-	p, _ := newPool(t, 2, pool.WithBatch(1))
+	p, _ := newPool(t, 2, pool.WithBatch(1), pool.WithMaxTasksPerWorker(1))
 	rounds := task.Bind(jobs.BarrierRounds, jobs.BarrierSpec{Name: "phase", Parties: 2, Rounds: 20})
 	out, err := pool.Map(bounded(t), p, rounds, []int64{0, 1})
 	if err != nil {

@@ -61,7 +61,7 @@ func Serve(ctx context.Context, log zerolog.Logger, opts ...worker.Option) error
 		return err
 	}
 	defer nc.Close()
-	js, err := jetstream.New(nc)
+	js, err := jetstream.New(nc, jetstream.WithPublishAsyncTimeout(callTimeout))
 	if err != nil {
 		return fmt.Errorf("nats: %w", err)
 	}
@@ -187,7 +187,7 @@ func (s *session) start(reply *nats.Msg) error {
 	if s.liveness <= 0 {
 		s.liveness = 5 * time.Second
 	}
-	s.out = &sender{js: s.js, subject: s.run.subject(fromWorker, s.member), max: maxPayload(s.nc), retryFor: time.Minute}
+	s.out = newSender(s.js, s.run.subject(fromWorker, s.member), maxPayload(s.nc), time.Minute)
 	ctx, cancel := context.WithTimeout(s.ctx, 2*callTimeout)
 	cons, err := s.js.Consumer(ctx, s.run.stream(toWorker), s.member)
 	cancel()
@@ -309,6 +309,9 @@ func (s *session) close() {
 		sub.Unsubscribe()
 	}
 	s.pr.Close() // a feed blocked on a full pipe fails
+	if s.out != nil {
+		s.out.close()
+	}
 	if s.in != nil {
 		s.in.finish()
 	}

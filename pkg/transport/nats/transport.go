@@ -57,7 +57,7 @@ func New(cfg Config) (t *Transport, err error) {
 	if err != nil {
 		return nil, err
 	}
-	if t.js, err = jetstream.New(t.nc); err != nil {
+	if t.js, err = jetstream.New(t.nc, jetstream.WithPublishAsyncTimeout(callTimeout)); err != nil {
 		return nil, fmt.Errorf("nats: %w", err)
 	}
 	if t.in, err = t.stream(toWorker); err != nil {

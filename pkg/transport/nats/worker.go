@@ -67,7 +67,7 @@ func (w *natsWorker) open() error {
 		return fmt.Errorf("consuming its results: %w", err)
 	}
 	w.r = wire.NewReader(w.out, 64<<10, 0)
-	w.in = &sender{js: t.js, subject: t.run.subject(toWorker, w.member), max: maxPayload(t.nc), retryFor: t.cfg.RetryFor}
+	w.in = newSender(t.js, t.run.subject(toWorker, w.member), maxPayload(t.nc), t.cfg.RetryFor)
 	w.beat.Store(time.Now().UnixNano())
 	w.beats, err = t.nc.Subscribe(t.run.alive(w.member), func(*nats.Msg) { w.beat.Store(time.Now().UnixNano()) })
 	return err
@@ -291,6 +291,9 @@ func (w *natsWorker) release() {
 	}
 	if w.out != nil {
 		w.out.finish()
+	}
+	if w.in != nil {
+		w.in.close()
 	}
 	if w.beats != nil {
 		w.beats.Unsubscribe()
