@@ -101,7 +101,10 @@ func beatEvery(liveness time.Duration) time.Duration { return liveness / 5 }
 // worker's, named name.
 func clientOptions(name, token, cert, key, ca string) []nats.Option {
 	opts := []nats.Option{nats.Name(name), nats.MaxReconnects(-1), nats.ReconnectWait(250 * time.Millisecond),
-		nats.Timeout(callTimeout), nats.RetryOnFailedConnect(false)}
+		nats.Timeout(callTimeout), nats.RetryOnFailedConnect(false),
+		// The errors of subscriptions whose server went away: the beats
+		// and the consumers' own errors say what matters.
+		nats.ErrorHandler(func(*nats.Conn, *nats.Subscription, error) {})}
 	if token != "" {
 		opts = append(opts, nats.Token(token))
 	}

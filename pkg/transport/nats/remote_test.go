@@ -150,3 +150,53 @@ func freePorts(t *testing.T, n int) []int {
 }
 
 var _ transport.Transport = (*natst.Transport)(nil)
+
+// checkEchoes runs n echoes on p and checks each comes back.
+func checkEchoes(t *testing.T, p *pool.Pool, n int) {
+	t.Helper()
+	in := make([][]byte, n)
+	for i := range in {
+		in[i] = []byte{byte(i), byte(i >> 8)}
+	}
+	out, err := pool.Map(bounded(t), p, jobs.Echo, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range in {
+		if string(out[i]) != string(in[i]) {
+			t.Fatalf("echo %d: got %q, sent %q", i, out[i], in[i])
+		}
+	}
+}
+
+// A worker that joined from elsewhere exits, 1, when the server goes and
+// its coordinator is heard from no more.
+func TestWorkerLeavesWithItsServer(t *testing.T) {
+	srv, err := natsserver.Start(natsserver.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err := natst.New(natst.Config{URLs: []string{srv.ClientURL()}, Liveness: time.Second, RetryFor: time.Second})
+	if err != nil {
+		srv.Close()
+		t.Fatal(err)
+	}
+	w := joinWorker(t, srv.ClientURL())
+	p, err := pool.New(bounded(t), pool.WithWorkers(1), pool.WithTransport(tr))
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkEchoes(t, p, 10)
+	srv.Close() // the server goes, and the coordinator with it
+	exited := make(chan error, 1)
+	go func() { exited <- w.Wait() }()
+	select {
+	case err := <-exited:
+		if w.ProcessState.ExitCode() != 1 {
+			t.Errorf("the worker left with %v, want exit status 1", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Error("the worker outlived its server by 30 s")
+	}
+	p.Close()
+}

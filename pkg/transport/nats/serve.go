@@ -55,8 +55,15 @@ func JoinMain(urls []string, tlsCert, tlsKey, tlsCA string, opts ...worker.Optio
 func Serve(ctx context.Context, log zerolog.Logger, opts ...worker.Option) error {
 	urls := strings.Split(os.Getenv(envURL), ",")
 	host, _ := os.Hostname()
-	nc, err := connectWithin(ctx, log, serverWait, urls, clientOptions(fmt.Sprintf("brine worker %s:%d", host, os.Getpid()),
-		os.Getenv(EnvToken), os.Getenv(envTLSCert), os.Getenv(envTLSKey), os.Getenv(envTLSCA)))
+	nopts := clientOptions(fmt.Sprintf("brine worker %s:%d", host, os.Getpid()),
+		os.Getenv(EnvToken), os.Getenv(envTLSCert), os.Getenv(envTLSKey), os.Getenv(envTLSCA))
+	launch := os.Getenv(envLaunch)
+	// The programs its tasks start do not inherit the way in, nor the
+	// token: one that is a worker too would take itself for this one.
+	for _, env := range []string{envURL, envLaunch, EnvToken, envTLSCert, envTLSKey, envTLSCA} {
+		os.Unsetenv(env)
+	}
+	nc, err := connectWithin(ctx, log, serverWait, urls, nopts)
 	if err != nil {
 		return err
 	}
@@ -72,7 +79,7 @@ func Serve(ctx context.Context, log zerolog.Logger, opts ...worker.Option) error
 	objs := newObjects() // bound once the worker joins, before its first task
 	defer objs.Close()
 	ctx = cond.NewContext(ctx, objs)
-	s := &session{ctx: ctx, objs: objs, nc: nc, js: js, log: log, pr: in, pw: pw, launch: os.Getenv(envLaunch), done: make(chan struct{})}
+	s := &session{ctx: ctx, objs: objs, nc: nc, js: js, log: log, pr: in, pw: pw, launch: launch, done: make(chan struct{})}
 	defer s.close()
 	err = worker.Serve(ctx, in, s, task.Default, log, opts...)
 	s.finish(err)

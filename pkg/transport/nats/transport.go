@@ -41,39 +41,48 @@ var errClosed = errors.New("nats: transport closed")
 
 // New connects to cfg.URLs, makes the run's streams and listens for the
 // workers that join. On failure it closes cfg.Server.
-func New(cfg Config) (t *Transport, err error) {
+func New(cfg Config) (*Transport, error) {
 	if err := cfg.fill(); err != nil {
-		return nil, err
-	}
-	t = &Transport{cfg: cfg, run: newRun(), beat: make(chan struct{})}
-	defer func() {
-		if err != nil {
-			t.release()
+		if cfg.Server != nil {
+			cfg.Server.Close()
 		}
-	}()
-	host, _ := os.Hostname()
-	t.nc, err = connect(cfg.URLs, clientOptions(fmt.Sprintf("brine coordinator %s:%d", host, os.Getpid()),
-		cfg.Token, cfg.TLSCert, cfg.TLSKey, cfg.TLSCA))
-	if err != nil {
 		return nil, err
 	}
-	if t.js, err = jetstream.New(t.nc, jetstream.WithPublishAsyncTimeout(callTimeout)); err != nil {
-		return nil, fmt.Errorf("nats: %w", err)
-	}
-	if t.in, err = t.stream(toWorker); err != nil {
+	t := &Transport{cfg: cfg, run: newRun(), beat: make(chan struct{})}
+	if err := t.open(); err != nil {
+		t.release()
 		return nil, err
-	}
-	if t.out, err = t.stream(fromWorker); err != nil {
-		return nil, err
-	}
-	if err = t.bucket(); err != nil {
-		return nil, err
-	}
-	if t.joins, err = t.nc.QueueSubscribe(joinSubject, "brine", t.join); err != nil {
-		return nil, fmt.Errorf("nats: listening for workers: %w", err)
 	}
 	t.beating.Go(t.beatLoop)
 	return t, nil
+}
+
+// open connects, makes the run's streams and bucket, and listens for
+// joins.
+func (t *Transport) open() error {
+	host, _ := os.Hostname()
+	var err error
+	t.nc, err = connect(t.cfg.URLs, clientOptions(fmt.Sprintf("brine coordinator %s:%d", host, os.Getpid()),
+		t.cfg.Token, t.cfg.TLSCert, t.cfg.TLSKey, t.cfg.TLSCA))
+	if err != nil {
+		return err
+	}
+	if t.js, err = jetstream.New(t.nc, jetstream.WithPublishAsyncTimeout(callTimeout)); err != nil {
+		return fmt.Errorf("nats: %w", err)
+	}
+	if t.in, err = t.stream(toWorker); err != nil {
+		return err
+	}
+	if t.out, err = t.stream(fromWorker); err != nil {
+		return err
+	}
+	if err = t.bucket(); err != nil {
+		return err
+	}
+	if t.joins, err = t.nc.QueueSubscribe(joinSubject, "brine", t.join); err != nil {
+		return fmt.Errorf("nats: listening for workers: %w", err)
+	}
+	return nil
 }
 
 // stream makes the run's stream of frames going d.
@@ -175,7 +184,7 @@ func (t *Transport) release() error {
 	if t.objects != nil {
 		t.objects.Close()
 	}
-	if t.js != nil {
+	if t.js != nil && t.nc.IsConnected() { // else what is left expires (stream's MaxAge)
 		ctx, cancel := context.WithTimeout(context.Background(), 2*callTimeout)
 		if err := t.js.DeleteKeyValue(ctx, bucketName(t.run)); err != nil && !errors.Is(err, jetstream.ErrBucketNotFound) {
 			errs = append(errs, fmt.Errorf("nats: deleting the bucket of conds and barriers: %w", err))

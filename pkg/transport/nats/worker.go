@@ -259,7 +259,9 @@ func (w *natsWorker) Wait() *transport.ExitError {
 		} else {
 			w.exit = w.remoteExit()
 		}
-		w.t.objects.partyGone(w.member, w.hello.PID, w.exit.Status)
+		if w.t.nc.IsConnected() { // else the server is gone, or failing over: nothing to tidy now
+			w.t.objects.partyGone(w.member, w.hello.PID, w.exit.Status)
+		}
 		w.release()
 	})
 	return w.exit
@@ -299,6 +301,9 @@ func (w *natsWorker) release() {
 		w.beats.Unsubscribe()
 	}
 	t := w.t
+	if !t.nc.IsConnected() {
+		return // what is left expires (Transport.consumer's InactiveThreshold)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*callTimeout)
 	defer cancel()
 	for _, s := range []struct {
