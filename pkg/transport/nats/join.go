@@ -128,6 +128,7 @@ func (t *Transport) accept(m *nats.Msg, spec transport.Spec, proc *process) (*na
 		w.release()
 		return nil, fmt.Errorf("nats: worker %d: %w", spec.ID, err)
 	}
+	w.r.SetFrameTimeout(spec.FrameTimeout, func() { w.Kill(transport.FrameStalled(spec.FrameTimeout)) })
 	r := nats.NewMsg(m.Reply)
 	r.Header.Set(hdrRun, t.run.id)
 	r.Header.Set(hdrMember, w.member)
