@@ -64,7 +64,8 @@ func startCluster(t *testing.T) *cluster {
 	return c
 }
 
-// waitReady waits until the cluster has elected its JetStream leader.
+// waitReady waits until the cluster can place a stream on its three
+// nodes: its JetStream leader is elected and knows every peer.
 func (c *cluster) waitReady(t *testing.T) {
 	t.Helper()
 	deadline := time.Now().Add(time.Minute)
@@ -72,8 +73,12 @@ func (c *cluster) waitReady(t *testing.T) {
 		nc, err := nats.Connect(strings.Join(c.urls, ","))
 		if err == nil {
 			js, _ := jetstream.New(nc)
-			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-			_, err = js.AccountInfo(ctx)
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			_, err = js.CreateStream(ctx, jetstream.StreamConfig{Name: "READY", Subjects: []string{"ready"},
+				Storage: jetstream.MemoryStorage, Replicas: 3})
+			if err == nil {
+				err = js.DeleteStream(ctx, "READY")
+			}
 			cancel()
 			nc.Close()
 			if err == nil {
