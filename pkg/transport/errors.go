@@ -3,6 +3,8 @@ package transport
 import (
 	"errors"
 	"fmt"
+	"os"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -40,4 +42,29 @@ func (e *ExitError) Error() string {
 // began a frame and did not finish it within d (Spec.FrameTimeout).
 func FrameStalled(d time.Duration) string {
 	return fmt.Sprintf("it broke the protocol: it began a frame and did not finish it within %v (the frame timeout)", d)
+}
+
+// ExitOf describes how worker id, process pid, ended: ps is its state once
+// reaped (nil when it never started), and reason why the transport killed
+// it ("" when it did not).
+func ExitOf(id, pid int, ps *os.ProcessState, reason string) *ExitError {
+	e := &ExitError{Worker: id, PID: pid, Code: -1, Status: "not started"}
+	if ps != nil {
+		e.Status = strings.TrimSpace(ps.String())
+		if ws, ok := ps.Sys().(syscall.WaitStatus); ok {
+			switch {
+			case ws.Exited():
+				e.Code = ws.ExitStatus()
+			case ws.Signaled():
+				e.Signal = ws.Signal()
+				if e.Signal == syscall.SIGKILL {
+					e.Status = "signal: killed"
+				}
+			}
+		}
+	}
+	if reason != "" {
+		e.Reason = "killed by brine: " + reason
+	}
+	return e
 }

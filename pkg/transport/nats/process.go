@@ -185,24 +185,10 @@ func (p *process) closeOutput() {
 
 // exitError describes how the reaped process ended.
 func (p *process) exitError(id int) *transport.ExitError {
-	e := &transport.ExitError{Worker: id, PID: p.pid, Code: -1, Status: p.state.String()}
-	if ws, ok := p.state.Sys().(syscall.WaitStatus); ok {
-		switch {
-		case ws.Exited():
-			e.Code = ws.ExitStatus()
-		case ws.Signaled():
-			e.Signal = ws.Signal()
-			if e.Signal == syscall.SIGKILL {
-				e.Status = "signal: killed"
-			}
-		}
-	}
 	p.mu.Lock()
-	if p.reason != "" {
-		e.Reason = "killed by brine: " + p.reason
-	}
+	reason := p.reason
 	p.mu.Unlock()
-	return e
+	return transport.ExitOf(id, p.pid, p.state, reason)
 }
 
 func closeAll(fs ...*os.File) {

@@ -3,7 +3,6 @@ package pipe
 import (
 	"errors"
 	"os"
-	"strings"
 	"syscall"
 	"time"
 
@@ -80,37 +79,17 @@ func waitExit(pid, options int) bool {
 }
 
 // exitError describes how the reaped worker ended and, when it was killed,
-// by whom.
+// by whom: a SIGKILL the pool did not send is explained by its memory
+// cgroups' OOM kill counts.
 func (w *worker) exitError() *transport.ExitError {
-	e := &transport.ExitError{Worker: w.id, PID: w.pid, Code: -1, Status: exitStatus(w.cmd.ProcessState)}
-	if ws, ok := w.cmd.ProcessState.Sys().(syscall.WaitStatus); ok {
-		switch {
-		case ws.Exited():
-			e.Code = ws.ExitStatus()
-		case ws.Signaled():
-			e.Signal = ws.Signal()
-		}
-	}
 	w.sigMu.Lock()
 	reason := w.reason
 	w.sigMu.Unlock()
-	switch {
-	case reason != "":
-		e.Reason = "killed by brine: " + reason
-	case e.Signal == syscall.SIGKILL:
+	e := transport.ExitOf(w.id, w.pid, w.cmd.ProcessState, reason)
+	if reason == "" && e.Signal == syscall.SIGKILL {
 		e.Reason = w.oom.Explain()
 	}
 	return e
-}
-
-func exitStatus(ps *os.ProcessState) string {
-	if ps == nil {
-		return "not started"
-	}
-	if ws, ok := ps.Sys().(syscall.WaitStatus); ok && ws.Signaled() && ws.Signal() == syscall.SIGKILL {
-		return "signal: killed"
-	}
-	return strings.TrimSpace(ps.String())
 }
 
 // pipeSize is the capacity asked for the task and result pipes: a batch or

@@ -165,27 +165,10 @@ func (w *pluginWorker) exitsWithin(d time.Duration) bool {
 // exitError describes how the reaped worker ended and, when it was killed,
 // by whom.
 func (w *pluginWorker) exitError() *transport.ExitError {
-	e := &transport.ExitError{Worker: w.id, PID: w.PID(), Code: -1, Status: "not started"}
-	if ps := w.proc.state; ps != nil {
-		e.Status = ps.String()
-		if ws, ok := ps.Sys().(syscall.WaitStatus); ok {
-			switch {
-			case ws.Exited():
-				e.Code = ws.ExitStatus()
-			case ws.Signaled():
-				e.Signal = ws.Signal()
-				if e.Signal == syscall.SIGKILL {
-					e.Status = "signal: killed"
-				}
-			}
-		}
-	}
 	w.sigMu.Lock()
-	if w.reason != "" {
-		e.Reason = "killed by brine: " + w.reason
-	}
+	reason := w.reason
 	w.sigMu.Unlock()
-	return e
+	return transport.ExitOf(w.id, w.PID(), w.proc.state, reason)
 }
 
 var errClosed = errors.New("transport closed")
