@@ -3,6 +3,7 @@ package coordinator
 import (
 	"encoding/binary"
 	"iter"
+	"runtime/debug"
 	"sync"
 
 	"github.com/brinehq/brine/pkg/report"
@@ -110,6 +111,10 @@ func (s *store) keepWhole(p *storePart, k int, r *report.Result) {
 	p.recs[k] = record{status: recordWhole}
 }
 
+// iterGCPercent is the garbage collector's target while the results are
+// iterated (see results); the default is 100.
+const iterGCPercent = 20
+
 // results yields the kept results in task order, decoding each output as
 // it goes: the *report.Result is reused, as report.WriteSeq allows. Tasks
 // that never ran are left out. The results must all have arrived.
@@ -118,6 +123,11 @@ func (s *store) results() iter.Seq[*report.Result] {
 	parts := s.parts
 	s.mu.Unlock()
 	return func(yield func(*report.Result) bool) {
+		// Each result is decoded and, by the caller, encoded again: all
+		// garbage at once, over a live heap that is mostly the store. A
+		// collector that let the heap double first would double the
+		// coordinator's peak for this alone.
+		defer debug.SetGCPercent(debug.SetGCPercent(iterGCPercent))
 		var r report.Result
 		for _, p := range parts {
 			for k := range p.recs {
