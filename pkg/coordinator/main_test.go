@@ -3,12 +3,12 @@ package coordinator_test
 import (
 	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
+	"github.com/brinehq/brine/internal/buildtest"
 	"github.com/brinehq/brine/pkg/coordinator"
 	_ "github.com/brinehq/brine/pkg/jobs"
 	natst "github.com/brinehq/brine/pkg/transport/nats"
@@ -58,7 +58,7 @@ func TestScripts(t *testing.T) {
 func TestScriptsAtScale(t *testing.T) {
 	var bin string
 	if raceEnabled && !testing.Short() {
-		bin = buildCLI(t)
+		bin = buildtest.Commands(t, "coordinator", "worker")
 	}
 	testscript.Run(t, testscript.Params{
 		Dir:                 "testdata/scale",
@@ -71,21 +71,4 @@ func TestScriptsAtScale(t *testing.T) {
 			return nil
 		},
 	})
-}
-
-// buildCLI builds the coordinator and worker commands into a directory
-// and returns it.
-func buildCLI(t *testing.T) string {
-	t.Helper()
-	gobin, err := exec.LookPath("go")
-	if err != nil {
-		t.Skip("no go command to build the coordinator with")
-	}
-	dir := t.TempDir()
-	out, err := exec.Command(gobin, "build", "-o", dir+string(filepath.Separator),
-		"github.com/brinehq/brine/cmd/coordinator", "github.com/brinehq/brine/cmd/worker").CombinedOutput()
-	if err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return dir
 }

@@ -5,12 +5,12 @@ import (
 	"context"
 	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/brinehq/brine/internal/buildtest"
 	"github.com/brinehq/brine/pkg/coordinator"
 	"github.com/brinehq/brine/pkg/report"
 )
@@ -170,23 +170,8 @@ func TestModeUsageErrors(t *testing.T) {
 	}
 }
 
-// buildWorker builds cmd/worker into dir and returns its path.
-func buildWorker(t *testing.T, dir string) string {
-	t.Helper()
-	gobin, err := exec.LookPath("go")
-	if err != nil {
-		t.Skip("no go command to build the worker with")
-	}
-	path := filepath.Join(dir, "worker")
-	cmd := exec.Command(gobin, "build", "-o", path, "github.com/brinehq/brine/cmd/worker")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build worker: %v\n%s", err, out)
-	}
-	return path
-}
-
 func TestWithWorkerProcesses(t *testing.T) {
-	worker := buildWorker(t, t.TempDir())
+	worker := filepath.Join(buildtest.Commands(t, "worker"), "worker")
 
 	t.Run("all modes", func(t *testing.T) {
 		rep, out := runReport(t, "-worker", worker, "-workers", "2", "-job", "primes", "-tasks", "40",

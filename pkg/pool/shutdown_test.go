@@ -10,6 +10,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/brinehq/brine/internal/buildtest"
 )
 
 // cli is the coordinator and worker commands, built for a test.
@@ -17,16 +19,7 @@ type cli struct{ coordinator, worker string }
 
 func buildCLI(t *testing.T) cli {
 	t.Helper()
-	gobin, err := exec.LookPath("go")
-	if err != nil {
-		t.Skip("no go command to build the coordinator with")
-	}
-	dir := t.TempDir()
-	out, err := exec.Command(gobin, "build", "-o", dir+string(filepath.Separator),
-		"github.com/brinehq/brine/cmd/coordinator", "github.com/brinehq/brine/cmd/worker").CombinedOutput()
-	if err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	dir := buildtest.Commands(t, "coordinator", "worker")
 	return cli{filepath.Join(dir, "coordinator"), filepath.Join(dir, "worker")}
 }
 

@@ -1,0 +1,29 @@
+// Package buildtest builds brine's commands for tests that run them as a
+// user would: a coordinator and its workers as separate executables.
+package buildtest
+
+import (
+	"os/exec"
+	"path/filepath"
+	"testing"
+)
+
+// Commands builds the named commands of the module ("coordinator",
+// "worker": directories under cmd/) into a temporary directory of t's, and
+// returns that directory. It skips t where no go command is found.
+func Commands(t testing.TB, names ...string) string {
+	t.Helper()
+	gobin, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("no go command to build the commands with")
+	}
+	dir := t.TempDir()
+	args := []string{"build", "-o", dir + string(filepath.Separator)}
+	for _, n := range names {
+		args = append(args, "github.com/brinehq/brine/cmd/"+n)
+	}
+	if out, err := exec.Command(gobin, args...).CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return dir
+}
