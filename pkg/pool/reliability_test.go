@@ -119,6 +119,8 @@ func TestTaskTimeout(t *testing.T) {
 	var exit *pool.WorkerExitError
 	if r := rs.byIdx[5]; !errors.As(r.Err, &exit) || exit.PID != r.PID || !strings.Contains(exit.Reason, "timeout") {
 		t.Errorf("task 5: want the exit of its worker, killed for the timeout; got %#v", exit)
+	} else if !strings.Contains(exit.Reason, "task 5 (fault) ran longer") {
+		t.Errorf("the timeout's reason %q does not name the task as the run numbers it, 5", exit.Reason)
 	}
 	// A timeout is not retried: each hanging task kills one worker, once.
 	// (One may be sent twice all the same, when it waited behind another
