@@ -156,6 +156,9 @@ func TestSweepAndPlot(t *testing.T) {
 		if !strings.Contains(out, "speedup plot: "+plot) {
 			t.Errorf("summary does not name the plot:\n%s", out)
 		}
+		if label := "speedup vs serial at 1 worker"; filepath.Ext(name) == ".svg" && !bytes.Contains(data, []byte(label)) {
+			t.Errorf("%s: the y axis does not name its baseline, %q", name, label)
+		}
 	}
 }
 
