@@ -97,20 +97,29 @@ const decodeSample = 16
 // values rather than encoded.
 func newCollector(keep, values bool) *collector { return &collector{keep: keep, values: values} }
 
-// segment returns the function that takes the results of tasks first to
-// first+n-1, indexed from 0 as the segment's Run indexes them. A kept
-// segment takes its part of the results now, which every one of its tasks
-// fills in.
-func (c *collector) segment(first, n int) func(pool.Result) {
+// segment returns what takes the results of tasks first to first+n-1,
+// indexed from 0 as the segment's Run indexes them. A kept segment takes
+// its part of the results now, which every one of its tasks fills in.
+func (c *collector) segment(first, n int) sink {
 	var part *storePart
 	if c.keep {
 		part = c.store.newPart(first, n, c.values)
 	}
-	return func(r pool.Result) {
-		k := r.Index
-		r.Index += first
-		c.add(r, part, k)
+	return sink{
+		one: func(r pool.Result) {
+			k := r.Index
+			r.Index += first
+			c.add(r, part, k)
+		},
+		many: func(rs []pool.Result) { c.addMany(rs, part, first) },
 	}
+}
+
+// sink takes the results of a segment's Run: one at a time, or a frame's
+// at once (pool.RunBatched).
+type sink struct {
+	one  func(pool.Result)
+	many func([]pool.Result) // nil: one at a time only
 }
 
 // skipped counts in tasks first to n-1, which never started: the run was
@@ -176,6 +185,61 @@ func (c *collector) add(r pool.Result, part *storePart, k int) {
 		c.store.keepWhole(part, k, &rr)
 	}
 	s.done.Add(1)
+}
+
+// addMany counts in rs, the results of a frame, indexed from first, and
+// keeps them in part when it is not nil: as add would one by one, but
+// with the tallies of the ok scalar results, nearly all of a frame's in a
+// fast run, summed first and added to the shared counts once.
+func (c *collector) addMany(rs []pool.Result, part *storePart, first int) {
+	if len(rs) == 0 {
+		return
+	}
+	worker := rs[0].Worker
+	shard := worker & (countShards - 1)
+	s := &c.shards[shard]
+	var compute, retries, sum, ok int64
+	notInt := false
+	for i := range rs {
+		r := &rs[i]
+		k := r.Index
+		n, isInt, scalar := int64(0), false, false
+		if r.Err == nil && r.Worker == worker {
+			n, isInt, scalar = task.ScalarInt(r.Raw)
+		}
+		if !scalar {
+			rk := *r
+			rk.Index += first
+			c.add(rk, part, k)
+			continue
+		}
+		compute += int64(r.Compute)
+		retries += int64(max(r.Attempts-1, 0))
+		if isInt {
+			sum += n
+		} else {
+			notInt = true
+		}
+		ok++
+		if part != nil {
+			c.store.ok(part, k, shard, r.Raw, &report.Result{Task: k + first, Worker: r.Worker, PID: r.PID, Attempts: r.Attempts})
+		}
+	}
+	if ok == 0 {
+		return
+	}
+	s.compute.Add(compute)
+	if retries > 0 {
+		s.retries.Add(retries)
+	}
+	if sum != 0 {
+		s.sum.Add(sum)
+	}
+	if notInt && !c.notInts.Load() {
+		c.notInts.Store(true)
+	}
+	s.ok.Add(ok)
+	s.done.Add(ok)
 }
 
 // tallyRaw counts an encoded scalar result in without decoding it into an

@@ -89,16 +89,27 @@ func (o *observing) start(mode string, src observe.Source) *watch {
 
 // segments is col.segment, with each result observed after the collector
 // has it.
-func (w *watch) segments(col *collector) func(first, n int) func(pool.Result) {
+func (w *watch) segments(col *collector) func(first, n int) sink {
 	if w == nil {
 		return col.segment
 	}
-	return func(first, n int) func(pool.Result) {
-		each := col.segment(first, n)
-		return func(r pool.Result) {
-			each(r)
+	return func(first, n int) sink {
+		results := col.segment(first, n)
+		observe := func(r pool.Result) {
 			r.Index += first
 			w.run.Observe(r)
+		}
+		return sink{
+			one: func(r pool.Result) {
+				results.one(r)
+				observe(r)
+			},
+			many: func(rs []pool.Result) {
+				results.many(rs)
+				for _, r := range rs {
+					observe(r)
+				}
+			},
 		}
 	}
 }

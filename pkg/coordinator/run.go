@@ -155,7 +155,7 @@ func (c *config) runPool(ctx context.Context, s step, build func(int) task.Call,
 		// report still says so, as runSegments would have: the first
 		// segment's tasks cancelled one by one, the others never started.
 		size := min(segmentTasks, c.params.Tasks)
-		each := col.segment(0, size)
+		each := col.segment(0, size).one
 		for k := range size {
 			each(pool.Result{Index: k, Err: &pool.TaskError{Kind: wire.KindCancelled,
 				Message: "the run was interrupted before its workers started: " + ctx.Err().Error()}})
@@ -210,7 +210,7 @@ func (c *config) warm(ctx context.Context, p *pool.Pool, build func(int) task.Ca
 	if n == 0 {
 		return warmed{}
 	}
-	drop := func(int, int) func(pool.Result) { return func(pool.Result) {} }
+	drop := func(int, int) sink { return sink{one: func(pool.Result) {}} }
 	runSegments(ctx, p, n, build, drop) // a failure here fails the timed run too, which reports it
 	w := warmed{tasks: n, workers: map[int]pool.WorkerInfo{}, stats: p.Stats()}
 	for _, wi := range p.Workers() {

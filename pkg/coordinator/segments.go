@@ -19,10 +19,11 @@ import (
 const segmentTasks = 1 << 16
 
 // runSegments runs tasks 0..n-1, build(i) making the i-th, on p, a segment
-// of at most segmentTasks at a time, and passes each result to the
-// function that begin returned for its segment (called once per segment,
-// in order, with the segment's first task and its length), which receives
-// the indexes the segment's Run gives, from 0.
+// of at most segmentTasks at a time, and passes each result to the sink
+// that begin returned for its segment (called once per segment, in order,
+// with the segment's first task and its length), a frame's results at once
+// when the sink takes them so (pool.RunBatched); the sink receives the
+// indexes the segment's Run gives, from 0.
 //
 // Two segments run at once: the next is queued while the results of the
 // last come in, so that workers never wait for a segment to start. The
@@ -33,7 +34,7 @@ const segmentTasks = 1 << 16
 // after them never started. The error is the first of a Run that failed
 // other than by ctx's end, after which no segment is handed out either.
 func runSegments(ctx context.Context, p *pool.Pool, n int, build func(int) task.Call,
-	begin func(first, n int) func(pool.Result)) (handed int, err error) {
+	begin func(first, n int) sink) (handed int, err error) {
 	var wg sync.WaitGroup
 	var mu sync.Mutex // guards err
 	failed := func() bool { mu.Lock(); defer mu.Unlock(); return err != nil }
@@ -47,19 +48,25 @@ func runSegments(ctx context.Context, p *pool.Pool, n int, build func(int) task.
 			break
 		}
 		first, size := handed, min(segmentTasks, n-handed)
-		each := begin(first, size)
+		results := begin(first, size)
 		segFed, segDone := make(chan struct{}), make(chan struct{})
 		var feedOnce sync.Once
 		markFed := func() { feedOnce.Do(func() { close(segFed) }) }
 		wg.Go(func() {
 			defer close(segDone)
 			defer markFed() // a Run that returned early took no more
-			runErr := p.Run(ctx, size, func(i int) task.Call {
+			call := func(i int) task.Call {
 				if i == size-1 {
 					markFed()
 				}
 				return build(first + i)
-			}, each)
+			}
+			var runErr error
+			if results.many != nil {
+				runErr = p.RunBatched(ctx, size, call, results.one, results.many)
+			} else {
+				runErr = p.Run(ctx, size, call, results.one)
+			}
 			if runErr != nil && !errors.Is(runErr, context.Canceled) {
 				mu.Lock()
 				if err == nil {

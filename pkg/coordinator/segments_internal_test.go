@@ -31,16 +31,21 @@ type segmentLog struct {
 	onResult func(n int64)
 }
 
-func (l *segmentLog) begin(first, n int) func(pool.Result) {
+func (l *segmentLog) begin(first, n int) sink {
 	l.mu.Lock()
 	l.segments = append(l.segments, [2]int{first, n})
 	l.mu.Unlock()
-	return func(r pool.Result) {
+	one := func(r pool.Result) {
 		l.seen[first+r.Index].Add(1)
 		if n := l.results.Add(1); l.onResult != nil {
 			l.onResult(n)
 		}
 	}
+	return sink{one: one, many: func(rs []pool.Result) {
+		for _, r := range rs {
+			one(r)
+		}
+	}}
 }
 
 // Tasks go out a segment at a time, in order, every task once.

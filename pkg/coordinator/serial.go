@@ -29,7 +29,7 @@ func (c *config) runSerial(ctx context.Context, label string, build func(int) ta
 	first := 0
 	for ; first < n && (first == 0 || ctx.Err() == nil); first += segmentTasks {
 		size := min(segmentTasks, n-first)
-		each := watch.segments(col)(first, size)
+		each := watch.segments(col)(first, size).one
 		for k := range size {
 			call := build(first + k)
 			if err := call.Err(); err != nil {

@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/vmihailenco/msgpack/v5"
 
@@ -39,7 +40,7 @@ func TestStoreKeepsResults(t *testing.T) {
 		}
 	}
 	c := newCollector(true, false)
-	var feeds []func(pool.Result)
+	var feeds []sink
 	for first := 0; first < n; first += segment {
 		feeds = append(feeds, c.segment(first, segment))
 	}
@@ -62,7 +63,7 @@ func TestStoreKeepsResults(t *testing.T) {
 					}
 					r.Raw = raw
 				}
-				feeds[i/segment](r)
+				feeds[i/segment].one(r)
 			}
 		})
 	}
@@ -112,7 +113,7 @@ func TestStoreKeepsResults(t *testing.T) {
 // Thread mode's results come as Go values, kept as they are.
 func TestStoreKeepsValues(t *testing.T) {
 	c := newCollector(true, true)
-	feed := c.segment(0, 4)
+	feed := c.segment(0, 4).one
 	for i := range 4 {
 		feed(pool.Result{Index: 3 - i, Value: int64(10 * (3 - i)), Worker: i % 2, PID: 7, Attempts: 1})
 	}
@@ -123,5 +124,71 @@ func TestStoreKeepsValues(t *testing.T) {
 	}
 	if fmt.Sprint(tasks) != "[0 1 2 3]" || fmt.Sprint(outs) != "[0 10 20 30]" {
 		t.Errorf("tasks %v, outputs %v; want 0..3 and their values", tasks, outs)
+	}
+}
+
+// Results taken a frame at a time (pool.RunBatched) are counted and kept
+// as the same results taken one by one: ok scalars, which the batch path
+// sums, and everything it leaves to add (failures, values that are not
+// scalars, a batch that mixes workers).
+func TestCollectorTakesBatchesAsOne(t *testing.T) {
+	const n, segment = 600, 200
+	results := make([]pool.Result, n)
+	for i := range results {
+		r := pool.Result{Index: i % segment, Worker: i % 3 / 2, PID: 100 + i%3/2, Attempts: 1 + i%4/3, Compute: time.Duration(i)}
+		var out any = int64(i - 50)
+		switch i % 7 {
+		case 1:
+			out = fmt.Sprintf("task %d", i)
+		case 2:
+			out = []any{int64(i)}
+		case 3:
+			r.Err = &pool.TaskError{Kind: "error", Message: fmt.Sprintf("task %d failed", i)}
+		case 4:
+			out = uint64(1) << 63 // wraps, as add's sum does
+		}
+		if r.Err == nil {
+			raw, err := msgpack.Marshal(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r.Raw = raw
+		}
+		results[i] = r
+	}
+	one, many := newCollector(true, false), newCollector(true, false)
+	for first := 0; first < n; first += segment {
+		s := one.segment(first, segment)
+		for _, r := range results[first : first+segment] {
+			s.one(r)
+		}
+		m := many.segment(first, segment)
+		var batch []pool.Result // reused, as the pool reuses its own
+		for rest := results[first : first+segment]; len(rest) > 0; {
+			k := min(len(rest), 1+rand.IntN(9))
+			batch = append(batch[:0], rest[:k]...)
+			m.many(batch)
+			clear(batch)
+			rest = rest[k:]
+		}
+	}
+	a, b := one.totals(), many.totals()
+	a.decode, b.decode = 0, 0 // timed, not counted
+	if a != b {
+		t.Errorf("totals one by one %+v, in batches %+v", a, b)
+	}
+	rep := &report.Report{Schema: report.Schema, Job: "j", Tasks: n, Runs: []report.Run{{Mode: "process"}}}
+	var fromOne, fromMany bytes.Buffer
+	if err := report.WriteSeq(&fromOne, rep, one.kept()); err != nil {
+		t.Fatal(err)
+	}
+	if err := report.WriteSeq(&fromMany, rep, many.kept()); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(fromOne.Bytes(), fromMany.Bytes()) {
+		t.Errorf("the results kept from batches differ from those kept one by one (%d and %d bytes)", fromMany.Len(), fromOne.Len())
+	}
+	if one.notInts.Load() != many.notInts.Load() || !many.notInts.Load() {
+		t.Errorf("notInts one by one %v, in batches %v; want true for both", one.notInts.Load(), many.notInts.Load())
 	}
 }

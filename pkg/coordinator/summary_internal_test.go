@@ -13,7 +13,7 @@ import (
 // and the sum of the outputs that arrived is not offered as the answer.
 func TestDescribeStoppedRun(t *testing.T) {
 	c := newCollector(false, true)
-	each := c.segment(0, 4)
+	each := c.segment(0, 4).one
 	each(pool.Result{Index: 0, Value: int64(3)})
 	each(pool.Result{Index: 1, Value: int64(4)})
 	each(pool.Result{Index: 2, Err: &pool.TaskError{Kind: wire.KindCancelled, Message: "the run was stopped"}})
@@ -39,7 +39,7 @@ func TestDescribeStoppedRun(t *testing.T) {
 // A complete run's summary gives the sum as the answer, and no failure.
 func TestDescribeCompleteRun(t *testing.T) {
 	c := newCollector(false, true)
-	each := c.segment(0, 2)
+	each := c.segment(0, 2).one
 	each(pool.Result{Index: 0, Value: int64(3)})
 	each(pool.Result{Index: 1, Value: int64(4)})
 	var b strings.Builder

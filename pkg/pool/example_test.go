@@ -59,6 +59,37 @@ func ExampleMap() {
 	// Output: [2 4 6 8] <nil>
 }
 
+// RunBatched takes results a frame at a time: a sum over many
+// results adds each frame's into a local total and takes the lock once.
+func ExamplePool_RunBatched() {
+	ctx := context.Background()
+	p, err := pool.New(ctx, pool.WithWorkers(2))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer p.Close()
+	var mu sync.Mutex
+	sum := 0
+	add := func(rs []pool.Result) {
+		local := 0
+		for _, r := range rs {
+			v, err := double.Decode(r.Raw)
+			if r.Err != nil || err != nil {
+				log.Fatal(r.Err, err)
+			}
+			local += v
+		}
+		mu.Lock()
+		sum += local
+		mu.Unlock()
+	}
+	const n = 100_000
+	err = p.RunBatched(ctx, n, func(i int) task.Call { return double.Call(i) },
+		func(r pool.Result) { add([]pool.Result{r}) }, add)
+	fmt.Println(sum == n*(n-1), err)
+	// Output: true <nil>
+}
+
 // A task's error arrives as a *TaskError that says which function failed,
 // how, and in which worker process.
 func ExampleMap_taskError() {

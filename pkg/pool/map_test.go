@@ -458,3 +458,57 @@ func TestRunFeedsWaitingWorkers(t *testing.T) {
 		}
 	})
 }
+
+// RunBatched passes a run's results in frames to batch, and the others
+// (every one in thread mode) to each: each result once, whichever took it.
+func TestRunBatched(t *testing.T) {
+	inBothModes(t, func(t *testing.T, p *pool.Pool) {
+		const n = 5000
+		var mu sync.Mutex
+		seen := make([]int, n)
+		var viaBatch, batches int
+		take := func(r pool.Result) {
+			v, err := 0, error(nil)
+			if r.Raw != nil {
+				v, err = square.Decode(r.Raw)
+			} else {
+				v, _ = r.Value.(int)
+			}
+			if r.Err != nil || err != nil || v != r.Index*r.Index {
+				t.Errorf("task %d: %d, %v, %v", r.Index, v, r.Err, err)
+			}
+			seen[r.Index]++
+		}
+		err := p.RunBatched(context.Background(), n, func(i int) task.Call { return square.Call(i) },
+			func(r pool.Result) { mu.Lock(); defer mu.Unlock(); take(r) },
+			func(rs []pool.Result) {
+				mu.Lock()
+				defer mu.Unlock()
+				if len(rs) == 0 {
+					t.Error("an empty batch")
+				}
+				batches++
+				viaBatch += len(rs)
+				for _, r := range rs {
+					take(r)
+				}
+			})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, k := range seen {
+			if k != 1 {
+				t.Errorf("task %d had %d results", i, k)
+			}
+		}
+		if p.Options().Mode == pool.Thread {
+			if viaBatch != 0 {
+				t.Errorf("thread mode passed %d results in batches; they have no frames", viaBatch)
+			}
+			return
+		}
+		if viaBatch == 0 || batches >= viaBatch {
+			t.Errorf("%d results came in %d batches; want most in batches of several", viaBatch, batches)
+		}
+	})
+}

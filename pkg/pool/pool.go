@@ -108,6 +108,9 @@ type item struct {
 type runState struct {
 	ctx  context.Context
 	each func(Result)
+	// batch, when set, takes the results a worker's frame brings, those
+	// of this run, in place of each (RunBatched).
+	batch func([]Result)
 	// borrow: each keeps no Raw past its return (Options.BorrowResults),
 	// so the memory of a result may hold the next once each returned.
 	borrow bool
@@ -315,12 +318,31 @@ func (p *Pool) Run(ctx context.Context, n int, build func(i int) task.Call, each
 	return p.run(ctx, n, build, each, p.opts.BorrowResults)
 }
 
+// RunBatched is Run for a caller that takes results many at a time: batch
+// receives the run's results that a worker process sent together, as many
+// as its frame held, in completion order; each receives every other result
+// (in thread mode, a lone call's, and those the pool gives itself, such as
+// cancellations and the failures of a dead worker's tasks). The slice
+// batch receives, unlike the Results in it, is the pool's again once batch
+// returns. Like each, batch is called from the pool's goroutines,
+// concurrently, and must be quick; it saves a call per result, and lets
+// the caller count a frame's results in at once.
+func (p *Pool) RunBatched(ctx context.Context, n int, build func(i int) task.Call, each func(Result), batch func([]Result)) error {
+	return p.runWith(newRunState(ctx, each, n+1), n, build, batch, p.opts.BorrowResults)
+}
+
 // run is Run; borrow tells whether each keeps no Raw past its return.
 func (p *Pool) run(ctx context.Context, n int, build func(i int) task.Call, each func(Result), borrow bool) error {
+	return p.runWith(newRunState(ctx, each, n+1), n, build, nil, borrow)
+}
+
+// runWith runs rs, made for n calls and one more (see run), with batch,
+// if not nil, taking the results of frames.
+func (p *Pool) runWith(rs *runState, n int, build func(i int) task.Call, batch func([]Result), borrow bool) error {
 	// All n counted at once, not per call: the counter is shared with the
 	// goroutines completing them. The one more is Run's own, while it adds.
-	rs := newRunState(ctx, each, n+1)
-	rs.borrow = borrow
+	ctx := rs.ctx
+	rs.borrow, rs.batch = borrow, batch
 	items := itemSource{p: p}
 	// open is the chunk last queued, which the next calls join while it
 	// waits there and they have its function and bound arguments.

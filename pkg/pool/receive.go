@@ -70,7 +70,8 @@ type receiver struct {
 	blocking   bool // the last read was prepared to block its thread (transport.Worker.Blocks)
 	rs         []wire.Result
 	its, ended []*item
-	spare      []byte // a body no result refers to: the next is read into it
+	batch      []Result // the results of a run with a batch function, for it
+	spare      []byte   // a body no result refers to: the next is read into it
 	values     valueBlocks
 	done       itemSink
 	end        error // why the output can be read no more (io.EOF at its end); once set, it stays
@@ -149,15 +150,19 @@ func (rx *receiver) frame() (released bool, err error) {
 	for i, it := range its {
 		if it.run != run {
 			if run != nil {
-				released = run.finishN(n) || released
+				released = rx.finish(run, n) || released
 			}
 			run, n = it.run, 0
 		}
-		w.deliver(it, &rs[i])
+		if run.batch != nil {
+			rx.batch = append(rx.batch, w.result(it, &rs[i]))
+		} else {
+			w.deliver(it, &rs[i])
+		}
 		n++
 	}
 	if run != nil {
-		released = run.finishN(n) || released
+		released = rx.finish(run, n) || released
 	}
 	if laneEnd > 0 {
 		w.up.Release(laneEnd) // delivered: borrowed ones are done with, kept ones copied
@@ -168,6 +173,17 @@ func (rx *receiver) frame() (released bool, err error) {
 	clear(its)
 	clear(rx.ended)
 	return released, nil
+}
+
+// finish passes the results gathered for run, if it takes them in a batch,
+// and counts its n results of the frame in.
+func (rx *receiver) finish(run *runState, n int) (last bool) {
+	if len(rx.batch) > 0 {
+		run.batch(rx.batch)
+		clear(rx.batch) // their values and errors are the run's now
+		rx.batch = rx.batch[:0]
+	}
+	return run.finishN(n)
 }
 
 // claim finds the item of each result of rs, appending it to its, and
@@ -313,13 +329,17 @@ func taskNanos(r *wire.Result) int64 { return int64(min(r.Nanos, uint64(time.Hou
 
 // deliver passes r, the worker's result for it, to its run, which has yet
 // to count it in (runState.finishN).
-func (w *proc) deliver(it *item, r *wire.Result) {
+func (w *proc) deliver(it *item, r *wire.Result) { it.run.each(w.result(it, r)) }
+
+// result returns the Result of r, the worker's result for it.
+func (w *proc) result(it *item, r *wire.Result) Result {
 	res := resultOf(it, r, time.Duration(taskNanos(r)))
 	res.Worker, res.PID = w.slot.id, w.pid
 	if te, ok := res.Err.(*TaskError); ok {
 		te.Worker, te.PID = w.slot.id, w.pid
 	}
-	it.deliver(int(r.ID-it.id), res)
+	res.Index, res.Attempts = it.index+int(r.ID-it.id), int(it.attempts)
+	return res
 }
 
 // valueBlocks keeps the small result values of frames, copied out of them
