@@ -21,7 +21,8 @@ func lastJSON(out *output, v any) error {
 	return json.Unmarshal(lines[len(lines)-1], v)
 }
 
-// python runs one of the anchor programs (or scripts/pool_anchor.py).
+// python runs one of the anchor programs (or scripts/pool_anchor.py,
+// scripts/pool_whole.py).
 func (d *driver) python(ctx context.Context, script string, args ...string) (*output, error) {
 	env := []string{"BRINE_SHARED=" + filepath.Dir(d.cfg.anchors)}
 	return command(ctx, env, d.cfg.python, append([]string{script}, args...)...)

@@ -20,6 +20,9 @@ var payloads = []struct {
 func echoKey(size int, variant string) string { return fmt.Sprintf("brine.echo%d.%s", size, variant) }
 func poolKey(kind, name string) string        { return "py." + kind + "." + name }
 
+// The whole cold run of echo 0 B and its anchor, the whole of pool_whole.py.
+var wholeKey, wholeAnchorKey = echoKey(0, "whole"), poolKey("trivial", "pool_whole")
+
 // probes lists one repetition's measurements. Each brine measurement sits
 // beside its anchors, so drift within a repetition hits both alike.
 func (d *driver) probes() []probe {
@@ -33,7 +36,11 @@ func (d *driver) probes() []probe {
 			d.poolProbe(poolKey(p.kind, "pool_default"), p.kind, "pool", "map_default", c.tasks),
 		)
 		if p.size == 0 {
-			ps = append(ps, d.echoProbe(echoKey(p.size, "cold"), p.size))
+			ps = append(ps,
+				d.echoProbe(echoKey(p.size, "cold"), p.size),
+				d.coordinatorWholeProbe(wholeKey),
+				d.pythonWholeProbe(wholeAnchorKey),
+			)
 		}
 		ps = append(ps,
 			d.throughputProbe(echoKey(p.size, "thread"), p.size, "-mode", "thread"),
@@ -120,7 +127,8 @@ func (c config) sections() []section {
 		if p.size == 0 {
 			sec.figures = append(sec.figures, figure{name: p.name + " automatic batching, cold pool (no -warmup)",
 				key: echoKey(p.size, "cold"), unit: perSecond,
-				anchorName: "Pool.map default chunksize (warmed)", anchor: poolKey(p.kind, "pool_default")})
+				anchorName: "Pool.map default chunksize (warmed)", anchor: poolKey(p.kind, "pool_default")},
+				wholeFigure(c))
 		}
 		sec.figures = append(sec.figures, figure{name: p.name + " thread mode", key: echoKey(p.size, "thread"), unit: perSecond,
 			anchorName: "ThreadPool.map", anchor: poolKey(p.kind, "threadpool")})
@@ -158,6 +166,16 @@ func (c config) sections() []section {
 		out = append(out, barrierSection(c, n))
 	}
 	return out
+}
+
+// wholeFigure is a cold run as someone who runs it once waits for it: the
+// whole command against the whole script, each timed from exec to exit,
+// shown as tasks over that wall time.
+func wholeFigure(c config) figure {
+	return figure{name: fmt.Sprintf("0 B whole command, cold: tasks / wall from exec to exit (no -warmup; median of %d runs)", c.spawnReps),
+		key: wholeKey, unit: perSecond,
+		anchorName: fmt.Sprintf("whole script, exec to exit: Pool(2) + Pool.map default chunksize (pool_whole.py; median of %d)", c.spawnReps),
+		anchor:     wholeAnchorKey, target: target{ratioAtLeast, 3, "≥ 3×"}}
 }
 
 // pluginSection sets the go-plugin transport beside pipes, brine's default:

@@ -114,7 +114,7 @@ func writeReport(w io.Writer, c config, h *host, s *samples, markdown bool) erro
 func methods(c config) string {
 	return fmt.Sprintf(`- brine throughput: `+"`bin/coordinator -workers 2 -job echo -tasks %[1]d -size S -warmup %[12]d [-batch 1] [-mode thread]`"+
 		`; the wall and tasks/s columns of its summary table. -warmup runs that many echo tasks on the pool before the timed run, as
-  pool_bench.py runs a map of 8 calls on its pools before it starts its clock; the cold row is the same run without it.
+  pool_bench.py runs a map of 8 calls on its pools before it starts its clock; the cold pool row is the same run without it.
   No report is written: a report keeps every task's output in the
   coordinator, which costs a 100,000-task run of trivial tasks a fifth to a third of its throughput (560 MB at 4 KiB).
 - Python: scripts/pool_anchor.py runs single (executor, mode) pairs of pool_bench.py (inc / echo4k, a warmed pool of 2);
@@ -128,6 +128,11 @@ func methods(c config) string {
 - 1 MiB payload: %[6]d echo tasks × 1 MiB / the run's wall time (each byte also travels back); anchor `+"`rawpipe throughput -bytes %[7]s`"+` (one way).
 - Spawn: runs[0].spawn_seconds of `+"`coordinator -workers N -job echo -tasks 1 -size 0 -report -`"+`; anchors
   `+"`rawpipe spawn -n N -reps %[8]d`"+` (median) and `+"`pool_first.py inproc`"+` (median of Pool(2) + first result).
+- Whole cold run: the wall time from exec to exit of `+"`coordinator -workers 2 -job echo -tasks %[1]d -size 0`"+` (its default
+  settings: no -warmup, no report, stdout and stderr to pipes), against that of `+"`scripts/pool_whole.py %[1]d`"+` under the same
+  interpreter as the other anchors (it starts, imports multiprocessing, maps inc over range(%[1]d) on a Pool(2) at Pool.map's
+  default chunksize, and exits, timing nothing itself); each side runs %[8]d times in a row in every repetition, the
+  figure is %[2]s tasks over the median of those walls.
 - RSS: the coordinator's own VmHWM (/proc/PID/status, polled every 20 ms) in `+"`coordinator -workers 2 -job echo -size 0 -tasks %[9]d`"+`;
   not wait4's ru_maxrss, which after a CLONE_VM exec includes the driver's own peak.
 - Anchor checks: after the repetitions, each probe that yields the anchor of a ratio target runs once more, alone; its

@@ -53,13 +53,13 @@ type config struct {
 	mibTasks    int    // 1 MiB echo tasks
 	streamTasks int    // the streamed run whose RSS is measured
 	rounds      int    // barrier rounds
-	spawnReps   int    // spawn repetitions inside rawpipe and pool_first.py
+	spawnReps   int    // spawn repetitions inside rawpipe and pool_first.py, and whole cold runs of each side
 	roundTrips  int    // timed one-task Runs
 	barrierN    []int
 	budget      time.Duration // no repetition starts that would end past it
 	only        string        // -only: measure only the probes with a key that contains one of these, comma-separated
 
-	binDir, anchors, python, poolAnchor, out string
+	binDir, anchors, python, poolAnchor, poolWhole, out string
 }
 
 func envInt(name string, def int) int {
@@ -82,6 +82,7 @@ func parseConfig(args []string, stderr io.Writer) (config, error) {
 	}
 	fs.StringVar(&c.anchors, "anchors", filepath.Join(shared, "anchors"), "directory of the Python anchor programs")
 	fs.StringVar(&c.poolAnchor, "pool-anchor", filepath.Join("scripts", "pool_anchor.py"), "scripts/pool_anchor.py")
+	fs.StringVar(&c.poolWhole, "pool-whole", filepath.Join("scripts", "pool_whole.py"), "scripts/pool_whole.py")
 	fs.StringVar(&c.python, "python", os.Getenv("BRINE_PYTHON"), "the real Python interpreter (env BRINE_PYTHON; default: what python3 resolves to)")
 	fs.StringVar(&c.out, "out", filepath.Join("bench", "RESULTS.md"), "where to write the Markdown table; empty: nowhere (the default with -quick)")
 	budget := fs.Duration("budget", time.Duration(envInt("BENCH_BUDGET", 540))*time.Second,
@@ -158,7 +159,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 // resolve makes paths absolute and finds the interpreter and the programs,
 // failing early with what to do rather than on every measurement.
 func (c *config) resolve(ctx context.Context) error {
-	for _, p := range []*string{&c.binDir, &c.anchors, &c.poolAnchor} {
+	for _, p := range []*string{&c.binDir, &c.anchors, &c.poolAnchor, &c.poolWhole} {
 		abs, err := filepath.Abs(*p)
 		if err != nil {
 			return err
