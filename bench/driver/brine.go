@@ -44,15 +44,20 @@ func (d *driver) reportRun(ctx context.Context, args ...string) (coordRun, error
 	return r, nil
 }
 
-// echoRun runs the echo job and returns the run's wall time and tasks/s,
-// read from the summary table. No report is asked for: a report keeps every
-// task's result in the coordinator, a cost that is the report's, not the
-// pool's, and large beside a run of trivial tasks (bench/RESULTS.md,
-// "Design measurements": No report in throughput runs). The coordinator
-// exits non-zero when a task fails, which fails the measurement.
+// echoRun runs the echo job with payloads of size bytes (see jobRun).
 func (d *driver) echoRun(ctx context.Context, workers, tasks, size int, extra ...string) (wall time.Duration, perSec float64, err error) {
-	args := append([]string{"-workers", strconv.Itoa(workers), "-job", "echo",
-		"-tasks", strconv.Itoa(tasks), "-size", strconv.Itoa(size)}, extra...)
+	return d.jobRun(ctx, "echo", workers, tasks, append([]string{"-size", strconv.Itoa(size)}, extra...)...)
+}
+
+// jobRun runs one of the coordinator's jobs with the extra flags and
+// returns the run's wall time and tasks/s, read from the summary table. No
+// report is asked for: a report keeps every task's result in the
+// coordinator, a cost that is the report's, not the pool's, and large
+// beside a run of trivial tasks (bench/RESULTS.md, "Design measurements":
+// No report in throughput runs). The coordinator exits non-zero when a task
+// fails, which fails the measurement.
+func (d *driver) jobRun(ctx context.Context, job string, workers, tasks int, extra ...string) (wall time.Duration, perSec float64, err error) {
+	args := append([]string{"-workers", strconv.Itoa(workers), "-job", job, "-tasks", strconv.Itoa(tasks)}, extra...)
 	mode := "process"
 	for i, a := range extra {
 		if a == "-mode" && i+1 < len(extra) {
@@ -104,17 +109,24 @@ const poolWarmup = 8
 
 // throughputProbe measures tasks/s of the echo job on a pool warmed as
 // pool_bench.py warms its pools (-warmup), like for like with its figures.
-func (d *driver) throughputProbe(key string, size int, extra ...string) probe {
-	return d.echoProbe(key, size, append([]string{"-warmup", strconv.Itoa(poolWarmup)}, extra...)...)
+func (d *driver) throughputProbe(key string, tasks, size int, extra ...string) probe {
+	return d.echoProbe(key, tasks, size, append([]string{"-warmup", strconv.Itoa(poolWarmup)}, extra...)...)
 }
 
 // echoProbe measures tasks/s of the echo job, as it runs on a fresh pool
 // but for what extra asks.
-func (d *driver) echoProbe(key string, size int, extra ...string) probe {
-	return probe{name: "brine " + strings.Join(append([]string{"echo", "size", strconv.Itoa(size)}, extra...), " "),
+func (d *driver) echoProbe(key string, tasks, size int, extra ...string) probe {
+	return d.jobProbe(key, "echo", tasks, append([]string{"-size", strconv.Itoa(size)}, extra...)...)
+}
+
+// jobProbe measures tasks/s of tasks tasks of a job on 2 workers, run
+// with the extra flags. Its name holds the count, so that two counts of
+// one job are two probes (a probe that times out is skipped by name).
+func (d *driver) jobProbe(key, job string, tasks int, extra ...string) probe {
+	return probe{name: fmt.Sprintf("brine %s ×%d %s", job, tasks, strings.Join(extra, " ")),
 		keys: []string{key}, timeout: 3 * time.Minute,
 		run: func(ctx context.Context) (map[string]float64, error) {
-			_, perSec, err := d.echoRun(ctx, 2, d.cfg.tasks, size, extra...)
+			_, perSec, err := d.jobRun(ctx, job, 2, tasks, extra...)
 			return map[string]float64{key: perSec}, err
 		}}
 }

@@ -30,20 +30,20 @@ func (d *driver) probes() []probe {
 	var ps []probe
 	for _, p := range payloads {
 		ps = append(ps,
-			d.throughputProbe(echoKey(p.size, "b1"), p.size, "-batch", "1"),
+			d.throughputProbe(echoKey(p.size, "b1"), c.tasks, p.size, "-batch", "1"),
 			d.poolProbe(poolKey(p.kind, "pool_cs1"), p.kind, "pool", "map_cs1", c.cs1Tasks(p.size)),
-			d.throughputProbe(echoKey(p.size, "auto"), p.size),
+			d.throughputProbe(echoKey(p.size, "auto"), c.tasks, p.size),
 			d.poolProbe(poolKey(p.kind, "pool_default"), p.kind, "pool", "map_default", c.tasks),
 		)
 		if p.size == 0 {
 			ps = append(ps,
-				d.echoProbe(echoKey(p.size, "cold"), p.size),
+				d.echoProbe(echoKey(p.size, "cold"), c.tasks, p.size),
 				d.coordinatorWholeProbe(wholeKey),
 				d.pythonWholeProbe(wholeAnchorKey),
 			)
 		}
 		ps = append(ps,
-			d.throughputProbe(echoKey(p.size, "thread"), p.size, "-mode", "thread"),
+			d.throughputProbe(echoKey(p.size, "thread"), c.tasks, p.size, "-mode", "thread"),
 			d.poolProbe(poolKey(p.kind, "threadpool"), p.kind, "threadpool", "map_default", c.tasks),
 			d.poolProbe(poolKey(p.kind, "ppe"), p.kind, "ppe", "map_cs1", c.ppeTasks),
 		)
@@ -62,13 +62,13 @@ func (d *driver) probes() []probe {
 		d.rawSpawnProbe("raw.spawn.8", 8),
 		d.spawnProbe("brine.spawn.8", 8),
 		d.rssProbe("brine.rss"),
-		d.throughputProbe(echoKey(0, "auto.plugin"), 0, "-transport", "plugin"),
+		d.throughputProbe(echoKey(0, "auto.plugin"), c.tasks, 0, "-transport", "plugin"),
 		d.pluginRoundTripProbe("brine.rtt.plugin"),
 		d.spawnProbe("brine.spawn.2.plugin", 2, "-transport", "plugin"),
 		d.spawnProbe("brine.spawn.8.plugin", 8, "-transport", "plugin"),
-		d.throughputProbe(echoKey(0, "auto.metrics"), 0, "-metrics", "127.0.0.1:0"),
-		d.throughputProbe(echoKey(0, "auto.trace"), 0, "-trace", os.DevNull),
-		d.throughputProbe(echoKey(0, "auto.nats"), 0, "-transport", "nats"),
+		d.throughputProbe(echoKey(0, "auto.metrics"), c.tasks, 0, "-metrics", "127.0.0.1:0"),
+		d.throughputProbe(echoKey(0, "auto.trace"), c.tasks, 0, "-trace", os.DevNull),
+		d.throughputProbe(echoKey(0, "auto.nats"), c.tasks, 0, "-transport", "nats"),
 		d.natsRoundTripProbe("brine.rtt.nats"),
 		d.natsBarrierProbe("brine.barrier.nats.2", 2),
 	)
