@@ -23,6 +23,9 @@ func poolKey(kind, name string) string        { return "py." + kind + "." + name
 // The whole cold run of echo 0 B and its anchor, the whole of pool_whole.py.
 var wholeKey, wholeAnchorKey = echoKey(0, "whole"), poolKey("trivial", "pool_whole")
 
+// A long run of trivial tasks, a million outside -quick, and its anchor.
+var manyKey, manyAnchorKey = echoKey(0, "auto.many"), poolKey("trivial", "pool_default.many")
+
 // probes lists one repetition's measurements. Each brine measurement sits
 // beside its anchors, so drift within a repetition hits both alike.
 func (d *driver) probes() []probe {
@@ -49,6 +52,8 @@ func (d *driver) probes() []probe {
 		)
 	}
 	ps = append(ps,
+		d.throughputProbe(manyKey, c.manyTasks, 0),
+		d.poolProbe(manyAnchorKey, "trivial", "pool", "map_default", c.manyTasks),
 		d.rttProbe("raw.rtt.blocking", true),
 		d.roundTripProbe("brine.rtt"),
 		d.rttProbe("raw.rtt.poll", false),
@@ -134,7 +139,7 @@ func (c config) sections() []section {
 			anchorName: "ThreadPool.map", anchor: poolKey(p.kind, "threadpool")})
 		out = append(out, sec)
 	}
-	out = append(out,
+	out = append(out, manySection(c),
 		section{"Round trip and payloads (raw anchors: bin/rawpipe, 2 processes)", []figure{
 			{name: "one task's round trip, unloaded pool of 1", key: "brine.rtt", unit: micros,
 				anchorName: "raw pipe RTT 64 B, blocking", anchor: "raw.rtt.blocking",
@@ -176,6 +181,24 @@ func wholeFigure(c config) figure {
 		key: wholeKey, unit: perSecond,
 		anchorName: fmt.Sprintf("whole script, exec to exit: Pool(2) + Pool.map default chunksize (pool_whole.py; median of %d)", c.spawnReps),
 		anchor:     wholeAnchorKey, target: target{ratioAtLeast, 3, "≥ 3×"}}
+}
+
+// manySection is echo 0 B at a million tasks (fewer under -quick), where
+// Pool.map's default chunksize, n/(4·workers), grows with the count.
+func manySection(c config) section {
+	n := thousands(c.manyTasks)
+	return section{fmt.Sprintf("echo 0 B, %s tasks, 2 workers: tasks/s (coordinator CLI -warmup %d; Python: pool_anchor.py trivial pool:map_default:%d, warmed alike)",
+		n, poolWarmup, c.manyTasks), []figure{
+		{name: fmt.Sprintf("0 B × %s automatic batching", n), key: manyKey, unit: perSecond,
+			anchorName: fmt.Sprintf("Pool.map default chunksize (%s tasks)", n), anchor: manyAnchorKey,
+			target: target{ratioAtLeast, 3, "≥ 3×"}},
+	}}
+}
+
+// defaultChunksize is the chunksize Pool.map picks for n tasks on a pool
+// of workers: n/(4·workers), rounded up (multiprocessing.pool's _map_async).
+func defaultChunksize(n, workers int) int {
+	return (n + 4*workers - 1) / (4 * workers)
 }
 
 // pluginSection sets the go-plugin transport beside pipes, brine's default:

@@ -1,6 +1,9 @@
 package main
 
 import (
+	"slices"
+	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -45,6 +48,76 @@ func TestProbesFillTheTable(t *testing.T) {
 					t.Errorf("quick %v: no probe yields %s, the anchor of %q", c.quick, f.anchor, f.name)
 				}
 			}
+		}
+	}
+}
+
+// figureOf finds the figure with key and anchor in the table.
+func figureOf(c config, key, anchor string) (figure, string, bool) {
+	for _, sec := range c.sections() {
+		for _, f := range sec.figures {
+			if f.key == key && f.anchor == anchor {
+				return f, sec.title, true
+			}
+		}
+	}
+	return figure{}, "", false
+}
+
+// probeOf finds the probe that yields key, and its place in the order.
+func probeOf(ps []probe, key string) (probe, int) {
+	i := slices.IndexFunc(ps, func(p probe) bool { return slices.Contains(p.keys, key) })
+	if i < 0 {
+		return probe{}, -1
+	}
+	return ps[i], i
+}
+
+// The million-task figure shrinks under -quick as the other counts do, and
+// its row, its section and both its probes state the count used.
+func TestManyTasksFigureStatesItsCount(t *testing.T) {
+	scales := bothScales()
+	if full, quick := scales[0].manyTasks, scales[1].manyTasks; full != 1_000_000 || quick >= full {
+		t.Errorf("manyTasks = %d, quick %d; want 1,000,000 and fewer under -quick", full, quick)
+	}
+	for _, c := range scales {
+		f, title, ok := figureOf(c, manyKey, manyAnchorKey)
+		if !ok {
+			t.Fatalf("quick %v: no figure of %s against %s", c.quick, manyKey, manyAnchorKey)
+		}
+		n := thousands(c.manyTasks)
+		if !strings.Contains(f.name, n) || !strings.Contains(f.anchorName, n) || !strings.Contains(title, n) {
+			t.Errorf("quick %v: %q against %q under %q does not state %s tasks", c.quick, f.name, f.anchorName, title, n)
+		}
+		if f.target.kind != ratioAtLeast || f.target.limit != 3 {
+			t.Errorf("quick %v: target %+v, want ≥ 3×", c.quick, f.target)
+		}
+		ps := (&driver{cfg: c}).probes()
+		b, bi := probeOf(ps, manyKey)
+		a, ai := probeOf(ps, manyAnchorKey)
+		count := strconv.Itoa(c.manyTasks)
+		if !strings.Contains(b.name, count) || !strings.Contains(a.name, count) {
+			t.Errorf("quick %v: probes %q and %q do not both run %s tasks", c.quick, b.name, a.name, count)
+		}
+		if ai != bi+1 {
+			t.Errorf("quick %v: brine at probe %d, its anchor at %d; want the anchor right after", c.quick, bi, ai)
+		}
+		if !slices.ContainsFunc(checkedAnchors(c.sections()), func(r anchorRef) bool { return r.key == manyAnchorKey }) {
+			t.Errorf("quick %v: %s is not among the checked anchors", c.quick, manyAnchorKey)
+		}
+	}
+}
+
+func TestDefaultChunksize(t *testing.T) {
+	for _, tc := range []struct{ n, workers, want int }{
+		{1_000_000, 2, 125_000},
+		{100_000, 2, 12_500},
+		{100_001, 2, 12_501}, // rounded up, as divmod and += 1
+		{7, 2, 1},
+		{0, 2, 0},
+	} {
+		if got := defaultChunksize(tc.n, tc.workers); got != tc.want {
+			t.Errorf("defaultChunksize(%d, %d) = %d, want %d", tc.n, tc.workers, got, tc.want)
 		}
 	}
 }

@@ -121,6 +121,8 @@ func methods(c config) string {
   Pool.map and ThreadPool.map with %[2]s tasks (Pool.map's default chunksize depends on it), except Pool.map chunksize=1
   with 4 KiB payloads: %[11]s tasks (each task is its own chunk, so the rate does not depend on the count, and 100,000 take
   ~25 s); ProcessPoolExecutor.map (chunksize 1) with %[3]s.
+- %[13]s tasks: the brine throughput run with `+"`-tasks %[14]d -size 0`"+` against `+"`pool_anchor.py trivial pool:map_default:%[14]d`"+`,
+  warmed as the others; Pool.map's default chunksize is n/(4·workers), %[15]s tasks here, so its rate depends on the count.
 - Round trip: in the driver, pool.New(WithWorkers(1), WithCommand(bin/worker)), %[4]d sequential one-call Runs of
   echo with an empty payload, median; the pool's ends poll for each other up to 50 µs before they sleep (the default),
   or, in the "no polling" row, sleep at once (WithSpin(0)); anchor `+"`rawpipe rtt -size 64 -n %[5]d [-blocking]`"+`,
@@ -145,7 +147,8 @@ func methods(c config) string {
   pool.WithTransport(nats.New(...)); barrier: in the driver, a pool of 2 bin/worker over NATS runs %[10]d rounds of
   demo.barrier, the driver the last party as in the barrier demo, on a barrier of the run's key-value bucket.
 `, c.tasks, thousands(c.tasks), thousands(c.ppeTasks), c.roundTrips, c.rttN, c.mibTasks, c.pipeBytes,
-		c.spawnReps, c.streamTasks, c.rounds, thousands(c.cs1Payload), poolWarmup)
+		c.spawnReps, c.streamTasks, c.rounds, thousands(c.cs1Payload), poolWarmup,
+		thousands(c.manyTasks), c.manyTasks, thousands(defaultChunksize(c.manyTasks, 2)))
 }
 
 // writeResults writes the Markdown report to c.out.

@@ -46,6 +46,7 @@ type config struct {
 	reps        int
 	quick       bool
 	tasks       int    // echo throughput runs and Pool/ThreadPool maps
+	manyTasks   int    // the long echo run and its Pool.map: a million tasks
 	ppeTasks    int    // ProcessPoolExecutor chunksize 1, which is slow
 	cs1Payload  int    // Pool.map chunksize 1 with 4 KiB payloads, also slow
 	rttN        int    // rawpipe rtt round trips
@@ -115,8 +116,10 @@ func (c *config) scale() {
 	// the default-chunksize maps keep 100,000.
 	c.tasks, c.ppeTasks, c.cs1Payload, c.rttN, c.pipeBytes = 100_000, 10_000, 25_000, 30_000, "1GiB"
 	c.mibTasks, c.streamTasks, c.rounds, c.spawnReps, c.roundTrips = 300, 1_000_000, 200, 5, 3000
+	c.manyTasks = 1_000_000
 	c.barrierN = []int{2, 4, 8}
 	if c.quick {
+		c.manyTasks = 100_000
 		c.reps = 1
 		c.tasks, c.ppeTasks, c.cs1Payload, c.rttN, c.pipeBytes = 10_000, 2_000, 5_000, 5_000, "256MiB"
 		c.mibTasks, c.streamTasks, c.rounds, c.spawnReps, c.roundTrips = 50, 100_000, 50, 3, 500
