@@ -58,17 +58,24 @@ func (d *driver) echoRun(ctx context.Context, workers, tasks, size int, extra ..
 // fails, which fails the measurement.
 func (d *driver) jobRun(ctx context.Context, job string, workers, tasks int, extra ...string) (wall time.Duration, perSec float64, err error) {
 	args := append([]string{"-workers", strconv.Itoa(workers), "-job", job, "-tasks", strconv.Itoa(tasks)}, extra...)
-	mode := "process"
-	for i, a := range extra {
-		if a == "-mode" && i+1 < len(extra) {
-			mode = extra[i+1]
-		}
-	}
 	out, err := d.coordinator(ctx, args...)
 	if err != nil {
 		return 0, 0, err
 	}
-	return parseSummary(out.stdout, mode)
+	return parseSummary(out.stdout, modeOf(extra))
+}
+
+// modeOf is the mode that coordinator flags ask for: the last -mode's
+// value, as the flag package keeps the last, or the coordinator's default,
+// process.
+func modeOf(flags []string) string {
+	mode := "process"
+	for i, a := range flags {
+		if a == "-mode" && i+1 < len(flags) {
+			mode = flags[i+1]
+		}
+	}
+	return mode
 }
 
 // parseSummary finds the row of mode in the coordinator's summary table and

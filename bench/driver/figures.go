@@ -54,6 +54,9 @@ func (d *driver) probes() []probe {
 	ps = append(ps,
 		d.throughputProbe(manyKey, c.manyTasks, 0),
 		d.poolProbe(manyAnchorKey, "trivial", "pool", "map_default", c.manyTasks),
+	)
+	ps = append(ps, d.slowProbes()...)
+	ps = append(ps,
 		d.rttProbe("raw.rtt.blocking", true),
 		d.roundTripProbe("brine.rtt"),
 		d.rttProbe("raw.rtt.poll", false),
@@ -139,7 +142,7 @@ func (c config) sections() []section {
 			anchorName: "ThreadPool.map", anchor: poolKey(p.kind, "threadpool")})
 		out = append(out, sec)
 	}
-	out = append(out, manySection(c),
+	out = append(out, manySection(c), slowSection(c),
 		section{"Round trip and payloads (raw anchors: bin/rawpipe, 2 processes)", []figure{
 			{name: "one task's round trip, unloaded pool of 1", key: "brine.rtt", unit: micros,
 				anchorName: "raw pipe RTT 64 B, blocking", anchor: "raw.rtt.blocking",

@@ -123,6 +123,10 @@ func methods(c config) string {
   ~25 s); ProcessPoolExecutor.map (chunksize 1) with %[3]s.
 - %[13]s tasks: the brine throughput run with `+"`-tasks %[14]d -size 0`"+` against `+"`pool_anchor.py trivial pool:map_default:%[14]d`"+`,
   warmed as the others; Pool.map's default chunksize is n/(4·workers), %[15]s tasks here, so its rate depends on the count.
+- Slower tasks: `+"`coordinator -workers 2 -job J -tasks N -size S -warmup %[12]d [-batch 1] [-mode thread]`"+` for %[16]s
+  (each job's default size; counts that make a run 0.3–1 s on 2 workers, the tasks' own work from about 0.1 ms for hash to
+  20 ms for sleep); the automatic batching run (the default, -batch 0) and the one-task-per-frame run (-batch 1) come
+  back to back in each repetition, primes' thread mode run right after them. The tasks/s column of the summary table.
 - Round trip: in the driver, pool.New(WithWorkers(1), WithCommand(bin/worker)), %[4]d sequential one-call Runs of
   echo with an empty payload, median; the pool's ends poll for each other up to 50 µs before they sleep (the default),
   or, in the "no polling" row, sleep at once (WithSpin(0)); anchor `+"`rawpipe rtt -size 64 -n %[5]d [-blocking]`"+`,
@@ -148,7 +152,7 @@ func methods(c config) string {
   demo.barrier, the driver the last party as in the barrier demo, on a barrier of the run's key-value bucket.
 `, c.tasks, thousands(c.tasks), thousands(c.ppeTasks), c.roundTrips, c.rttN, c.mibTasks, c.pipeBytes,
 		c.spawnReps, c.streamTasks, c.rounds, thousands(c.cs1Payload), poolWarmup,
-		thousands(c.manyTasks), c.manyTasks, thousands(defaultChunksize(c.manyTasks, 2)))
+		thousands(c.manyTasks), c.manyTasks, thousands(defaultChunksize(c.manyTasks, 2)), slowMethods(c))
 }
 
 // writeResults writes the Markdown report to c.out.

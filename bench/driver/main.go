@@ -45,17 +45,18 @@ func main() {
 type config struct {
 	reps        int
 	quick       bool
-	tasks       int    // echo throughput runs and Pool/ThreadPool maps
-	manyTasks   int    // the long echo run and its Pool.map: a million tasks
-	ppeTasks    int    // ProcessPoolExecutor chunksize 1, which is slow
-	cs1Payload  int    // Pool.map chunksize 1 with 4 KiB payloads, also slow
-	rttN        int    // rawpipe rtt round trips
-	pipeBytes   string // rawpipe throughput transfer
-	mibTasks    int    // 1 MiB echo tasks
-	streamTasks int    // the streamed run whose RSS is measured
-	rounds      int    // barrier rounds
-	spawnReps   int    // spawn repetitions inside rawpipe and pool_first.py, and whole cold runs of each side
-	roundTrips  int    // timed one-task Runs
+	tasks       int            // echo throughput runs and Pool/ThreadPool maps
+	manyTasks   int            // the long echo run and its Pool.map: a million tasks
+	slowTasks   map[string]int // per job of slowJobs: a run of 0.3–1 s on 2 workers
+	ppeTasks    int            // ProcessPoolExecutor chunksize 1, which is slow
+	cs1Payload  int            // Pool.map chunksize 1 with 4 KiB payloads, also slow
+	rttN        int            // rawpipe rtt round trips
+	pipeBytes   string         // rawpipe throughput transfer
+	mibTasks    int            // 1 MiB echo tasks
+	streamTasks int            // the streamed run whose RSS is measured
+	rounds      int            // barrier rounds
+	spawnReps   int            // spawn repetitions inside rawpipe and pool_first.py, and whole cold runs of each side
+	roundTrips  int            // timed one-task Runs
 	barrierN    []int
 	budget      time.Duration // no repetition starts that would end past it
 	only        string        // -only: measure only the probes with a key that contains one of these, comma-separated
@@ -117,9 +118,11 @@ func (c *config) scale() {
 	c.tasks, c.ppeTasks, c.cs1Payload, c.rttN, c.pipeBytes = 100_000, 10_000, 25_000, 30_000, "1GiB"
 	c.mibTasks, c.streamTasks, c.rounds, c.spawnReps, c.roundTrips = 300, 1_000_000, 200, 5, 3000
 	c.manyTasks = 1_000_000
+	c.slowTasks = map[string]int{"primes": 100, "hash": 10_000, "sleep": 50}
 	c.barrierN = []int{2, 4, 8}
 	if c.quick {
 		c.manyTasks = 100_000
+		c.slowTasks = map[string]int{"primes": 30, "hash": 2_000, "sleep": 16}
 		c.reps = 1
 		c.tasks, c.ppeTasks, c.cs1Payload, c.rttN, c.pipeBytes = 10_000, 2_000, 5_000, 5_000, "256MiB"
 		c.mibTasks, c.streamTasks, c.rounds, c.spawnReps, c.roundTrips = 50, 100_000, 50, 3, 500
