@@ -85,6 +85,7 @@ func parseSummary(stdout []byte, mode string) (wall time.Duration, perSec float6
 	for line := range bytes.Lines(stdout) {
 		f := strings.Fields(string(line))
 		if len(f) == 0 {
+			clear(col) // the table ended: lines after it that start with a mode are not its rows
 			continue
 		}
 		if f[0] == "mode" {

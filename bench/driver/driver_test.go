@@ -163,6 +163,11 @@ func TestParseSummary(t *testing.T) {
 	if _, _, err := parseSummary([]byte("nothing here\n"), "process"); err == nil {
 		t.Error("parseSummary found a row in nothing")
 	}
+	// A line after the table that starts with the mode is not a row of it.
+	noRow := "mode     workers    wall  tasks/s\nserial        1  1.2ms   250000\n\nprocess tasks per worker: #0 pid 1: 50\n"
+	if _, _, err := parseSummary([]byte(noRow), "process"); err == nil || !strings.Contains(err.Error(), "no process row") {
+		t.Errorf("parseSummary of a table without a process row: %v; want no process row", err)
+	}
 }
 
 func TestParseBarrierReport(t *testing.T) {
