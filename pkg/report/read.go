@@ -7,13 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/big"
-	"slices"
-	"strings"
 	"sync"
 
-	"github.com/santhosh-tekuri/jsonschema/v6"
-	"github.com/santhosh-tekuri/jsonschema/v6/kind"
+	"github.com/kaptinlin/jsonschema"
 )
 
 // MaxSize is the largest report Read accepts, in bytes: a grader handed a
@@ -41,23 +37,24 @@ var schemaJSON []byte
 func SchemaJSON() []byte { return bytes.Clone(schemaJSON) }
 
 // compiled is the report schema, compiled on the first Validate so that
-// commands which never validate do not pay for it. The library's own
-// package init, which compiles the meta-schemas of every draft it supports,
-// runs in every binary that links this package all the same
-// (bench/RESULTS.md, "Design measurements": JSON schema library's init).
+// commands which never validate do not pay for it. The library's package
+// init is cheap, under a millisecond (bench/RESULTS.md, "Design
+// measurements": JSON schema library's init).
 var compiled = sync.OnceValues(func() (*jsonschema.Schema, error) {
-	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(schemaJSON))
-	if err != nil {
-		return nil, err
-	}
 	c := jsonschema.NewCompiler()
-	c.AssertFormat()
-	const url = "report.schema.json"
-	if err := c.AddResource(url, doc); err != nil {
-		return nil, err
+	c.SetAssertFormat(true) // "started" is a date-time
+	// Every $ref of the schema points within it: fetch nothing.
+	for _, scheme := range []string{"http", "https"} {
+		c.RegisterLoader(scheme, func(url string) (io.ReadCloser, error) {
+			return nil, fmt.Errorf("report: the schema refers to %s, outside itself", url)
+		})
 	}
-	return c.Compile(url)
+	return c.Compile(schemaJSON)
 })
+
+// validating serializes validations: the library compiles a "pattern" on
+// its first use and stores it in the schema without a lock.
+var validating sync.Mutex
 
 // Read reads one report of at most MaxSize bytes from r and decodes it as
 // Decode does.
@@ -144,57 +141,13 @@ func Validate(doc any) error {
 	if err != nil {
 		return fmt.Errorf("report: the embedded schema does not compile: %w", err)
 	}
-	var ve *jsonschema.ValidationError
-	if err := sch.Validate(doc); errors.As(err, &ve) {
-		return fmt.Errorf("%w: %s", ErrInvalid, describeViolations(ve))
-	} else if err != nil {
-		return fmt.Errorf("%w: %v", ErrInvalid, err)
+	validating.Lock()
+	res := sch.Validate(obj)
+	validating.Unlock()
+	if !res.IsValid() {
+		return fmt.Errorf("%w: %s", ErrInvalid, describeViolations(res, obj))
 	}
 	return checkKeys(doc, "")
-}
-
-// maxViolations is how many schema violations an error lists.
-const maxViolations = 5
-
-func describeViolations(ve *jsonschema.ValidationError) string {
-	var leaves []string
-	var walk func(e *jsonschema.ValidationError)
-	walk = func(e *jsonschema.ValidationError) {
-		if len(e.Causes) == 0 {
-			leaves = append(leaves, describeViolation(e))
-		}
-		for _, c := range e.Causes {
-			walk(c)
-		}
-	}
-	walk(ve)
-	slices.Sort(leaves)
-	n := len(leaves)
-	if n > maxViolations {
-		leaves = append(leaves[:maxViolations], fmt.Sprintf("and %d more", n-maxViolations))
-	}
-	return strings.Join(leaves, "; ")
-}
-
-// describeViolation says what is wrong where, and writes bounds as exact
-// integers: the library would print 9223372036854775807 as 9.22×10¹⁸.
-func describeViolation(e *jsonschema.ValidationError) string {
-	where := "/" + strings.Join(e.InstanceLocation, "/")
-	switch k := e.ErrorKind.(type) {
-	case *kind.Maximum:
-		return fmt.Sprintf("at '%s': %s is above the maximum, %s", where, ratString(k.Got), ratString(k.Want))
-	case *kind.Minimum:
-		return fmt.Sprintf("at '%s': %s is below the minimum, %s", where, ratString(k.Got), ratString(k.Want))
-	}
-	return e.Error()
-}
-
-func ratString(r *big.Rat) string {
-	s := r.RatString()
-	if len(s) > 40 {
-		return fmt.Sprintf("a %d-digit number", len(strings.TrimPrefix(s, "-")))
-	}
-	return s
 }
 
 func describeJSONError(err error, data []byte) string {

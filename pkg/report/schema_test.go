@@ -11,7 +11,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/santhosh-tekuri/jsonschema/v6"
+	"github.com/kaptinlin/jsonschema"
 
 	"github.com/brinehq/brine/pkg/coordinator"
 	"github.com/brinehq/brine/pkg/report"
@@ -45,22 +45,21 @@ func TestSchemaCopy(t *testing.T) {
 // coordinator adds without a line in the schema fails here.
 func producerSchema(t *testing.T) *jsonschema.Schema {
 	t.Helper()
-	f, err := os.Open(docsSchema)
+	data, err := os.ReadFile(docsSchema)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	doc, err := jsonschema.UnmarshalJSON(f)
+	doc, err := report.ParseJSON(data) // numbers stay exact: the int64 bounds
 	if err != nil {
 		t.Fatalf("%s: %v", docsSchema, err)
 	}
 	closeObjects(doc)
-	c := jsonschema.NewCompiler()
-	c.AssertFormat()
-	if err := c.AddResource("report.schema.json", doc); err != nil {
+	if data, err = json.Marshal(doc); err != nil {
 		t.Fatal(err)
 	}
-	sch, err := c.Compile("report.schema.json")
+	c := jsonschema.NewCompiler()
+	c.SetAssertFormat(true)
+	sch, err := c.Compile(data)
 	if err != nil {
 		t.Fatalf("%s does not compile as JSON Schema 2020-12: %v", docsSchema, err)
 	}
@@ -85,14 +84,36 @@ func closeObjects(v any) {
 	}
 }
 
+// TestProducerSchemaIsClosed checks that producerSchema refuses what the
+// schema does not document, at any depth, and still takes what it does.
+func TestProducerSchemaIsClosed(t *testing.T) {
+	sch := producerSchema(t)
+	good := base(t, "hash")
+	for name, data := range map[string][]byte{
+		"at the top":  edit(t, good, func(d map[string]any) { d["extra"] = 1 }),
+		"in a run":    edit(t, good, func(d map[string]any) { run0(d)["extra"] = 1 }),
+		"in a result": edit(t, good, func(d map[string]any) { result(d, 0)["extra"] = 1 }),
+		"in the host": edit(t, good, func(d map[string]any) { d["host"].(map[string]any)["extra"] = 1 }),
+	} {
+		doc, err := report.ParseJSON(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sch.Validate(doc).IsValid() {
+			t.Errorf("an undocumented field %s passes", name)
+		}
+	}
+	validate(t, sch, good)
+}
+
 func validate(t *testing.T, sch *jsonschema.Schema, data []byte) {
 	t.Helper()
-	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(data))
+	doc, err := report.ParseJSON(data)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := sch.Validate(doc); err != nil {
-		t.Fatalf("the report does not match docs/report.schema.json:\n%#v", err)
+	if res := sch.Validate(doc); !res.IsValid() {
+		t.Fatalf("the report does not match docs/report.schema.json:\n%v", res.DetailedErrors())
 	}
 	if _, err := report.Decode(data); err != nil {
 		t.Fatalf("report.Decode: %v", err)
