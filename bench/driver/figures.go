@@ -123,7 +123,7 @@ func (c config) sections() []section {
 		auto := figure{name: p.name + " automatic batching", key: echoKey(p.size, "auto"), unit: perSecond,
 			anchorName: "Pool.map default chunksize", anchor: poolKey(p.kind, "pool_default")}
 		if p.size == 0 {
-			b1.target = target{ratioAtLeast, 40, "≥ 40×"}
+			b1.target = target{ratioAtLeast, 60, "≥ 60×"}
 			auto.target = target{ratioAtLeast, 3, "≥ 3×"}
 		}
 		sec.figures = []figure{b1,
