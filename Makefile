@@ -10,9 +10,10 @@ help: ## list the targets
 
 # Static binaries (no cgo): a worker starts without the dynamic loader and
 # libc, a fifth less time to spawn 8 workers on a 2-core VM.
-build: ## build bin/coordinator, bin/worker and bin/worker-plugin (the worker for -transport plugin)
+build: ## build bin/coordinator and the workers: bin/worker (pipes, NATS), bin/worker-pipe (pipes only, lean), bin/worker-plugin
 	CGO_ENABLED=0 $(GO) build -o $(BIN)/ ./cmd/coordinator ./cmd/worker
-	CGO_ENABLED=0 $(GO) build -tags plugin -o $(BIN)/worker-plugin ./cmd/worker
+	CGO_ENABLED=0 $(GO) build -tags nonats -o $(BIN)/worker-pipe ./cmd/worker
+	CGO_ENABLED=0 $(GO) build -tags "plugin nonats" -o $(BIN)/worker-plugin ./cmd/worker
 
 run: build ## build, then run the lesson: serial, threads with and without a GIL, processes; a verdict
 	./$(BIN)/coordinator -mode lesson -repeat 3 -tasks 32

@@ -4,7 +4,7 @@
 # the targets rest on, and leaves a target "not judged" when its anchor was
 # unsteady (over 2x across repetitions) or over 2x off itself alone. Writes
 # the table to bench/RESULTS.md.
-# make bench builds bin/coordinator and bin/worker first; this script builds
+# make bench builds bin/coordinator and the workers first; this script builds
 # bin/rawpipe (the raw pipe, spawn and futex limits) and bin/driver, then
 # runs the driver.
 #
@@ -18,7 +18,7 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-for b in coordinator worker; do
+for b in coordinator worker worker-pipe worker-plugin; do
 	[[ -x bin/$b ]] || { echo "bench.sh: bin/$b is missing: run make bench (or make build) first" >&2; exit 1; }
 done
 go build -o bin/rawpipe ./bench/rawpipe

@@ -172,7 +172,7 @@ func (c *config) resolve(ctx context.Context) error {
 		}
 		*p = abs
 	}
-	for _, name := range []string{"coordinator", "worker", "rawpipe"} {
+	for _, name := range []string{"coordinator", "worker", "worker-pipe", "worker-plugin", "rawpipe"} {
 		if _, err := os.Stat(filepath.Join(c.binDir, name)); err != nil {
 			return fmt.Errorf("%s: run make build and scripts/bench.sh, which builds rawpipe", err)
 		}

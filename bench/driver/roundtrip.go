@@ -47,7 +47,7 @@ func (d *driver) pluginRoundTripProbe(key string) probe {
 }
 
 func (d *driver) roundTrip(ctx context.Context, calls int, opts ...pool.Option) (float64, error) {
-	p, err := pool.New(ctx, append([]pool.Option{pool.WithWorkers(1), pool.WithCommand(d.bin("worker"))}, opts...)...)
+	p, err := pool.New(ctx, append([]pool.Option{pool.WithWorkers(1), pool.WithCommand(d.bin("worker-pipe"))}, opts...)...)
 	if err != nil {
 		return 0, err
 	}

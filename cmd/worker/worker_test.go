@@ -1,6 +1,7 @@
 package main_test
 
 import (
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -41,4 +42,25 @@ func findPythonWithMsgpack(t *testing.T) string {
 	}
 	t.Skip("no python3 with msgpack (apt-get install python3-msgpack)")
 	return ""
+}
+
+// The pipe-only worker (make build's bin/worker-pipe) refuses a NATS
+// command line with a usage error that names the worker to run instead;
+// the full worker takes it.
+func TestPipeWorkerRefusesNATS(t *testing.T) {
+	dir := t.TempDir()
+	for _, b := range []struct{ name, tags string }{{"worker-pipe", "nonats"}, {"worker", ""}} {
+		if out, err := exec.Command("go", "build", "-tags", b.tags, "-o", filepath.Join(dir, b.name), ".").CombinedOutput(); err != nil {
+			t.Fatalf("building %s: %v\n%s", b.name, err, out)
+		}
+	}
+	out, err := exec.Command(filepath.Join(dir, "worker-pipe"), "-nats", "nats://127.0.0.1:1").CombinedOutput()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 2 || !strings.Contains(string(out), "run bin/worker") {
+		t.Errorf("worker-pipe -nats: %v\n%s\nwant exit status 2 and a message naming bin/worker", err, out)
+	}
+	out, err = exec.Command(filepath.Join(dir, "worker"), "-h").CombinedOutput()
+	if !strings.Contains(string(out), "usage: worker -nats URL") {
+		t.Errorf("worker -h: %v\n%s\nwant its NATS usage", err, out)
+	}
 }

@@ -91,7 +91,7 @@ func parseRun(args []string, stderr io.Writer) (*config, error) {
 	fs.BoolVar(&c.wide, "wide", false, "add the table's wider columns: tasks/s, bytes sent and received, encode, decode, spawn, peak RSS")
 	fs.StringVar(&c.plot, "plot", "", "draw speedup against workers per mode into this .svg, .png or .pdf file")
 	fs.StringVar(&c.report, "report", "", "write the JSON report to this file; - writes only the report to stdout")
-	fs.StringVar(&c.workerPath, "worker", "", "worker binary (default: the worker beside the coordinator)")
+	fs.StringVar(&c.workerPath, "worker", "", "worker binary (default: the one beside the coordinator that serves -transport: worker-pipe, else worker, for pipes; worker-plugin; worker for NATS)")
 	fs.StringVar(&c.transport, "transport", "pipe", "how worker processes are reached: "+strings.Join(transports, ", "))
 	c.nats.register(fs, stderr)
 	fs.StringVar(&c.logLevel, "log-level", "info", "log level: debug, info, warn, error")
@@ -223,14 +223,30 @@ func (c *config) check() error {
 	return nil
 }
 
-// workerCommand is the worker binary of a process run: -worker, or the one
-// beside the coordinator, "worker-plugin" for -transport plugin (the same
-// worker built with go-plugin's server in: make build), "worker" else.
+// workerCommand is the worker binary of a process run: -worker, or the
+// leanest beside the coordinator that serves the transport (make build
+// builds the three): "worker-pipe" for pipes, or "worker" where it is the
+// only one; "worker-plugin" for -transport plugin, the worker built with
+// go-plugin's server in; "worker" for NATS.
 func (c *config) workerCommand() (string, error) {
-	if c.workerPath == "" && c.transport == "plugin" {
+	switch {
+	case c.workerPath != "":
+		return findWorker(c.workerPath)
+	case c.transport == "plugin":
 		return findWorkerNamed("worker-plugin")
+	case c.transport == "pipe":
+		return findPipeWorker("")
 	}
-	return findWorker(c.workerPath)
+	return findWorker("")
+}
+
+// findPipeWorker returns path if set, else the leanest worker beside the
+// coordinator that serves pipes: "worker-pipe", or "worker" without it.
+func findPipeWorker(path string) (string, error) {
+	if path != "" {
+		return findWorker(path)
+	}
+	return findBeside(besideCoordinator(), "worker-pipe", "worker")
 }
 
 // findWorker returns path if set, else the "worker" beside the
@@ -249,17 +265,33 @@ func findWorker(path string) (string, error) {
 
 // findWorkerNamed returns the binary called name beside the coordinator's
 // executable or beside the name it was invoked by.
-func findWorkerNamed(name string) (string, error) {
-	var tried []string
+func findWorkerNamed(name string) (string, error) { return findBeside(besideCoordinator(), name) }
+
+// besideCoordinator lists where worker binaries are looked for: the
+// directory of the coordinator's executable, and that of the name it was
+// invoked by.
+func besideCoordinator() []string {
+	var dirs []string
 	if self, err := os.Executable(); err == nil {
-		tried = append(tried, filepath.Join(filepath.Dir(self), name))
+		dirs = append(dirs, filepath.Dir(self))
 	}
 	if p, err := lookPath(os.Args[0]); err == nil {
-		tried = append(tried, filepath.Join(filepath.Dir(p), name))
+		dirs = append(dirs, filepath.Dir(p))
 	}
-	for _, p := range tried {
-		if fi, err := os.Stat(p); err == nil && !fi.IsDir() {
-			return p, nil
+	return dirs
+}
+
+// findBeside returns the first of names found in dirs, every dir looked in
+// for a name before the next name.
+func findBeside(dirs []string, names ...string) (string, error) {
+	var tried []string
+	for _, name := range names {
+		for _, d := range dirs {
+			p := filepath.Join(d, name)
+			if fi, err := os.Stat(p); err == nil && !fi.IsDir() {
+				return p, nil
+			}
+			tried = append(tried, p)
 		}
 	}
 	return "", usagef("no worker binary at %s: build it (make build) or pass -worker PATH", strings.Join(tried, " or "))

@@ -39,7 +39,7 @@ func demoBarrier(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	spin := fs.Duration("spin", 0, "in process mode, waiters spin this long, yielding the CPU, before they sleep (e.g. 5ms; 0: they sleep at once)")
 	mode := fs.String("mode", "process", "process or thread")
 	reportTo := fs.String("report", "", "write the JSON report to this file; - writes only the report to stdout")
-	workerPath := fs.String("worker", "", "worker binary (default: the worker beside the coordinator)")
+	workerPath := fs.String("worker", "", "worker binary (default: worker-pipe beside the coordinator, else worker)")
 	obs := barrierFlags(fs)
 	if err := parse(fs, args, false); err != nil {
 		return err

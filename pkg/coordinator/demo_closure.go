@@ -23,7 +23,7 @@ func demoClosure(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	fs := newFlagSet("coordinator demo closure", "coordinator demo closure [-factor F] [-x X] [-worker PATH]", stderr)
 	factor := fs.Int64("factor", 3, "the factor the closure captures")
 	x := fs.Int64("x", 14, "the argument")
-	workerPath := fs.String("worker", "", "worker binary (default: the worker beside the coordinator)")
+	workerPath := fs.String("worker", "", "worker binary (default: worker-pipe beside the coordinator, else worker)")
 	if err := parse(fs, args, false); err != nil {
 		return err
 	}
@@ -42,7 +42,7 @@ func demoClosure(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	fmt.Fprintf(stdout, "The same computation as a descriptor: function %q, bound arguments %s, arguments %s\n",
 		call.Func(), spaced(bound.Bound()), spaced(argBytes))
 
-	path, err := findWorker(*workerPath)
+	path, err := findPipeWorker(*workerPath)
 	if err != nil {
 		return err
 	}

@@ -32,7 +32,7 @@ func demoCondition(ctx context.Context, args []string, stdout, stderr io.Writer)
 	notify := fs.Int("notify", 0, "consumers woken per notify; 0 notifies all")
 	pause := fs.Duration("pause", 200*time.Millisecond, "pause between starting the consumers and the producer (the lesson's sleep)")
 	mode := fs.String("mode", "process", "process or thread")
-	workerPath := fs.String("worker", "", "worker binary (default: the worker beside the coordinator)")
+	workerPath := fs.String("worker", "", "worker binary (default: worker-pipe beside the coordinator, else worker)")
 	if err := parse(fs, args, false); err != nil {
 		return err
 	}
@@ -159,7 +159,7 @@ func demoPool(ctx context.Context, mode, workerPath string, workers int) (*pool.
 	switch mode {
 	case "thread":
 	case "process":
-		path, err := findWorker(workerPath)
+		path, err := findPipeWorker(workerPath)
 		if err != nil {
 			return nil, err
 		}

@@ -26,7 +26,7 @@ func demoShared(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	n := fs.Int("workers", 4, "number of goroutines, then of worker processes")
 	k := fs.Int64("adds", 1000, "how many times each adds 1 to the counter")
 	c := &config{}
-	fs.StringVar(&c.workerPath, "worker", "", "worker binary (default: the worker beside the coordinator)")
+	fs.StringVar(&c.workerPath, "worker", "", "worker binary (default: worker-pipe beside the coordinator, else worker)")
 	if err := parse(fs, args, false); err != nil {
 		return err
 	}

@@ -15,9 +15,9 @@ import (
 	"github.com/brinehq/brine/pkg/worker"
 )
 
-// TestMain makes the test binary serve as both commands of the scripts
-// under testdata/script: "coordinator", and "worker", which the coordinator
-// finds beside itself on PATH. Tests in this package that need a worker
+// TestMain makes the test binary serve as the commands of the scripts
+// under testdata/script: "coordinator", and the workers, which the
+// coordinator finds beside itself on PATH. Tests in this package that need a worker
 // process run the coordinator through a script, or exec "worker" the same way.
 func TestMain(m *testing.M) {
 	os.Exit(testscript.RunMain(m, map[string]func() int{
@@ -33,6 +33,9 @@ func TestMain(m *testing.M) {
 			}
 			return worker.Main()
 		},
+		// The worker for pipes, which the coordinator prefers, as make
+		// build makes it: serving pipes only.
+		"worker-pipe": func() int { return worker.Main() },
 		// This binary links the plugin transport's server, as bin/worker-plugin does.
 		"worker-plugin": func() int { return worker.Main() },
 	}))
