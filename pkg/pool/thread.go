@@ -22,15 +22,23 @@ var selfPID = os.Getpid()
 type threads struct {
 	p     *Pool
 	wg    sync.WaitGroup
-	tasks []atomic.Int64
+	tasks []workerCount // by worker id
 	gil   *gil
+}
+
+// workerCount is a worker's count of tasks, on cache lines of its own: the
+// workers count on different cores, and counts side by side had each
+// count invalidate the others'.
+type workerCount struct {
+	atomic.Int64
+	_ [120]byte
 }
 
 // startThreads starts the thread workers, each with the values of the
 // States its initializers make (Options.Initializers), made here: on
 // failure nothing is started, and the error names the State.
 func startThreads(p *Pool) (*threads, error) {
-	t := &threads{p: p, tasks: make([]atomic.Int64, p.opts.Workers)}
+	t := &threads{p: p, tasks: make([]workerCount, p.opts.Workers)}
 	if p.opts.GIL {
 		t.gil = &gil{}
 	}
@@ -120,15 +128,21 @@ func (t *threads) loop(id int, states *task.StateSet) {
 	defer func() { release() }()
 	var held [threadGrab]*item
 	var taken []*item // in held: taken from the queue, not yet run
+	var ended finishes
+	defer ended.flush()
 	grab := 1
 	for {
 		if len(taken) == 0 {
+			ended.flush() // before waiting for work
 			if taken = t.p.nextUpTo(held[:0], grab, t.p.quit, nil); len(taken) == 0 {
 				return
 			}
 		}
 		it := taken[0]
 		taken[0], taken = nil, taken[1:]
+		if it.run != ended.run {
+			ended.flush() // before a task of another run, which may take long
+		}
 		if err := t.p.stopped(it.run); err != nil {
 			it.cancelled(err)
 			continue
@@ -162,9 +176,40 @@ func (t *threads) loop(id int, states *task.StateSet) {
 		}
 		t.tasks[id].Add(1)
 		grab = t.grabAfter(r.Compute)
-		it.complete(r)
+		if it.isChunk() { // not made for thread workers (mayChunk)
+			it.complete(r)
+		} else {
+			it.deliver(0, r)
+			ended.add(it.run)
+		}
 		done.put(it)
 	}
+}
+
+// finishes counts in the results a thread worker delivered for one run, at
+// once rather than one by one: the run's count is shared with every other
+// worker, and counting each result had the workers contend for it. A
+// worker counts them in before it waits for work and before it runs a task
+// of another run, so that a run's waiter never waits for a task that is
+// not the run's.
+type finishes struct {
+	run *runState
+	n   int
+}
+
+func (f *finishes) add(rs *runState) {
+	if rs != f.run {
+		f.flush()
+		f.run = rs
+	}
+	f.n++
+}
+
+func (f *finishes) flush() {
+	if f.n > 0 {
+		f.run.finishN(f.n)
+	}
+	f.run, f.n = nil, 0
 }
 
 // runDirect calls the function with no serialization, containing a panic as

@@ -1,8 +1,12 @@
 package pool
 
 import (
+	"context"
+	"runtime"
 	"testing"
 	"time"
+
+	"github.com/brinehq/brine/pkg/task"
 )
 
 // TestGrabAfter: a thread worker takes several tasks at once only after a
@@ -60,5 +64,60 @@ func TestNextUpTo(t *testing.T) {
 	close(p.quit)
 	if got := take(threadGrab); len(got) != 0 {
 		t.Fatalf("took %d items after quit", len(got))
+	}
+}
+
+// Channels the tasks of TestRunEndsBeforeAnotherRunsTask wait on, made
+// anew by each run of it.
+var (
+	holdFirst, holdOther chan struct{}
+	waitOn               = task.Register("pool.internal.waitOn", func(_ context.Context, which int) (int, error) {
+		if which == 0 {
+			<-holdFirst
+			time.Sleep(threadShort) // long enough that the worker takes one task next
+		} else {
+			<-holdOther
+		}
+		return which, nil
+	})
+	quick = task.Register("pool.internal.quick", func(_ context.Context, x int) (int, error) { return x, nil })
+)
+
+// A thread worker counts a run's results in before it runs a task of
+// another run: with the last tasks of run A and a long task of run B taken
+// together, A's Run ends while B's task runs, not after it.
+func TestRunEndsBeforeAnotherRunsTask(t *testing.T) {
+	holdFirst, holdOther = make(chan struct{}), make(chan struct{})
+	p, err := New(context.Background(), WithMode(Thread), WithWorkers(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	defer close(holdOther) // B's task, whatever happens
+	ctx := context.Background()
+	a := newRunState(ctx, func(Result) {}, 3)
+	b := newRunState(ctx, func(Result) {}, 1)
+	enqueue := func(rs *runState, c task.Call) {
+		if err := p.enqueue(ctx, &item{id: p.ids.Add(1), call: c, run: rs}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	queued := func() int {
+		p.queue.mu.Lock()
+		defer p.queue.mu.Unlock()
+		return p.queue.n
+	}
+	enqueue(a, waitOn.Call(0))
+	for queued() > 0 { // the worker takes it, and waits in it
+		runtime.Gosched()
+	}
+	enqueue(a, quick.Call(1))
+	enqueue(a, quick.Call(2))
+	enqueue(b, waitOn.Call(1)) // behind A's: taken with the last of them
+	close(holdFirst)
+	select {
+	case <-a.done:
+	case <-time.After(time.Minute): // a hang guard only
+		t.Fatal("run A did not end while run B's task ran")
 	}
 }
