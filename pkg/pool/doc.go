@@ -3,7 +3,7 @@
 // that it spawns, feeds over pipes and supervises.
 //
 // New starts the workers; Map, MapAll, Imap, Stream, Submit, TrySubmit,
-// SubmitFunc and Run hand them work; Close stops them, and Terminate stops
+// SubmitFunc, Run and RunBatched hand them work; Close stops them, and Terminate stops
 // them now, and both return once every goroutine and process the pool
 // started has ended. The same calls run in either mode, so a program
 // compares the cost and the isolation of processes with one option. What a
