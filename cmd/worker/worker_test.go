@@ -64,3 +64,20 @@ func TestPipeWorkerRefusesNATS(t *testing.T) {
 		t.Errorf("worker -h: %v\n%s\nwant its NATS usage", err, out)
 	}
 }
+
+// A worker started as one (BRINE_WORKER set) without the protocol's
+// descriptors says so and exits with the usage status, rather than failing
+// on its first write.
+func TestWorkerWithoutDescriptors(t *testing.T) {
+	bin := filepath.Join(t.TempDir(), "worker")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("building the worker: %v\n%s", err, out)
+	}
+	cmd := exec.Command(bin)
+	cmd.Env = append(os.Environ(), "BRINE_WORKER=1")
+	out, err := cmd.CombinedOutput()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 2 || !strings.Contains(string(out), "protocol descriptors 3 and 4 are not open pipes") {
+		t.Errorf("worker without fds 3 and 4: %v\n%s\nwant exit status 2 and a message naming the descriptors", err, out)
+	}
+}

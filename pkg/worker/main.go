@@ -33,11 +33,11 @@ func Main(opts ...Option) int {
 	}
 	serve := registeredServe() // a transport other than pipes started it
 	if serve == nil {
-		in, out := os.NewFile(wire.InFD, "brine-in"), os.NewFile(wire.OutFD, "brine-out")
-		if in == nil || out == nil {
-			log.Error().Msg("protocol descriptors 3 and 4 are not open")
+		if !isStream(wire.InFD) || !isStream(wire.OutFD) {
+			log.Error().Msgf("protocol descriptors %d and %d are not open pipes: a coordinator starts a worker with them", wire.InFD, wire.OutFD)
 			return wire.ExitUsage
 		}
+		in, out := os.NewFile(wire.InFD, "brine-in"), os.NewFile(wire.OutFD, "brine-out")
 		keepFromChildren(wire.InFD, wire.OutFD)
 		go watchCoordinator(log) // ends with the process
 		serve = func(ctx context.Context, log zerolog.Logger, opts ...Option) error {
@@ -81,6 +81,19 @@ func Main(opts ...Option) int {
 		log.Error().Err(err).Msg("worker stopped")
 		return wire.ExitFailure
 	}
+}
+
+// isStream reports whether descriptor fd is open on a pipe or a socket, as
+// the coordinator's are. os.NewFile cannot tell: it makes a File of any
+// number; and in a process started without them, descriptors 3 and 4 are
+// likely the runtime's own (it keeps its cgroup's CPU limit files open).
+func isStream(fd int) bool {
+	var st syscall.Stat_t
+	if syscall.Fstat(fd, &st) != nil {
+		return false
+	}
+	mode := st.Mode & syscall.S_IFMT
+	return mode == syscall.S_IFIFO || mode == syscall.S_IFSOCK
 }
 
 func levelFromEnv() zerolog.Level {
