@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -160,13 +162,18 @@ func (d *driver) spawnProbe(key string, n int, extra ...string) probe {
 		}}
 }
 
-// rssProbe measures the coordinator's own peak RSS over a long streamed
-// run (see peakRSS).
+// rssProbe measures the coordinator's own peak RSS over a long run that
+// writes its report, every result in it, to a file (see peakRSS).
 func (d *driver) rssProbe(key string) probe {
-	return probe{name: "brine RSS streamed run", keys: []string{key}, timeout: 4 * time.Minute,
+	return probe{name: "brine RSS run with -report", keys: []string{key}, timeout: 4 * time.Minute,
 		run: func(ctx context.Context) (map[string]float64, error) {
+			dir, err := os.MkdirTemp("", "brine-rss-")
+			if err != nil {
+				return nil, err
+			}
+			defer os.RemoveAll(dir)
 			kib, err := peakRSS(ctx, d.bin("coordinator"), "-workers", "2", "-job", "echo", "-size", "0",
-				"-tasks", strconv.Itoa(d.cfg.streamTasks))
+				"-tasks", strconv.Itoa(d.cfg.streamTasks), "-report", filepath.Join(dir, "report.json"))
 			if err != nil {
 				return nil, err
 			}

@@ -165,7 +165,7 @@ func (c config) sections() []section {
 			{name: "8 workers ready", key: "brine.spawn.8", unit: millis,
 				anchorName: "rawpipe spawn -n 8", anchor: "raw.spawn.8",
 				target: target{valueAtMost, 20, "≤ 20 ms"}},
-			{name: fmt.Sprintf("coordinator peak RSS, %s tasks streamed", thousands(c.streamTasks)),
+			{name: fmt.Sprintf("coordinator peak RSS, %s tasks, -report FILE", thousands(c.streamTasks)),
 				key: "brine.rss", unit: mib, target: target{valueAtMost, 64, "≤ 64 MiB"}},
 		}},
 	)

@@ -139,8 +139,8 @@ func methods(c config) string {
   interpreter as the other anchors (it starts, imports multiprocessing, maps inc over range(%[1]d) on a Pool(2) at Pool.map's
   default chunksize, and exits, timing nothing itself); each side runs %[8]d times in a row in every repetition, the
   figure is %[2]s tasks over the median of those walls.
-- RSS: the coordinator's own VmHWM (/proc/PID/status, polled every 20 ms) in `+"`coordinator -workers 2 -job echo -size 0 -tasks %[9]d`"+`;
-  not wait4's ru_maxrss, which after a CLONE_VM exec includes the driver's own peak.
+- RSS: the coordinator's own VmHWM (/proc/PID/status, polled every 20 ms) in `+"`coordinator -workers 2 -job echo -size 0 -tasks %[9]d -report FILE`"+`
+  (a report file in a temporary directory, every result in it); not wait4's ru_maxrss, which after a CLONE_VM exec includes the driver's own peak.
 - Anchor checks: after the repetitions, each probe that yields the anchor of a ratio target runs once more, alone; its
   figure is the "alone" column. CPU pressure is the share of the time in which some task waited for a CPU, from the
   total of /proc/pressure/cpu's "some" line before and after.
