@@ -13,10 +13,9 @@ import (
 	"syscall"
 	"time"
 
-	"golang.org/x/sys/unix"
-
 	"github.com/brinehq/brine/pkg/transport"
 	"github.com/brinehq/brine/pkg/transport/internal/output"
+	"github.com/brinehq/brine/pkg/transport/internal/procgroup"
 	"github.com/brinehq/brine/pkg/wire"
 )
 
@@ -24,16 +23,12 @@ import (
 // a process group of its own, dying with the coordinator (Pdeathsig), its
 // stdout and stderr relayed to the pool's log line by line.
 type process struct {
-	cmd  *exec.Cmd
-	pid  int
-	tail output.Tail
+	cmd   *exec.Cmd
+	group procgroup.Group
+	tail  output.Tail
 
 	relays     sync.WaitGroup
 	outR, errR *os.File
-
-	mu     sync.Mutex
-	exited bool   // reaped soon: never signal its pid again
-	reason string // the first reason it was killed or terminated for
 
 	ended chan struct{} // closed once it has exited and been reaped
 	state *os.ProcessState
@@ -72,10 +67,10 @@ func (t *Transport) startLocal(ctx context.Context, spec transport.Spec) (transp
 		why = fmt.Errorf("interrupted before it joined: %w", ctx.Err())
 	}
 	t.abandon(p)
-	proc.signal(syscall.SIGKILL, "its start failed")
+	proc.group.Signal(syscall.SIGKILL, "its start failed")
 	<-proc.ended
 	proc.closeOutput()
-	return nil, fmt.Errorf("nats: worker %d (pid %d, %s): %w%s", spec.ID, proc.pid, proc.state, why, proc.tail.Describe())
+	return nil, fmt.Errorf("nats: worker %d (pid %d, %s): %w%s", spec.ID, proc.group.PID(), proc.state, why, proc.tail.Describe())
 }
 
 // launch starts the worker program for spec, to join with key.
@@ -110,13 +105,18 @@ func (t *Transport) launch(spec transport.Spec, key string) (*process, error) {
 		return nil, fmt.Errorf("nats: %w", err)
 	}
 	cmd.Stdout, cmd.Stderr = outW, errW
-	err = cmd.Start()
+	err = p.group.Start(func() (int, error) {
+		if err := cmd.Start(); err != nil {
+			return 0, err
+		}
+		return cmd.Process.Pid, nil
+	})
 	closeAll(outW, errW) // the child has its copies
 	if err != nil {
 		closeAll(p.outR, p.errR)
 		return nil, fmt.Errorf("nats: starting worker %s: %w; check the worker command", cmd.Path, err)
 	}
-	p.pid = cmd.Process.Pid
+	pid := p.group.PID()
 	for _, s := range []struct {
 		r    *os.File
 		name string
@@ -126,7 +126,7 @@ func (t *Transport) launch(spec transport.Spec, key string) (*process, error) {
 				if s.name == "stderr" {
 					p.tail.Add(string(line))
 				}
-				output.Log(spec.Logger, spec.ID, p.pid, line, s.name)
+				output.Log(spec.Logger, spec.ID, pid, line, s.name)
 			})
 		})
 	}
@@ -137,36 +137,11 @@ func (t *Transport) launch(spec transport.Spec, key string) (*process, error) {
 // reap waits for the process to exit, kills what its tasks left in its
 // group, and reaps it.
 func (p *process) reap() {
-	for {
-		var info unix.Siginfo
-		// WNOWAIT leaves it a zombie, so that its pid, its group's id,
-		// cannot be reused before the kill below.
-		err := unix.Waitid(unix.P_PID, p.pid, &info, unix.WEXITED|unix.WNOWAIT, nil)
-		if !errors.Is(err, unix.EINTR) {
-			break
-		}
-	}
-	p.mu.Lock()
-	syscall.Kill(-p.pid, syscall.SIGKILL)
-	p.exited = true
-	p.mu.Unlock()
+	procgroup.WaitExit(p.group.PID(), 0)
+	p.group.Exited()
 	p.cmd.Wait()
 	p.state = p.cmd.ProcessState
 	close(p.ended)
-}
-
-// signal sends sig to the process group, unless the process has exited;
-// the first reason given is kept.
-func (p *process) signal(sig syscall.Signal, reason string) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.exited {
-		return
-	}
-	if p.reason == "" {
-		p.reason = reason
-	}
-	syscall.Kill(-p.pid, sig)
 }
 
 // closeOutput waits for the relays to reach the end of its stdout and
@@ -185,10 +160,7 @@ func (p *process) closeOutput() {
 
 // exitError describes how the reaped process ended.
 func (p *process) exitError(id int) *transport.ExitError {
-	p.mu.Lock()
-	reason := p.reason
-	p.mu.Unlock()
-	return transport.ExitOf(id, p.pid, p.state, reason)
+	return transport.ExitOf(id, p.group.PID(), p.state, p.group.Reason())
 }
 
 func closeAll(fs ...*os.File) {

@@ -159,7 +159,7 @@ func (w *natsWorker) PID() int {
 	if w.proc == nil {
 		return 0
 	}
-	return w.proc.pid
+	return w.proc.group.PID()
 }
 
 // Send publishes frames to the worker's subject, retrying while the
@@ -219,7 +219,7 @@ func (w *natsWorker) Kill(reason string) { w.signal(syscall.SIGKILL, reason) }
 // ended at once: a lost message must not keep the pool waiting.
 func (w *natsWorker) signal(sig syscall.Signal, reason string) {
 	if w.proc != nil {
-		w.proc.signal(sig, reason)
+		w.proc.group.Signal(sig, reason)
 		return
 	}
 	if w.isEnded() {

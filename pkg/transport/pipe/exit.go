@@ -1,7 +1,6 @@
 package pipe
 
 import (
-	"errors"
 	"os"
 	"syscall"
 	"time"
@@ -9,6 +8,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/brinehq/brine/pkg/transport"
+	"github.com/brinehq/brine/pkg/transport/internal/procgroup"
 )
 
 // lingerMax is how long a worker may live on after it closed its output or
@@ -21,14 +21,9 @@ const lingerMax = 200 * time.Millisecond
 func (w *worker) reap() *transport.ExitError {
 	if !w.exitsWithin(lingerMax) {
 		w.Kill("it closed its output but did not exit")
-		waitExit(w.pid, 0)
+		procgroup.WaitExit(w.PID(), 0)
 	}
-	w.sigMu.Lock()
-	// The worker is a zombie until cmd.Wait below, so its pid, which is
-	// also its group's id, cannot have been reused yet.
-	syscall.Kill(-w.pid, syscall.SIGKILL)
-	w.exited = true
-	w.sigMu.Unlock()
+	w.group.Exited() // a zombie until cmd.Wait below
 	select {
 	case <-w.relaysDone:
 	case <-time.After(time.Second):
@@ -58,34 +53,15 @@ func (w *worker) exitsWithin(d time.Duration) bool {
 	}
 }
 
-func (w *worker) hasExited() bool {
-	w.sigMu.Lock()
-	defer w.sigMu.Unlock()
-	return w.exited || waitExit(w.pid, unix.WNOHANG)
-}
-
-// waitExit waits for process pid to exit, or with WNOHANG only looks,
-// leaving it unreaped (WNOWAIT) for cmd.Wait, and reports whether it has.
-func waitExit(pid, options int) bool {
-	for {
-		var info unix.Siginfo
-		err := unix.Waitid(unix.P_PID, pid, &info, unix.WEXITED|unix.WNOWAIT|options, nil)
-		if errors.Is(err, unix.EINTR) {
-			continue
-		}
-		// ECHILD: not our child any more, so it has certainly ended.
-		return err != nil || info.Signo != 0
-	}
-}
+// hasExited reports whether the worker has exited, without reaping it.
+func (w *worker) hasExited() bool { return w.group.HasExited() }
 
 // exitError describes how the reaped worker ended and, when it was killed,
 // by whom: a SIGKILL the pool did not send is explained by its memory
 // cgroups' OOM kill counts.
 func (w *worker) exitError() *transport.ExitError {
-	w.sigMu.Lock()
-	reason := w.reason
-	w.sigMu.Unlock()
-	e := transport.ExitOf(w.id, w.pid, w.cmd.ProcessState, reason)
+	reason := w.group.Reason()
+	e := transport.ExitOf(w.id, w.PID(), w.cmd.ProcessState, reason)
 	if reason == "" && e.Signal == syscall.SIGKILL {
 		e.Reason = w.oom.Explain()
 	}

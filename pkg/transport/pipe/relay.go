@@ -20,6 +20,6 @@ func (w *worker) relay(r io.Reader, stream string) {
 		if stream == "stderr" {
 			w.tail.Add(string(line))
 		}
-		output.Log(w.log, w.id, w.pid, line, stream)
+		output.Log(w.log, w.id, w.PID(), line, stream)
 	})
 }

@@ -53,7 +53,12 @@ func (t *Transport) spawn(ctx context.Context, spec transport.Spec) (*worker, er
 		return nil, fmt.Errorf("pipe: %w%s", err, limitHint(err))
 	}
 	w.oom = t.cgroups.OOM() // until it has said Hello, it may not be in its own cgroup yet
-	err = cmd.Start()
+	err = w.group.Start(func() (int, error) {
+		if err := cmd.Start(); err != nil {
+			return 0, err
+		}
+		return cmd.Process.Pid, nil
+	})
 	closeAll(inR, outW) // the child has its copies
 	if err != nil {
 		closeAll(inW, outR)
@@ -64,7 +69,7 @@ func (t *Transport) spawn(ctx context.Context, spec transport.Spec) (*worker, er
 		}
 		return nil, fmt.Errorf("pipe: starting worker %s: %w%s", t.cmd[0], err, hint)
 	}
-	w.cmd, w.pid, w.in, w.out = cmd, cmd.Process.Pid, inW, outR
+	w.cmd, w.in, w.out = cmd, inW, outR
 	w.relays.Add(2)
 	out, errOut := w.watch(stdout), w.watch(stderr) // before the relays start: FlushOutput reads w.outputs
 	go w.relay(out, "stdout")                       // owned by w.relays, awaited in reap
@@ -80,12 +85,12 @@ func (t *Transport) spawn(ctx context.Context, spec transport.Spec) (*worker, er
 		if errors.Is(err, errNoHello) {
 			err = w.noHello(exit)
 		}
-		return nil, fmt.Errorf("pool: worker %d (pid %d, %s): %w%s", spec.ID, w.pid, exit.Status, err, w.tail.Describe())
+		return nil, fmt.Errorf("pool: worker %d (pid %d, %s): %w%s", spec.ID, w.PID(), exit.Status, err, w.tail.Describe())
 	}
 	// A worker started through a wrapper that confines it (systemd-run
 	// --scope, a container) is in its own cgroup by its Hello: its OOM
 	// kills are counted there.
-	if g, err := cgroup.Of(w.pid); err == nil {
+	if g, err := cgroup.Of(w.PID()); err == nil {
 		if oom := g.OOM(); oom != nil {
 			w.oom = oom
 		}

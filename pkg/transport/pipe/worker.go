@@ -17,6 +17,7 @@ import (
 	"github.com/brinehq/brine/pkg/lane"
 	"github.com/brinehq/brine/pkg/transport"
 	"github.com/brinehq/brine/pkg/transport/internal/output"
+	"github.com/brinehq/brine/pkg/transport/internal/procgroup"
 	"github.com/brinehq/brine/pkg/wire"
 )
 
@@ -26,7 +27,6 @@ type worker struct {
 	id    int
 	log   zerolog.Logger
 	cmd   *exec.Cmd
-	pid   int
 	hello wire.Hello
 	in    *os.File    // our end of the worker's fd 3
 	out   *os.File    // our end of the worker's fd 4, read by r
@@ -49,15 +49,13 @@ type worker struct {
 	outputs    []*watchedReader // stdout and stderr, as the relays read them (see FlushOutput)
 	reaping    atomic.Bool      // reap has begun: the relays' descriptors close
 
-	sigMu  sync.Mutex
-	exited bool   // it has exited: its pid may be reaped and reused, never signal it
-	reason string // why it was killed or terminated; "" when it was not
+	group procgroup.Group // the process's, which signals reach
 }
 
 var _ transport.Worker = (*worker)(nil)
 
 func (w *worker) Hello() wire.Hello { return w.hello }
-func (w *worker) PID() int          { return w.pid }
+func (w *worker) PID() int          { return w.group.PID() }
 
 // Send writes frames to the worker's input. A write that fails on an input
 // that is not closed means the worker died or stopped reading: it is then
@@ -101,17 +99,7 @@ func (w *worker) Kill(reason string) { w.signal(syscall.SIGKILL, reason) }
 // signal sends sig to the worker's process group, which reaches what its
 // tasks started too, unless the worker has exited. The first reason given
 // is the one its exit reports.
-func (w *worker) signal(sig syscall.Signal, reason string) {
-	w.sigMu.Lock()
-	defer w.sigMu.Unlock()
-	if w.exited || w.pid <= 0 { // kill(-0) would signal our own group
-		return
-	}
-	if w.reason == "" {
-		w.reason = reason
-	}
-	syscall.Kill(-w.pid, sig)
-}
+func (w *worker) signal(sig syscall.Signal, reason string) { w.group.Signal(sig, reason) }
 
 func (w *worker) Ended() <-chan struct{} { return w.relaysDone }
 

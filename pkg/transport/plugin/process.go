@@ -13,9 +13,9 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-plugin/runner"
-	"golang.org/x/sys/unix"
 
 	"github.com/brinehq/brine/pkg/transport"
+	"github.com/brinehq/brine/pkg/transport/internal/procgroup"
 	"github.com/brinehq/brine/pkg/wire"
 )
 
@@ -80,17 +80,17 @@ func (p *process) Start(context.Context) error {
 	outW, errW := p.cmd.Stdout.(*os.File), p.cmd.Stderr.(*os.File)
 	defer closeAll(outW, errW) // the child has its copies
 	w := p.w
-	w.sigMu.Lock()
-	defer w.sigMu.Unlock()
-	if w.reason != "" {
-		return fmt.Errorf("not started: %s", w.reason)
+	err := w.group.Start(func() (int, error) {
+		if err := p.cmd.Start(); err != nil {
+			return 0, fmt.Errorf("starting worker %s: %w; check plugin.Config.Command", p.cmd.Path, err)
+		}
+		return p.cmd.Process.Pid, nil
+	})
+	if err != nil {
+		return err
 	}
-	if err := p.cmd.Start(); err != nil {
-		return fmt.Errorf("starting worker %s: %w; check plugin.Config.Command", p.cmd.Path, err)
-	}
-	w.pid = p.cmd.Process.Pid
 	r := w.relay
-	r.pid.Store(int64(w.pid))
+	r.pid.Store(int64(w.group.PID()))
 	p.relays.Add(2)
 	left := 2
 	var mu sync.Mutex
@@ -111,29 +111,11 @@ func (p *process) Start(context.Context) error {
 // watch waits for the process to exit, kills what its tasks left in its
 // group, and reaps it.
 func (p *process) watch() {
-	w := p.w
-	waitExit(w.pid)
-	w.sigMu.Lock()
-	// It is a zombie until cmd.Wait below, so its pid, which is also its
-	// group's id, cannot have been reused yet.
-	syscall.Kill(-w.pid, syscall.SIGKILL)
-	w.exited = true
-	w.sigMu.Unlock()
+	procgroup.WaitExit(p.w.group.PID(), 0)
+	p.w.group.Exited()
 	p.cmd.Wait()
 	p.state = p.cmd.ProcessState
 	close(p.ended)
-}
-
-// waitExit waits for process pid to exit, leaving it unreaped (WNOWAIT)
-// for cmd.Wait.
-func waitExit(pid int) {
-	for {
-		var info unix.Siginfo
-		err := unix.Waitid(unix.P_PID, pid, &info, unix.WEXITED|unix.WNOWAIT, nil)
-		if !errors.Is(err, unix.EINTR) {
-			return // ECHILD: not our child any more, so it has certainly ended
-		}
-	}
 }
 
 func (p *process) started() bool { return p.w.PID() > 0 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/brinehq/brine/pkg/lane"
 	"github.com/brinehq/brine/pkg/transport"
+	"github.com/brinehq/brine/pkg/transport/internal/procgroup"
 	"github.com/brinehq/brine/pkg/wire"
 )
 
@@ -31,10 +32,7 @@ type pluginWorker struct {
 	wmu    sync.Mutex // orders the writes of concurrent Sends, and CloseInput
 	closed bool       // CloseInput was called
 
-	sigMu  sync.Mutex
-	pid    int    // 0 until the process started
-	exited bool   // it has exited: its pid may be reaped and reused, never signal it
-	reason string // why it was killed or terminated; "" when it was not
+	group procgroup.Group // the process's, which signals reach
 
 	waitOnce sync.Once
 	exit     *transport.ExitError
@@ -44,11 +42,7 @@ var _ transport.Worker = (*pluginWorker)(nil)
 
 func (w *pluginWorker) Hello() wire.Hello { return w.hello }
 
-func (w *pluginWorker) PID() int {
-	w.sigMu.Lock()
-	defer w.sigMu.Unlock()
-	return w.pid
-}
+func (w *pluginWorker) PID() int { return w.group.PID() }
 
 // Send writes frames to the worker's stream. A write that fails on an
 // input that is not closed means the worker died or its connection broke:
@@ -102,19 +96,7 @@ func (w *pluginWorker) Kill(reason string) { w.signal(syscall.SIGKILL, reason) }
 // tasks started too, unless the worker has exited. The first reason given
 // is the one its exit reports; one given before the process started keeps
 // it from starting.
-func (w *pluginWorker) signal(sig syscall.Signal, reason string) {
-	w.sigMu.Lock()
-	defer w.sigMu.Unlock()
-	if w.exited {
-		return
-	}
-	if w.reason == "" {
-		w.reason = reason
-	}
-	if w.pid > 0 { // kill(-0) would signal our own group
-		syscall.Kill(-w.pid, sig)
-	}
-}
+func (w *pluginWorker) signal(sig syscall.Signal, reason string) { w.group.Signal(sig, reason) }
 
 func (w *pluginWorker) Ended() <-chan struct{} { return w.proc.ended }
 
@@ -165,10 +147,7 @@ func (w *pluginWorker) exitsWithin(d time.Duration) bool {
 // exitError describes how the reaped worker ended and, when it was killed,
 // by whom.
 func (w *pluginWorker) exitError() *transport.ExitError {
-	w.sigMu.Lock()
-	reason := w.reason
-	w.sigMu.Unlock()
-	return transport.ExitOf(w.id, w.PID(), w.proc.state, reason)
+	return transport.ExitOf(w.id, w.PID(), w.proc.state, w.group.Reason())
 }
 
 var errClosed = errors.New("transport closed")
