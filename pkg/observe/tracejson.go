@@ -175,10 +175,7 @@ func (e *eventWriter) complete(name, cat string, pid, tid int, ts, dur time.Dura
 	b = appendMicros(b, ts)
 	b = append(b, `,"dur":`...)
 	b = appendMicros(b, dur)
-	b = append(b, `,"pid":`...)
-	b = strconv.AppendInt(b, int64(pid), 10)
-	b = append(b, `,"tid":`...)
-	b = strconv.AppendInt(b, int64(tid), 10)
+	b = appendThread(b, pid, tid)
 	b = append(b, `,"args":`...)
 	b = append(b, args...)
 	b = append(b, '}')
@@ -196,10 +193,7 @@ func (e *eventWriter) task(s span, pid, tid int, status string) {
 	b = appendMicros(b, s.start)
 	b = append(b, `,"dur":`...)
 	b = appendMicros(b, s.dur)
-	b = append(b, `,"pid":`...)
-	b = strconv.AppendInt(b, int64(pid), 10)
-	b = append(b, `,"tid":`...)
-	b = strconv.AppendInt(b, int64(tid), 10)
+	b = appendThread(b, pid, tid)
 	b = append(b, `,"args":{"id":`...)
 	b = strconv.AppendInt(b, int64(s.task), 10)
 	b = append(b, `,"attempt":`...)
@@ -221,15 +215,20 @@ func (e *eventWriter) instant(name string, pid, tid int, ts time.Duration, args 
 	b = strconv.AppendQuote(b, name)
 	b = append(b, `,"cat":"worker","ph":"i","s":"p","ts":`...)
 	b = appendMicros(b, ts)
-	b = append(b, `,"pid":`...)
-	b = strconv.AppendInt(b, int64(pid), 10)
-	b = append(b, `,"tid":`...)
-	b = strconv.AppendInt(b, int64(tid), 10)
+	b = appendThread(b, pid, tid)
 	b = append(b, `,"args":`...)
 	b = append(b, args...)
 	b = append(b, '}')
 	e.w.Write(b)
 	e.buf = b
+}
+
+// appendThread appends an event's "pid" and "tid" members.
+func appendThread(b []byte, pid, tid int) []byte {
+	b = append(b, `,"pid":`...)
+	b = strconv.AppendInt(b, int64(pid), 10)
+	b = append(b, `,"tid":`...)
+	return strconv.AppendInt(b, int64(tid), 10)
 }
 
 // appendMicros appends d in microseconds, to the nanosecond.
