@@ -18,8 +18,14 @@ var (
 	// gateOpen, made by the test that uses gated, lets gated(0) return;
 	// a thread-mode pool's tasks share it with the test.
 	gateOpen chan struct{}
+	// gateHeld, if a test made it, is closed by gated(0) as it waits at
+	// the gate: a thread worker is then held.
+	gateHeld chan struct{}
 	gated    = task.Register("pooltest.gated", func(ctx context.Context, x int) (int, error) {
 		if x == 0 {
+			if gateHeld != nil {
+				close(gateHeld)
+			}
 			select {
 			case <-gateOpen:
 			case <-ctx.Done():

@@ -135,8 +135,11 @@ func TestSubmitFuncNotStarted(t *testing.T) {
 		t.Errorf("a call that cannot be made: %v", err)
 	}
 
-	gateOpen = make(chan struct{})
-	for i := 0; ; i++ { // fill the queue behind a held worker
+	gateOpen, gateHeld = make(chan struct{}), make(chan struct{})
+	defer func() { gateHeld = nil }()
+	pool.Submit(bounded(t), p, gated, 0)
+	<-gateHeld          // the worker holds it: the queue's room is the queue's alone
+	for i := 1; ; i++ { // fill the queue behind the held worker
 		if _, ok := pool.TrySubmit(bounded(t), p, gated, i); !ok {
 			break
 		}
