@@ -152,6 +152,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "rendered %dx%d in %v to %s\n", v.Width, v.Height, took.Round(time.Millisecond), *out)
 	if *pids {
+		// Every worker of the pool is listed, a worker that rendered no
+		// rows too: which worker takes which row is up to scheduling.
+		for _, w := range p.Workers() {
+			if _, ok := byPID[w.PID]; !ok {
+				byPID[w.PID] = 0
+			}
+		}
 		fmt.Fprintf(stdout, "coordinator pid %d\n", os.Getpid())
 		for _, pid := range slices.Sorted(maps.Keys(byPID)) {
 			fmt.Fprintf(stdout, "worker pid %d: %d rows\n", pid, byPID[pid])

@@ -75,15 +75,19 @@ func TestMandelbrot(t *testing.T) {
 			for _, n := range rows {
 				total += n
 			}
+			_, self := rows[coordinator]
 			switch {
 			case total != v.Height:
 				t.Errorf("rows rendered: %v, want %d in all", rows, v.Height)
 			case mode == "thread" && rows[coordinator] != v.Height:
 				t.Errorf("thread mode: rows rendered by %v, want all by the coordinator %d", rows, coordinator)
-			case mode == "process" && (len(rows) < 2 || rows[coordinator] != 0 || coordinator == 0):
-				// The acceptance test of self-exec: more than one worker
-				// process rendered rows, and the program itself none.
-				t.Errorf("rows rendered by %v, coordinator pid %d: want 2 worker processes", rows, coordinator)
+			case mode == "process" && (len(rows) != 2 || coordinator == 0 || self):
+				// The acceptance test of self-exec: the program started two
+				// worker processes of its own binary, and they rendered
+				// every row, the program itself none. How the rows split
+				// between the two is scheduling's choice: on a loaded
+				// machine one may take them all before the other runs.
+				t.Errorf("worker processes and their rows %v, coordinator pid %d: want 2 worker processes rendering all rows", rows, coordinator)
 			}
 		})
 	}

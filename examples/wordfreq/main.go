@@ -126,6 +126,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	report(stdout, len(files), total, *top)
 	if *pids {
+		// Every worker of the pool is listed, one that counted no files
+		// too: which worker takes which file is up to scheduling.
+		for _, w := range p.Workers() {
+			if _, ok := byPID[w.PID]; !ok {
+				byPID[w.PID] = 0
+			}
+		}
 		fmt.Fprintf(stdout, "coordinator pid %d\n", os.Getpid())
 		for _, pid := range slices.Sorted(maps.Keys(byPID)) {
 			fmt.Fprintf(stdout, "worker pid %d: %d files\n", pid, byPID[pid])

@@ -135,10 +135,12 @@ func TestWordfreq(t *testing.T) {
 				}
 				return
 			}
-			// The acceptance test of self-exec: the functions ran in more
-			// than one process, none of them the program's own.
-			if len(workers) < 2 || workers[coordinator] != 0 || coordinator == 0 {
-				t.Errorf("files counted by %v, coordinator pid %d: want 2 worker processes", workers, coordinator)
+			// The acceptance test of self-exec: the program started two
+			// worker processes of its own binary, and they counted every
+			// file, the program itself none. How the files split between
+			// the two is scheduling's choice.
+			if _, self := workers[coordinator]; len(workers) != 2 || self || coordinator == 0 {
+				t.Errorf("worker processes and their files %v, coordinator pid %d: want 2 worker processes counting all files", workers, coordinator)
 			}
 		})
 	}
