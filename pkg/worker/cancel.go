@@ -42,6 +42,7 @@ type watcher struct {
 	reading atomic.Int32 // readLoop, readTask or readWatch
 	framing atomic.Bool  // a frame's tasks run: the watcher looks again
 	armed   atomic.Bool  // timer is set, or its watch runs
+	stall   atomic.Bool  // the watcher found one task running at two looks
 	timer   *time.Timer
 	runs    sync.WaitGroup // watch calls the timer is set to start, for Serve to await
 
@@ -52,6 +53,8 @@ type watcher struct {
 	early   []earlyFrame    // frames the watcher read, for the loop
 	spans   []wire.Span     // tasks cancelled
 	running uint64          // the id of the task that runs
+	seen    uint64          // the task that ran at the watcher's last look; the watcher's own
+	looked  bool            // seen is set
 	ctx     context.Context // the context of the task that runs
 	cancel  context.CancelCauseFunc
 	hit     bool // a Cancel cancelled ctx: the next task gets a new one
@@ -96,6 +99,17 @@ func (wt *watcher) beginFrame() {
 	}
 }
 
+// stalled reports whether the watcher has found, since the last call, a
+// task that ran through two of its looks, a millisecond or more: the one
+// that just ended, or the one that runs.
+func (wt *watcher) stalled() bool {
+	if !wt.stall.Load() {
+		return false
+	}
+	wt.stall.Store(false)
+	return true
+}
+
 // endFrame tells the watcher that the loop's tasks are done for now.
 func (wt *watcher) endFrame() { wt.framing.Store(false) }
 
@@ -128,6 +142,10 @@ func stoppedByCancel(ctx context.Context) bool { return context.Cause(ctx) == er
 func (wt *watcher) watch() {
 	defer wt.runs.Done()
 	if wt.reading.CompareAndSwap(readTask, readWatch) {
+		if wt.looked && wt.seen == wt.running {
+			wt.stall.Store(true)
+		}
+		wt.seen, wt.looked = wt.running, true
 		wt.readWaiting()
 		wt.reading.Store(readTask)
 	}

@@ -73,7 +73,7 @@ func Serve(ctx context.Context, in io.Reader, out io.Writer, reg *task.Registry,
 	if err := handshake(r, w, reg, features); err != nil {
 		return err
 	}
-	s.epoch = time.Now()
+	s.laps.clock = monotonic()
 	s.stale = time.AfterFunc(time.Hour, s.flushStale)
 	s.stale.Stop()
 	err := s.run(ctx, r)
@@ -119,10 +119,9 @@ type server struct {
 	log     zerolog.Logger
 	wrapOut func(io.Writer) io.Writer // WithOutput's
 	one     []byte                    // the result of the task just run; run's own
-	// epoch is when the server started: tasks are timed by clock, from it.
-	epoch time.Time
-	down  *lane.Reader // arguments placed in shared memory, with WithLanes
-	up    *lane.Writer // where large results go, with WithLanes
+	laps    laps                      // times the tasks; run's own
+	down    *lane.Reader              // arguments placed in shared memory, with WithLanes
+	up      *lane.Writer              // where large results go, with WithLanes
 	// lastValue is the size of the last value encoded: after a large one,
 	// the next is encoded straight into the up lane.
 	lastValue int
@@ -201,9 +200,9 @@ func (s *server) run(ctx context.Context, r *wire.Reader) error {
 			if err := s.fromLane(ts); err != nil {
 				return fmt.Errorf("worker: reading tasks: %w", err)
 			}
-			// One clock reading per task: a task's start is the end of the
-			// one before it in the frame.
-			at := s.clock()
+			// A task's start is the end of the one before it in the frame
+			// (see laps).
+			s.laps.frame(typ == wire.TypeCalls)
 			wt.beginFrame()
 			for i := range ts {
 				t := &ts[i]
@@ -211,11 +210,11 @@ func (s *server) run(ctx context.Context, r *wire.Reader) error {
 					last.e, _ = s.reg.Lookup(t.Func)
 					last.name = t.Func
 				}
-				end := at
+				var took time.Duration
 				if len(wt.spans) > 0 && wt.cancelled(t.ID) {
 					s.one = skipped(s.one[:0], t.ID)
 				} else {
-					end = s.invoke(wt.taskContext(ctx, t.ID), last.e, t, at)
+					took = s.invoke(wt.taskContext(ctx, t.ID), last.e, t, i+1 == len(ts))
 					wt.taskDone()
 				}
 				if !t.Lane.IsZero() {
@@ -223,11 +222,10 @@ func (s *server) run(ctx context.Context, r *wire.Reader) error {
 				}
 				// A long task's result goes at once; short ones' travel
 				// together.
-				if err := s.add(end-at >= flushTime, i+1 < len(ts) || wt.ready()); err != nil {
+				if err := s.add(took >= flushTime, i+1 < len(ts) || wt.ready()); err != nil {
 					wt.endFrame()
 					return err
 				}
-				at = end
 			}
 			wt.endFrame()
 			// The arguments were decoded into values of their own and the
@@ -294,9 +292,11 @@ func (s *server) keepBody() int {
 // up to flushBytes before it is sent, never exceeds wire.MaxFrame.
 const maxResult = wire.MaxFrame - flushBytes - 1024
 
-// invoke runs t, which started at start (by s.clock), encodes its result
-// element into s.one and returns when it ended.
-func (s *server) invoke(ctx context.Context, e *task.Entry, t *wire.Task, start time.Duration) (end time.Duration) {
+// invoke runs t, which started when the task before it ended, encodes its
+// result element into s.one and returns how long it took. The clock is read
+// at its end (see laps) if it is its frame's last or it ran long enough
+// for the watcher to see it.
+func (s *server) invoke(ctx context.Context, e *task.Entry, t *wire.Task, last bool) (took time.Duration) {
 	s.one = wire.AppendResultHead(s.one[:0], t.ID)
 	valueAt := len(s.one)
 	var werr *wire.Error
@@ -328,13 +328,13 @@ func (s *server) invoke(ctx context.Context, e *task.Entry, t *wire.Task, start 
 			ref = s.toLane(s.one[valueAt:])
 		}
 	}
-	end = s.clock()
+	took = s.laps.lap(last || s.watch.stalled())
 	if !ref.IsZero() {
-		s.one = wire.AppendLaneResult(s.one[:0], t.ID, uint64(end-start), ref)
+		s.one = wire.AppendLaneResult(s.one[:0], t.ID, uint64(took), ref)
 	} else {
-		s.one = wire.AppendResultTail(s.one, werr, uint64(end-start))
+		s.one = wire.AppendResultTail(s.one, werr, uint64(took))
 	}
-	return end
+	return took
 }
 
 // invokeInLane runs t with its value encoded straight into the up lane
@@ -393,8 +393,3 @@ func (s *server) toLane(value []byte) wire.Ref {
 	}
 	return wire.Ref(s.up.Commit(pos, len(append(buf, value...))))
 }
-
-// clock returns the time since the server started, by the monotonic clock
-// alone: time.Now reads the wall clock as well, which on some virtual
-// machines costs as much again.
-func (s *server) clock() time.Duration { return time.Since(s.epoch) }

@@ -1,0 +1,74 @@
+package worker
+
+import "time"
+
+// Timing the tasks of a frame (docs/PROTOCOL.md §5, Nanos). Reading the
+// monotonic clock costs tens of nanoseconds on a virtual machine (kvm-clock),
+// as much as a trivial task itself, so a run of short calls of one function
+// (a Calls frame) is read every few tasks rather than after each:
+//
+//   - while the calls' measured mean stays under shortTask, the clock is read
+//     every sampleEvery tasks, at the frame's last, and whenever the watcher
+//     sees one task run through two of its looks (a task of a millisecond or
+//     more: watcher.stalled);
+//   - a task between readings is given the last mean as its time; the task
+//     at a reading gets what the span since the last reading holds beyond
+//     the times given, so that a span's times add up to the clock's.
+//
+// A result still goes out as soon as its task ends; only its figure is an
+// estimate. A task of a millisecond or more always gets its own reading;
+// one shorter than that, among calls that take a few hundred nanoseconds, may
+// have its time counted to a task up to sampleEvery behind it.
+const sampleEvery = 8
+
+// shortTask is the longest mean of calls that are read every few (a
+// variable for tests).
+var shortTask = 2 * time.Microsecond
+
+// laps times the tasks of the frames a worker runs, one after another.
+type laps struct {
+	clock  func() time.Duration // the time since the worker began (monotonic)
+	last   time.Duration        // the last reading
+	given  time.Duration        // the times given since it, without a reading
+	since  int                  // the tasks given them
+	mean   time.Duration        // the calls' time at the last reading, if short; else 0
+	sample bool                 // the frame's tasks may be read every few
+}
+
+// monotonic returns a clock that reads the time since now by the
+// monotonic clock alone: time.Now reads the wall clock as well, which costs
+// as much again.
+func monotonic() func() time.Duration {
+	epoch := time.Now()
+	return func() time.Duration { return time.Since(epoch) }
+}
+
+// frame begins the timing of a frame's tasks: the first is timed from now,
+// and sample tells whether they may be read every few (a Calls frame),
+// rather than each (any other).
+func (l *laps) frame(sample bool) {
+	l.last, l.given, l.since = l.clock(), 0, 0
+	if l.sample = sample; !sample {
+		l.mean = 0
+	}
+}
+
+// lap returns how long the task that just ended took; read forces a
+// reading of the clock.
+func (l *laps) lap(read bool) time.Duration {
+	if l.sample && l.mean > 0 && !read && l.since+1 < sampleEvery {
+		l.since++
+		l.given += l.mean
+		return l.mean
+	}
+	now := l.clock()
+	span := now - l.last
+	d := max(span-l.given, 0)
+	if m := span / time.Duration(l.since+1); m < shortTask {
+		l.mean = max(m, 1)
+	} else {
+		l.mean = 0
+	}
+	l.last, l.given, l.since = now, 0, 0
+	return d
+}
