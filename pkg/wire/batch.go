@@ -1,6 +1,7 @@
 package wire
 
 import (
+	"encoding/binary"
 	"fmt"
 	"math"
 	"time"
@@ -293,12 +294,107 @@ func DecodeResults(body []byte, dst []Result) ([]Result, error) {
 	}
 	for range n {
 		var r Result
-		if err := d.result(&r); err != nil {
-			return dst, err
+		if !d.plainResult(&r) {
+			if err := d.result(&r); err != nil {
+				return dst, err
+			}
 		}
 		dst = append(dst, r)
 	}
 	return dst, nil
+}
+
+// plainResult reads, if the next element is one, the most common result:
+// four elements, an id, a value that is one scalar (no array, map or
+// extension), no error, and a time, in unsigned integers of any width.
+// It reports whether it did; if not, it has read nothing, and result reads
+// the element, whatever it is. Both read a plain result alike
+// (FuzzPlainResult).
+func (d *decoder) plainResult(r *Result) bool {
+	b := d.b[d.i:]
+	if len(b) < 5 || b[0] != 0x94 {
+		return false
+	}
+	id, i := plainUint(b, 1)
+	if i < 0 {
+		return false
+	}
+	end := i + scalarLen(b[i:])
+	if end <= i || end >= len(b) || b[end] != 0xc0 {
+		return false
+	}
+	nanos, next := plainUint(b, end+1)
+	if next < 0 {
+		return false
+	}
+	r.ID, r.Value, r.Nanos = id, b[i:end:end], nanos
+	d.i += next
+	return true
+}
+
+// plainUint reads the unsigned integer at b[i:] (a positive fixint or uint
+// 8 to 64) and returns it with the index after it; -1 if there is none.
+func plainUint(b []byte, i int) (uint64, int) {
+	if i >= len(b) {
+		return 0, -1
+	}
+	c := b[i]
+	if c <= 0x7f {
+		return uint64(c), i + 1
+	}
+	if c < 0xcc || c > 0xcf {
+		return 0, -1
+	}
+	n := 1 << (c - 0xcc)
+	p := b[i+1:]
+	if len(p) < n {
+		return 0, -1
+	}
+	switch n {
+	case 1:
+		return uint64(p[0]), i + 2
+	case 2:
+		return uint64(binary.BigEndian.Uint16(p)), i + 3
+	case 4:
+		return uint64(binary.BigEndian.Uint32(p)), i + 5
+	}
+	return binary.BigEndian.Uint64(p), i + 9
+}
+
+// scalarLen is the length of the scalar at the start of b (nil, a boolean,
+// a number, a string or a binary) if it is one and whole; 0 otherwise.
+func scalarLen(b []byte) int {
+	if len(b) == 0 {
+		return 0
+	}
+	c := b[0]
+	var n int
+	switch {
+	case c <= 0x7f || c >= 0xe0 || c == 0xc0 || c == 0xc2 || c == 0xc3:
+		n = 1
+	case c >= 0xa0 && c <= 0xbf:
+		n = 1 + int(c&0x1f)
+	case c == 0xcc || c == 0xd0:
+		n = 2
+	case c == 0xcd || c == 0xd1:
+		n = 3
+	case c == 0xca || c == 0xce || c == 0xd2:
+		n = 5
+	case c == 0xcb || c == 0xcf || c == 0xd3:
+		n = 9
+	case (c == 0xc4 || c == 0xd9) && len(b) >= 2:
+		n = 2 + int(b[1])
+	case (c == 0xc5 || c == 0xda) && len(b) >= 3:
+		n = 3 + int(binary.BigEndian.Uint16(b[1:]))
+	case (c == 0xc6 || c == 0xdb) && len(b) >= 5:
+		n = 5 + int(binary.BigEndian.Uint32(b[1:]))
+	default:
+		return 0
+	}
+	if n > len(b) {
+		return 0
+	}
+	return n
 }
 
 func (d *decoder) result(r *Result) error {
