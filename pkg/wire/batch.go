@@ -143,13 +143,34 @@ func DecodeCalls(body []byte, c *Calls) error {
 		return d.fail(fmt.Sprintf("%d calls from task id %d overflow the ids", n, c.First))
 	}
 	for range n {
-		args, err := d.optRaw()
-		if err != nil {
+		var args []byte
+		if k := plainArray(d.b[d.i:]); k > 0 {
+			args = d.b[d.i : d.i+k]
+			d.i += k
+		} else if args, err = d.optRaw(); err != nil {
 			return err
 		}
 		c.Args = append(c.Args, args)
 	}
 	return nil
+}
+
+// plainArray is the length of the array at the start of b if it holds up
+// to 15 scalars (see scalarLen), as a call's arguments mostly do; 0
+// otherwise, for the decoder's reading, which walks any value.
+func plainArray(b []byte) int {
+	if len(b) == 0 || b[0]&0xf0 != 0x90 {
+		return 0
+	}
+	i := 1
+	for range b[0] & 0x0f {
+		n := scalarLen(b[i:])
+		if n <= 0 {
+			return 0
+		}
+		i += n
+	}
+	return i
 }
 
 // Tasks appends the tasks of c to dst, one per call.
@@ -308,8 +329,7 @@ func DecodeResults(body []byte, dst []Result) ([]Result, error) {
 // four elements, an id, a value that is one scalar (no array, map or
 // extension), no error, and a time, in unsigned integers of any width.
 // It reports whether it did; if not, it has read nothing, and result reads
-// the element, whatever it is. Both read a plain result alike
-// (FuzzPlainResult).
+// the element, whatever it is. Both read a plain result alike (FuzzPlain).
 func (d *decoder) plainResult(r *Result) bool {
 	b := d.b[d.i:]
 	if len(b) < 5 || b[0] != 0x94 {

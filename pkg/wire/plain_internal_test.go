@@ -36,13 +36,43 @@ func plainSeeds() [][]byte {
 	)
 }
 
-// What plainResult reads, result reads alike; what it does not read, it
-// leaves for result.
-func FuzzPlainResult(f *testing.F) {
+// What plainResult reads, result reads alike, and what plainArray and
+// scalarLen measure, raw reads alike; what they do not read, they leave to
+// the decoder.
+func FuzzPlain(f *testing.F) {
 	for _, s := range plainSeeds() {
 		f.Add(s)
+		f.Add(s[1:]) // from the id on: arrays and scalars
 	}
-	f.Fuzz(func(t *testing.T, b []byte) { checkPlain(t, b) })
+	for _, s := range [][]byte{{0x90}, {0x91, 0xc4, 0x00}, {0x92, 0x01, 0xa2, 'h', 'i'}, {0x92, 0x01, 0x91, 0x01}, {0x9f}} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		checkPlain(t, b)
+		checkPlainArray(t, b)
+	})
+}
+
+// checkPlainArray checks plainArray and scalarLen against the decoder's
+// raw on b.
+func checkPlainArray(t *testing.T, b []byte) {
+	t.Helper()
+	if n := scalarLen(b); n > 0 {
+		d := decoder{b: b}
+		raw, err := d.raw()
+		if err != nil || len(raw) != n {
+			t.Fatalf("% x: scalarLen measured %d bytes, raw read %d (%v)", b, n, len(raw), err)
+		}
+	}
+	n := plainArray(b)
+	if n == 0 {
+		return
+	}
+	d := decoder{b: b}
+	raw, err := d.raw()
+	if err != nil || len(raw) != n {
+		t.Fatalf("% x: plainArray measured %d bytes, raw read %d (%v)", b, n, len(raw), err)
+	}
 }
 
 func TestPlainResult(t *testing.T) {
@@ -55,6 +85,16 @@ func TestPlainResult(t *testing.T) {
 	// Of the 5 ids × 26 values, 23 values are plain scalars.
 	if plain != 5*23 {
 		t.Fatalf("%d seeds read as plain results, want %d", plain, 5*23)
+	}
+	for _, c := range []struct {
+		b []byte
+		n int
+	}{{[]byte{0x90}, 1}, {[]byte{0x91, 0xc4, 0x00}, 3}, {[]byte{0x92, 0x01, 0xa2, 'h', 'i', 0xff}, 5},
+		{[]byte{0x92, 0x01, 0x91, 0x01}, 0}, {[]byte{0x92, 0x01}, 0}, {[]byte{0x01}, 0}} {
+		if n := plainArray(c.b); n != c.n {
+			t.Errorf("plainArray(% x) = %d, want %d", c.b, n, c.n)
+		}
+		checkPlainArray(t, c.b)
 	}
 	if _, i := plainUint([]byte{0xcf, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff}, 0); i != 9 {
 		t.Fatalf("a uint 64 read to %d", i)
