@@ -10,8 +10,10 @@ help: ## list the targets
 
 # Static binaries (no cgo): a worker starts without the dynamic loader and
 # libc, a fifth less time to spawn 8 workers on a 2-core VM.
-build: ## build bin/coordinator and the workers: bin/worker (pipes, NATS), bin/worker-pipe (pipes only, lean), bin/worker-plugin
-	CGO_ENABLED=0 $(GO) build -o $(BIN)/ ./cmd/coordinator ./cmd/worker
+build: ## build bin/coordinator (lean: pipes), bin/coordinator-full (every transport, metrics, traces, plots) and the workers: bin/worker (pipes, NATS), bin/worker-pipe (pipes only, lean), bin/worker-plugin
+	CGO_ENABLED=0 $(GO) build -tags lean -o $(BIN)/coordinator ./cmd/coordinator
+	CGO_ENABLED=0 $(GO) build -o $(BIN)/coordinator-full ./cmd/coordinator
+	CGO_ENABLED=0 $(GO) build -o $(BIN)/ ./cmd/worker
 	CGO_ENABLED=0 $(GO) build -tags nonats -o $(BIN)/worker-pipe ./cmd/worker
 	CGO_ENABLED=0 $(GO) build -tags "plugin nonats" -o $(BIN)/worker-plugin ./cmd/worker
 

@@ -19,6 +19,7 @@ fi
 
 go build ./...
 go vet ./...
+go vet -tags lean ./cmd/coordinator ./pkg/coordinator # make build's lean bin/coordinator
 unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
 if [ -n "$unformatted" ]; then
 	echo "not gofmt-formatted:" $unformatted >&2

@@ -5,6 +5,7 @@ package buildtest
 import (
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -26,4 +27,22 @@ func Commands(t testing.TB, names ...string) string {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
 	return dir
+}
+
+// Command builds the command name (a directory under cmd/) into dir as
+// file out, with the build tags given.
+func Command(t testing.TB, dir, name, out string, tags ...string) {
+	t.Helper()
+	gobin, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("no go command to build the commands with")
+	}
+	args := []string{"build", "-o", filepath.Join(dir, out)}
+	if len(tags) > 0 {
+		args = append(args, "-tags", strings.Join(tags, ","))
+	}
+	args = append(args, "github.com/brinehq/brine/cmd/"+name)
+	if out, err := exec.Command(gobin, args...).CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
 }

@@ -113,6 +113,9 @@ func parseRun(args []string, stderr io.Writer) (*config, error) {
 	if err := parse(fs, args, false); err != nil {
 		return nil, err
 	}
+	if f := c.fullFeature(); leanBuild && f != "" {
+		return nil, needsFull(f)
+	}
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) {
 		set[f.Name] = true

@@ -44,6 +44,9 @@ func demoBarrier(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err := parse(fs, args, false); err != nil {
 		return err
 	}
+	if leanBuild && obs.wanted() {
+		return needsFull("-metrics or -trace")
+	}
 	if *workers < 1 || *rounds < 1 {
 		return usagef("-workers and -rounds must be at least 1")
 	}

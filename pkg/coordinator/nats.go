@@ -2,17 +2,15 @@ package coordinator
 
 import (
 	"flag"
-	"fmt"
 	"io"
 	"net"
 	"os"
-	"strings"
 	"time"
-
-	"github.com/brinehq/brine/pkg/transport"
-	natst "github.com/brinehq/brine/pkg/transport/nats"
-	"github.com/brinehq/brine/pkg/transport/nats/natsserver"
 )
+
+// natsTokenEnv is the variable that holds the token of a NATS run
+// (pkg/transport/nats.EnvToken; TestNATSTokenEnv checks they agree).
+const natsTokenEnv = "BRINE_NATS_TOKEN"
 
 // natsConfig holds the flags of -transport nats.
 type natsConfig struct {
@@ -31,7 +29,7 @@ func (n *natsConfig) register(fs *flag.FlagSet, stderr io.Writer) {
 	n.stderr = stderr
 	fs.StringVar(&n.urls, "nats", "", "with -transport nats: use these NATS servers (`URL[,URL...]`) instead of an embedded one")
 	fs.StringVar(&n.listen, "nats-listen", "", "with -transport nats: the embedded server listens on `HOST:PORT` (default: loopback, a random port),\n"+
-		"so that workers on other machines can join; beyond loopback it requires $"+natst.EnvToken)
+		"so that workers on other machines can join; beyond loopback it requires $"+natsTokenEnv)
 	fs.IntVar(&n.remote, "remote", 0, "with -transport nats: also wait for `N` workers that join from elsewhere (worker -nats URL);\n"+
 		"with -workers 0, default 1")
 	fs.IntVar(&n.replicas, "nats-replicas", 1, "with -transport nats: servers that keep each message of the run (3 on a cluster survives the loss of one)")
@@ -64,8 +62,8 @@ func (c *config) checkNATS(set func(string) bool) error {
 		return usagef("-workers 0 runs only -mode process: the other modes run on this machine")
 	case n.urls != "" && n.listen != "":
 		return usagef("-nats-listen is for the embedded server; -nats uses servers of its own")
-	case n.listen != "" && !loopback(n.listen) && os.Getenv(natst.EnvToken) == "":
-		return usagef("-nats-listen %s listens beyond loopback: set %s to a secret token (docs/SECURITY.md)", n.listen, natst.EnvToken)
+	case n.listen != "" && !loopback(n.listen) && os.Getenv(natsTokenEnv) == "":
+		return usagef("-nats-listen %s listens beyond loopback: set %s to a secret token (docs/SECURITY.md)", n.listen, natsTokenEnv)
 	}
 	return nil
 }
@@ -81,54 +79,4 @@ func loopback(addr string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
-}
-
-// natsTransport returns the transport of a pool of local workers running
-// command, and how many workers the pool has: those and the remote ones.
-// With no -nats, it starts an embedded server, which the transport closes.
-func (c *config) natsTransport(local int, command []string) (transport.Transport, int, error) {
-	n := &c.nats
-	cfg := natst.Config{Local: local, Command: command, TLSCert: n.tlsCert, TLSKey: n.tlsKey, TLSCA: n.tlsCA,
-		Replicas: n.replicas, Liveness: n.liveness}
-	give := n.urls
-	if n.urls != "" {
-		cfg.URLs = strings.Split(n.urls, ",")
-	} else {
-		srv, err := natsserver.Start(natsserver.Config{Listen: n.listen, Token: os.Getenv(natst.EnvToken),
-			TLSCert: n.tlsCert, TLSKey: n.tlsKey, TLSCA: n.tlsCA})
-		if err != nil {
-			return nil, 0, err
-		}
-		cfg.URLs, cfg.Server = []string{srv.ClientURL()}, srv
-		cfg.TLSCert, cfg.TLSKey = "", "" // the server's, not a client's
-		give = reachable(srv.ClientURL(), srv.Addr())
-	}
-	tr, err := natst.New(cfg)
-	if err != nil {
-		return nil, 0, err
-	}
-	if n.remote > 0 {
-		token := ""
-		if os.Getenv(natst.EnvToken) != "" {
-			token = " (with " + natst.EnvToken + " set to this run's token)"
-		}
-		fmt.Fprintf(n.stderr, "coordinator: waiting for %d worker(s) to join: on each machine, run\n    worker -nats %s%s\n", n.remote, give, token)
-	}
-	return tr, local + n.remote, nil
-}
-
-// reachable returns the URL other machines give to reach a server
-// listening on addr: its host name in place of an address of every
-// interface.
-func reachable(url string, addr net.Addr) string {
-	ta, ok := addr.(*net.TCPAddr)
-	if !ok || !ta.IP.IsUnspecified() {
-		return url
-	}
-	host, err := os.Hostname()
-	if err != nil {
-		return url
-	}
-	scheme, _, _ := strings.Cut(url, "://")
-	return fmt.Sprintf("%s://%s", scheme, net.JoinHostPort(host, fmt.Sprint(ta.Port)))
 }

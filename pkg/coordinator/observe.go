@@ -1,14 +1,14 @@
+//go:build !lean
+
 package coordinator
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"path/filepath"
-	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -22,15 +22,10 @@ import (
 	"github.com/brinehq/brine/pkg/report"
 )
 
-// observing is what -metrics, -trace and -timeline ask of a job's runs,
-// and, once begun, the observer they share. With none of the flags set
-// obs is nil and the runs' results reach the collector as they would
-// without this file.
-type observing struct {
-	metrics  string // -metrics: the address to serve /metrics on
-	trace    string // -trace: the Chrome trace-event file
-	timeline string // -timeline: the picture of the runs' tasks
-
+// observer is the observer that -metrics, -trace and -timeline share once
+// begun. With none of the flags set obs is nil and the runs' results reach
+// the collector as they would without this file.
+type observer struct {
 	obs    *observe.Observer
 	server *metricsServer
 }
@@ -38,22 +33,8 @@ type observing struct {
 // begin checks the output files, as -report's is checked, and starts the
 // metrics server, before the first run.
 func (o *observing) begin(stdout, stderr io.Writer) error {
-	for flag, name := range map[string]string{"-trace": o.trace, "-timeline": o.timeline} {
-		if name == "-" {
-			return usagef("%s -: give a file name; only -report writes to stdout", flag)
-		}
-	}
-	if o.timeline != "" && !slices.Contains(plotFormats, strings.ToLower(filepath.Ext(o.timeline))) {
-		return usagef("-timeline %s: want a file ending in %s", o.timeline, strings.Join(plotFormats, ", "))
-	}
-	if err := checkOutput("-trace", o.trace, stdout); err != nil {
+	if err := o.check(stdout); err != nil || !o.wanted() {
 		return err
-	}
-	if err := checkOutput("-timeline", o.timeline, stdout); err != nil {
-		return err
-	}
-	if o.metrics == "" && o.trace == "" && o.timeline == "" {
-		return nil
 	}
 	o.obs = &observe.Observer{}
 	if o.trace != "" || o.timeline != "" {
@@ -179,22 +160,6 @@ func (s *metricsServer) close() {
 		s.srv.Close()
 	}
 	s.wg.Wait()
-}
-
-// summaryOut is where the summary goes: stdout, unless the report does.
-func (c *config) summaryOut(stdout io.Writer) io.Writer {
-	if c.report == "-" {
-		return io.Discard
-	}
-	return stdout
-}
-
-// barrierFlags defines -metrics and -trace on the barrier demo's flags.
-func barrierFlags(fs *flag.FlagSet) *observing {
-	o := &observing{}
-	fs.StringVar(&o.metrics, "metrics", "", "serve Prometheus metrics at http://`ADDR`/metrics while the demo goes on; the releases are counted once the workers report them, at its end")
-	fs.StringVar(&o.trace, "trace", "", "write each waiter's wait from every release to its wake as Chrome trace-event JSON to this file")
-	return o
 }
 
 // barrier returns what takes the barrier demo's release and wake times

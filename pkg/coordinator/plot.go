@@ -1,3 +1,5 @@
+//go:build !lean
+
 package coordinator
 
 import (
@@ -16,18 +18,6 @@ import (
 
 	"github.com/brinehq/brine/pkg/report"
 )
-
-// plotFormats are the file formats -plot can draw, by extension.
-var plotFormats = []string{".svg", ".png", ".pdf"}
-
-// checkPlotFile refuses a -plot file whose format is unknown, before any
-// run is made.
-func checkPlotFile(name string) error {
-	if name == "" || slices.Contains(plotFormats, strings.ToLower(filepath.Ext(name))) {
-		return nil
-	}
-	return usagef("-plot %s: want a file ending in %s", name, strings.Join(plotFormats, ", "))
-}
 
 // speedups are the points of a speedup plot: each mode's speedup by worker
 // count, serial left out (it is the baseline, 1 at one worker), and with

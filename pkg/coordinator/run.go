@@ -17,7 +17,6 @@ import (
 	"github.com/brinehq/brine/pkg/pool"
 	"github.com/brinehq/brine/pkg/report"
 	"github.com/brinehq/brine/pkg/task"
-	"github.com/brinehq/brine/pkg/transport/plugin"
 	"github.com/brinehq/brine/pkg/wire"
 )
 
@@ -277,7 +276,7 @@ func (c *config) poolOptions(s step, log zerolog.Logger) (pool.Options, error) {
 		}
 		o.Mode, o.Command = pool.Process, []string{path}
 		if c.transport == "plugin" {
-			if o.Transport, err = plugin.New(plugin.Config{Command: o.Command}); err != nil {
+			if o.Transport, err = pluginTransport(o.Command); err != nil {
 				return o, err
 			}
 		}
