@@ -155,7 +155,8 @@ func (rx *receiver) frame() (released bool, err error) {
 			run, n = it.run, 0
 		}
 		if run.batch != nil {
-			rx.batch = append(rx.batch, w.result(it, &rs[i]))
+			rx.batch = append(rx.batch, Result{})
+			w.fill(&rx.batch[len(rx.batch)-1], it, &rs[i])
 		} else {
 			w.deliver(it, &rs[i])
 		}
@@ -333,13 +334,24 @@ func (w *proc) deliver(it *item, r *wire.Result) { it.run.each(w.result(it, r)) 
 
 // result returns the Result of r, the worker's result for it.
 func (w *proc) result(it *item, r *wire.Result) Result {
-	res := resultOf(it, r, time.Duration(taskNanos(r)))
-	res.Worker, res.PID = w.slot.id, w.pid
-	if te, ok := res.Err.(*TaskError); ok {
-		te.Worker, te.PID = w.slot.id, w.pid
-	}
-	res.Index, res.Attempts = it.index+int(r.ID-it.id), int(it.attempts)
+	var res Result
+	w.fill(&res, it, r)
 	return res
+}
+
+// fill sets *res, a zero Result, to the Result of r, the worker's result
+// for it: in place, for a batch's results are many and each is large.
+func (w *proc) fill(res *Result, it *item, r *wire.Result) {
+	compute := time.Duration(taskNanos(r))
+	if r.Err != nil {
+		*res = resultOf(it, r, compute)
+		te := res.Err.(*TaskError)
+		te.Worker, te.PID = w.slot.id, w.pid
+	} else {
+		res.Raw, res.Compute = r.Value, compute
+	}
+	res.Worker, res.PID = w.slot.id, w.pid
+	res.Index, res.Attempts = it.index+int(r.ID-it.id), int(it.attempts)
 }
 
 // valueBlocks keeps the small result values of frames, copied out of them
