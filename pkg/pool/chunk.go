@@ -1,7 +1,6 @@
 package pool
 
 import (
-	"bytes"
 	"math/bits"
 	"sync/atomic"
 
@@ -60,12 +59,6 @@ func (p *Pool) chunkSize() int {
 func (p *Pool) mayChunk() bool {
 	o := &p.opts
 	return o.Mode == Process && o.Batch == 0 && o.Prefetch == 0 && o.MaxTasksPerWorker == 0
-}
-
-// sameChunk reports whether c may join a chunk whose first call is first:
-// the same function and the same bound arguments.
-func sameChunk(first, c task.Call) bool {
-	return c.Func() == first.Func() && bytes.Equal(c.Bound(), first.Bound())
 }
 
 // chunk is what a chunk item carries besides an item's fields. Run adds

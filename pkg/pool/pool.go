@@ -1,6 +1,7 @@
 package pool
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -347,13 +348,15 @@ func (p *Pool) runWith(rs *runState, n int, build func(i int) task.Call, batch f
 	// open is the chunk last queued, which the next calls join while it
 	// waits there and they have its function and bound arguments.
 	var open *chunk
-	var openFirst task.Call
+	var openFunc string // the function and bound arguments its calls share
+	var openBound []byte
 	chunking := p.mayChunk()
 	lastFunc := ""
 	var direct directCall // a lone call this caller sends and reads itself
 	for i := range n {
 		c := build(i)
-		if c.Func() != lastFunc || c.Err() != nil {
+		fn := c.Func()
+		if fn != lastFunc || c.Err() != nil {
 			if err := p.check(c); err != nil {
 				if i == 0 {
 					return err
@@ -364,9 +367,9 @@ func (p *Pool) runWith(rs *runState, n int, build func(i int) task.Call, batch f
 				}
 				break
 			}
-			lastFunc = c.Func()
+			lastFunc = fn
 		}
-		if open != nil && sameChunk(openFirst, c) && open.tryAdd(c) {
+		if open != nil && fn == openFunc && bytes.Equal(c.Bound(), openBound) && open.tryAdd(c) {
 			continue
 		}
 		// it may be sent, answered and recycled once queued, and is not read
@@ -399,7 +402,7 @@ func (p *Pool) runWith(rs *runState, n int, build func(i int) task.Call, batch f
 		if open != nil {
 			p.release(open)
 		}
-		open, openFirst = ch, c
+		open, openFunc, openBound = ch, fn, c.Bound()
 	}
 	if open != nil {
 		p.release(open)
