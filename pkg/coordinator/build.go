@@ -24,7 +24,7 @@ var errFull = errors.New("needs the full build")
 
 type fullError struct{ feature string }
 
-func (e *fullError) Error() string { return e.feature + " " + errFull.Error() }
+func (e *fullError) Error() string   { return e.feature + " " + errFull.Error() }
 func (e *fullError) Is(t error) bool { return t == errFull }
 
 func needsFull(feature string) error { return &fullError{feature} }

@@ -3,9 +3,10 @@ package worker
 import "time"
 
 // Timing the tasks of a frame (docs/PROTOCOL.md §5, Nanos). Reading the
-// monotonic clock costs tens of nanoseconds on a virtual machine (kvm-clock),
-// as much as a trivial task itself, so a run of short calls of one function
-// (a Calls frame) is read every few tasks rather than after each:
+// monotonic clock can cost as much as a trivial task itself, on a virtual
+// machine whose clock is kvm-clock (bench/RESULTS.md, "Design
+// measurements": Reading the clock), so a run of short calls of one
+// function (Calls frames) is read every few tasks rather than after each:
 //
 //   - while the calls' measured mean stays under shortTask, the clock is read
 //     every sampleEvery tasks, at the frame's last, and whenever the watcher
@@ -27,12 +28,12 @@ var shortTask = 2 * time.Microsecond
 
 // laps times the tasks of the frames a worker runs, one after another.
 type laps struct {
-	clock  func() time.Duration // the time since the worker began (monotonic)
-	last   time.Duration        // the last reading
-	given  time.Duration        // the times given since it, without a reading
-	since  int                  // the tasks given them
-	mean   time.Duration        // the calls' time at the last reading, if short; else 0
-	sample bool                 // the frame's tasks may be read every few
+	clock func() time.Duration // the time since the worker began (monotonic)
+	last  time.Duration        // the last reading
+	given time.Duration        // the times given since it, without a reading
+	since int                  // the tasks given them
+	mean  time.Duration        // the calls' time at the last reading, if short; else 0
+	fn    string               // the function of the calls sampled, "" for a frame of tasks
 }
 
 // monotonic returns a clock that reads the time since now by the
@@ -43,20 +44,22 @@ func monotonic() func() time.Duration {
 	return func() time.Duration { return time.Since(epoch) }
 }
 
-// frame begins the timing of a frame's tasks: the first is timed from now,
-// and sample tells whether they may be read every few (a Calls frame),
-// rather than each (any other).
-func (l *laps) frame(sample bool) {
+// frame begins the timing of a frame's tasks: the first is timed from now.
+// The calls of a Calls frame of function fn may be read every few; the
+// tasks of any other frame (fn "") are read each. A mean measured on
+// other calls than fn's is no estimate of theirs.
+func (l *laps) frame(fn string) {
 	l.last, l.given, l.since = l.clock(), 0, 0
-	if l.sample = sample; !sample {
+	if fn == "" || fn != l.fn {
 		l.mean = 0
 	}
+	l.fn = fn
 }
 
 // lap returns how long the task that just ended took; read forces a
 // reading of the clock.
 func (l *laps) lap(read bool) time.Duration {
-	if l.sample && l.mean > 0 && !read && l.since+1 < sampleEvery {
+	if l.fn != "" && l.mean > 0 && !read && l.since+1 < sampleEvery {
 		l.since++
 		l.given += l.mean
 		return l.mean

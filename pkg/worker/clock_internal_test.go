@@ -27,7 +27,7 @@ func (c *fakeClock) read() time.Duration { c.reads++; return c.t }
 func TestLapsReadEachTaskOfATasksFrame(t *testing.T) {
 	c := &fakeClock{}
 	l := laps{clock: c.read}
-	l.frame(false)
+	l.frame("")
 	for i, d := range []time.Duration{100, 50, 3 * time.Millisecond, 80} {
 		c.t += d
 		if got := l.lap(false); got != d {
@@ -46,7 +46,7 @@ func TestLapsReadEachTaskOfATasksFrame(t *testing.T) {
 func TestLapsSampleShortCalls(t *testing.T) {
 	c := &fakeClock{}
 	l := laps{clock: c.read}
-	l.frame(true)
+	l.frame("f")
 	var sum time.Duration
 	lap := func(took time.Duration, read bool) time.Duration {
 		t.Helper()
@@ -95,9 +95,18 @@ func TestLapsSampleShortCalls(t *testing.T) {
 	}
 	// A Tasks frame ends sampling; the time between frames counts to none.
 	c.t += time.Second
-	l.frame(false)
+	l.frame("")
 	if d := lap(100, false); d != 100 {
 		t.Fatalf("a task of a new frame timed %v, want 100ns", d)
+	}
+	// Short calls of f again, then a frame of calls of g: g's are read each
+	// until they have a mean of their own.
+	l.frame("f")
+	lap(100, false)
+	reads = c.reads
+	l.frame("g")
+	if d := lap(500*time.Microsecond, false); d != 500*time.Microsecond || c.reads != reads+2 {
+		t.Fatalf("the first call of another function timed %v with %d readings, want its own time", d, c.reads-reads)
 	}
 }
 

@@ -202,7 +202,11 @@ func (s *server) run(ctx context.Context, r *wire.Reader) error {
 			}
 			// A task's start is the end of the one before it in the frame
 			// (see laps).
-			s.laps.frame(typ == wire.TypeCalls)
+			sampled := "" // a frame of tasks: each is timed
+			if typ == wire.TypeCalls {
+				sampled = calls.Func
+			}
+			s.laps.frame(sampled)
 			wt.beginFrame()
 			for i := range ts {
 				t := &ts[i]
