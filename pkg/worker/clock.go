@@ -10,16 +10,17 @@ import "time"
 //
 //   - while the calls' measured mean stays under shortTask, the clock is read
 //     every sampleEvery tasks, at the frame's last, and whenever the watcher
-//     sees one task run through two of its looks (a task of a millisecond or
-//     more: watcher.stalled);
+//     sees one task run through two of its looks, a millisecond apart
+//     (watcher.stalled);
 //   - a task between readings is given the last mean as its time; the task
 //     at a reading gets what the span since the last reading holds beyond
 //     the times given, so that a span's times add up to the clock's.
 //
 // A result still goes out as soon as its task ends; only its figure is an
-// estimate. A task of a millisecond or more always gets its own reading;
-// one shorter than that, among calls that take a few hundred nanoseconds, may
-// have its time counted to a task up to sampleEvery behind it.
+// estimate. A task of two milliseconds or more gets its own reading (when
+// the watcher's timer keeps time); a shorter one, among calls that take a
+// few hundred nanoseconds, may have its time counted to a task up to
+// sampleEvery behind it.
 const sampleEvery = 8
 
 // shortTask is the longest mean of calls that are read every few (a
