@@ -14,7 +14,13 @@ import "time"
 //     (watcher.stalled);
 //   - a task between readings is given the last mean as its time; the task
 //     at a reading gets what the span since the last reading holds beyond
-//     the times given, so that a span's times add up to the clock's.
+//     the times given. When the calls ran faster than their mean, the times
+//     given exceed the span: the task at the reading gets 0, and the excess
+//     is owed, taken from the next readings of short calls (a long call
+//     keeps its time whole), the calls between them given 0 until it is
+//     paid. So the calls' times add up to what the clock saw, give or take
+//     one sample's estimates (under sampleEvery × shortTask), which a change
+//     of function forgives.
 //
 // A result still goes out as soon as its task ends; only its figure is an
 // estimate. A task of two milliseconds or more gets its own reading (when
@@ -34,6 +40,7 @@ type laps struct {
 	given time.Duration        // the times given since it, without a reading
 	since int                  // the tasks given them
 	mean  time.Duration        // the calls' time at the last reading, if short; else 0
+	owed  time.Duration        // the times given beyond the clock, to take from the next readings
 	fn    string               // the function of the calls sampled, "" for a frame of tasks
 }
 
@@ -52,7 +59,7 @@ func monotonic() func() time.Duration {
 func (l *laps) frame(fn string) {
 	l.last, l.given, l.since = l.clock(), 0, 0
 	if fn == "" || fn != l.fn {
-		l.mean = 0
+		l.mean, l.owed = 0, 0
 	}
 	l.fn = fn
 }
@@ -61,13 +68,24 @@ func (l *laps) frame(fn string) {
 // reading of the clock.
 func (l *laps) lap(read bool) time.Duration {
 	if l.fn != "" && l.mean > 0 && !read && l.since+1 < sampleEvery {
+		est := l.mean
+		if l.owed > 0 {
+			est = 0 // the readings pay what was given too much
+		}
 		l.since++
-		l.given += l.mean
-		return l.mean
+		l.given += est
+		return est
 	}
 	now := l.clock()
 	span := now - l.last
-	d := max(span-l.given, 0)
+	d := span - l.given
+	switch {
+	case d < 0: // given beyond the clock
+		l.owed, d = l.owed-d, 0
+	case d < shortTask && l.owed > 0: // a short call pays back; a long one keeps its time whole
+		pay := min(d, l.owed)
+		l.owed, d = l.owed-pay, d-pay
+	}
 	if m := span / time.Duration(l.since+1); m < shortTask {
 		l.mean = max(m, 1)
 	} else {

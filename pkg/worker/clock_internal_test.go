@@ -83,7 +83,31 @@ func TestLapsSampleShortCalls(t *testing.T) {
 	if sum != c.t {
 		t.Fatalf("times add up to %v, the clock says %v", sum, c.t)
 	}
-	// No longer short: each is read.
+	// Calls faster than their mean: the times given exceed the span, the
+	// call at the reading gets 0, and the next readings pay the excess
+	// back, the calls between them given 0, until the times add up again.
+	if d := lap(100, true); d != 100 { // read: a mean of 100ns
+		t.Fatalf("a call of 100ns read on its own timed %v", d)
+	}
+	for range sampleEvery - 1 {
+		lap(10, false)
+	}
+	if d := lap(10, false); d != 0 || sum <= c.t {
+		t.Fatalf("calls of 10ns given their mean of 100ns: the one at the reading timed %v, times add up to %v of %v: want 0, and more than the clock", d, sum, c.t)
+	}
+	if d := lap(time.Millisecond, true); d != time.Millisecond {
+		t.Fatalf("a call of 1ms while the short calls owe time timed %v: a long call keeps its time whole", d)
+	}
+	for range 2 * sampleEvery * sampleEvery {
+		lap(10, false)
+	}
+	if sum != c.t {
+		t.Fatalf("after more calls of 10ns, times add up to %v, the clock says %v", sum, c.t)
+	}
+	// No longer short: once a reading finds a mean over shortTask, each is
+	// read. (The first reading's span holds the short calls before it.)
+	lap(10*time.Microsecond, true)
+	lap(10*time.Microsecond, true)
 	reads = c.reads
 	for range 3 {
 		if d := lap(10*time.Microsecond, false); d != 10*time.Microsecond {
@@ -122,8 +146,8 @@ var nap = task.Register("worker.nap", func(_ context.Context, ms int) (int, erro
 // up to no more than the frame took.
 func TestLongCallAmongShortOnesTimedItself(t *testing.T) {
 	defer func(d time.Duration) { shortTask = d }(shortTask)
-	shortTask = time.Millisecond // every call but the long one is short, even under the race detector
-	const long = 50              // ms
+	shortTask = 200 * time.Microsecond // the calls that return at once are short, even under the race detector
+	const long = 50                    // ms
 	c := wire.Calls{First: 100, Func: nap.Call(0).Func()}
 	for i := range 40 {
 		ms := 0
@@ -180,7 +204,7 @@ func TestLongCallAmongShortOnesTimedItself(t *testing.T) {
 			t.Errorf("task %d, which returns at once, timed %v: the long call's time went to it", r.ID, d)
 		}
 	}
-	if sum > took {
-		t.Errorf("the calls' times add up to %v, more than the %v Serve took", sum, took)
+	if slack := sampleEvery * shortTask; sum > took+slack {
+		t.Errorf("the calls' times add up to %v, more than the %v Serve took and one sample's estimates (%v)", sum, took, slack)
 	}
 }
