@@ -143,11 +143,8 @@ func DecodeCalls(body []byte, c *Calls) error {
 		return d.fail(fmt.Sprintf("%d calls from task id %d overflow the ids", n, c.First))
 	}
 	for range n {
-		var args []byte
-		if k := plainArray(d.b[d.i:]); k > 0 {
-			args = d.b[d.i : d.i+k]
-			d.i += k
-		} else if args, err = d.optRaw(); err != nil {
+		args, err := d.optRaw()
+		if err != nil {
 			return err
 		}
 		c.Args = append(c.Args, args)
@@ -155,9 +152,18 @@ func DecodeCalls(body []byte, c *Calls) error {
 	return nil
 }
 
+// plainLen is the length of the value at the start of b if it is a scalar
+// or an array of up to 15 scalars, and whole; 0 otherwise.
+func plainLen(b []byte) int {
+	if len(b) > 0 && b[0]&0xf0 == 0x90 {
+		return plainArray(b)
+	}
+	return scalarLen(b)
+}
+
 // plainArray is the length of the array at the start of b if it holds up
 // to 15 scalars (see scalarLen), as a call's arguments mostly do; 0
-// otherwise, for the decoder's reading, which walks any value.
+// otherwise.
 func plainArray(b []byte) int {
 	if len(b) == 0 || b[0]&0xf0 != 0x90 {
 		return 0

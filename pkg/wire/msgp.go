@@ -279,9 +279,16 @@ func (d *decoder) str() (string, error) {
 // raw skips one complete value and returns its encoding, aliasing d.b. It
 // walks nested arrays and maps to MaxDepth and checks every declared length,
 // so a value it accepts can be handed to a reflective decoder safely: no
-// container in it declares more elements than it has bytes.
+// container in it declares more elements than it has bytes. A scalar, or an
+// array of a few scalars (most values and most calls' arguments), it
+// measures from its leading bytes instead (plainLen; FuzzPlain checks both
+// ways agree).
 func (d *decoder) raw() ([]byte, error) {
 	start := d.i
+	if n := plainLen(d.b[start:]); n > 0 {
+		d.i += n
+		return d.b[start:d.i], nil
+	}
 	if err := d.skip(0); err != nil {
 		return nil, err
 	}

@@ -37,8 +37,8 @@ func plainSeeds() [][]byte {
 }
 
 // What plainResult reads, result reads alike, and what plainArray and
-// scalarLen measure, raw reads alike; what they do not read, they leave to
-// the decoder.
+// scalarLen measure, the decoder's walk reads alike; what they do not read,
+// they leave to the decoder.
 func FuzzPlain(f *testing.F) {
 	for _, s := range plainSeeds() {
 		f.Add(s)
@@ -53,25 +53,22 @@ func FuzzPlain(f *testing.F) {
 	})
 }
 
-// checkPlainArray checks plainArray and scalarLen against the decoder's
-// raw on b.
+// checkPlainArray checks scalarLen, plainArray and plainLen, raw's short
+// way, against the decoder's walk of b.
 func checkPlainArray(t *testing.T, b []byte) {
 	t.Helper()
-	if n := scalarLen(b); n > 0 {
-		d := decoder{b: b}
-		raw, err := d.raw()
-		if err != nil || len(raw) != n {
-			t.Fatalf("% x: scalarLen measured %d bytes, raw read %d (%v)", b, n, len(raw), err)
-		}
-	}
-	n := plainArray(b)
-	if n == 0 {
-		return
-	}
 	d := decoder{b: b}
-	raw, err := d.raw()
-	if err != nil || len(raw) != n {
-		t.Fatalf("% x: plainArray measured %d bytes, raw read %d (%v)", b, n, len(raw), err)
+	walked := -1 // what the walk reads, or -1 if it refuses b
+	if d.skip(0) == nil {
+		walked = d.i
+	}
+	for _, m := range []struct {
+		name string
+		n    int
+	}{{"scalarLen", scalarLen(b)}, {"plainArray", plainArray(b)}, {"plainLen", plainLen(b)}} {
+		if m.n > 0 && m.n != walked {
+			t.Fatalf("% x: %s measured %d bytes, the walk read %d (-1: refused)", b, m.name, m.n, walked)
+		}
 	}
 }
 

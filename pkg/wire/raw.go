@@ -14,11 +14,8 @@ func SplitArray(raw []byte, dst [][]byte) ([][]byte, error) {
 		return dst, err
 	}
 	for range n {
-		var v []byte
-		if k := scalarLen(d.b[d.i:]); k > 0 {
-			v = d.b[d.i : d.i+k]
-			d.i += k
-		} else if v, err = d.raw(); err != nil {
+		v, err := d.raw()
+		if err != nil {
 			return dst, err
 		}
 		dst = append(dst, v)
