@@ -14,18 +14,12 @@ import (
 // returns that directory. It skips t where no go command is found.
 func Commands(t testing.TB, names ...string) string {
 	t.Helper()
-	gobin, err := exec.LookPath("go")
-	if err != nil {
-		t.Skip("no go command to build the commands with")
-	}
 	dir := t.TempDir()
-	args := []string{"build", "-o", dir + string(filepath.Separator)}
+	args := []string{"-o", dir + string(filepath.Separator)}
 	for _, n := range names {
 		args = append(args, "github.com/brinehq/brine/cmd/"+n)
 	}
-	if out, err := exec.Command(gobin, args...).CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	goBuild(t, args...)
 	return dir
 }
 
@@ -33,16 +27,22 @@ func Commands(t testing.TB, names ...string) string {
 // file out, with the build tags given.
 func Command(t testing.TB, dir, name, out string, tags ...string) {
 	t.Helper()
+	args := []string{"-o", filepath.Join(dir, out)}
+	if len(tags) > 0 {
+		args = append(args, "-tags", strings.Join(tags, ","))
+	}
+	goBuild(t, append(args, "github.com/brinehq/brine/cmd/"+name)...)
+}
+
+// goBuild runs go build with args, failing t if it fails and skipping t
+// where no go command is found.
+func goBuild(t testing.TB, args ...string) {
+	t.Helper()
 	gobin, err := exec.LookPath("go")
 	if err != nil {
 		t.Skip("no go command to build the commands with")
 	}
-	args := []string{"build", "-o", filepath.Join(dir, out)}
-	if len(tags) > 0 {
-		args = append(args, "-tags", strings.Join(tags, ","))
-	}
-	args = append(args, "github.com/brinehq/brine/cmd/"+name)
-	if out, err := exec.Command(gobin, args...).CombinedOutput(); err != nil {
+	if out, err := exec.Command(gobin, append([]string{"build"}, args...)...).CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
 }
