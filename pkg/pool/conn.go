@@ -31,19 +31,21 @@ const (
 // blocked for it: more context switches, and slower runs. Windows of
 // 2,048 and 8,192 did no better than 4,096 (bench/RESULTS.md, "Design
 // measurements": Window of 4,096).
+//
+// The shared queue's window is that of all the workers it feeds.
 func (w *proc) window() int64 {
 	if n := w.b.p.opts.Prefetch; n > 0 {
-		return int64(min(n, maxWindow))
+		return int64(min(n, maxWindow)) * w.spread
 	}
 	avg := w.avg.Load()
 	if avg <= 0 {
-		return minWindow
+		return minWindow * w.spread
 	}
 	n := min(max(int64(flightTarget)/avg, minWindow), maxWindow)
 	if size := w.b.p.callBytes.Load(); size > 0 {
 		n = min(n, max(maxFlightBytes/size, minWindow))
 	}
-	return n
+	return n * w.spread
 }
 
 // waitRoom blocks until the worker may take another task: it holds fewer
@@ -76,6 +78,13 @@ func (w *proc) waitResult() bool {
 // worker finishes what it holds and exits.
 func (w *proc) send() {
 	defer w.closeInput()
+	if w.member { // its tasks come from the shared queue
+		select {
+		case <-w.stop:
+		case <-w.b.p.quit:
+		}
+		return
+	}
 	var buf []byte
 	var carry *item // a suspect met while filling a batch: it goes next, alone
 	defer func() {
@@ -139,12 +148,13 @@ func (w *proc) nextBatch(batch []*item, carry *item, limit int) (_ []*item, _ *i
 		return append(batch, it), nil, true
 	}
 	batch = append(batch, it)
-	// At most half the window in one frame: a worker writes the results
-	// of a frame as it ends it when they are many (see the worker's
-	// flushResults), so with a second frame queued behind the first it
-	// runs on while the results of the first come back and a third goes.
+	// At most half a worker's window in one frame: a worker writes the
+	// results of a frame as it ends it when they are many (see the
+	// worker's flushResults), so with a second frame queued behind the
+	// first it runs on while the results of the first come back and a
+	// third goes.
 	window := w.window()
-	room := min(window/2, window-w.n.Load()) - int64(it.count())
+	room := min(window/(2*w.spread), window-w.n.Load()) - int64(it.count())
 	if limit > 0 {
 		room = min(room, int64(limit-w.sent-1))
 	}

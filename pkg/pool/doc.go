@@ -63,6 +63,10 @@
 // *WorkerExitError. Options.TaskTimeout kills the worker of an overdue
 // task; Options.MaxTasksPerWorker recycles workers. When a Run's context
 // ends, its running tasks get Options.Grace to finish before their workers
-// are killed (KillOn ends the wait early). No worker outlives the pool, or
+// are killed (KillOn ends the wait early). Over a transport whose workers
+// share a queue (transport.Queuer, such as NATS JetStream), the tasks go
+// through that queue instead, and a dead worker's tasks are delivered
+// again by it, at least once (see shared.go); not with a task timeout or
+// recycling, which need to know what each worker holds. No worker outlives the pool, or
 // the coordinator process: see docs/SECURITY.md.
 package pool

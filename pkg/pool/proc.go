@@ -29,6 +29,16 @@ type proc struct {
 	argsSize int       // of the last call as encoded, 0 before the first; the sender's own
 	rx       *receiver // the state of reading conn, set as the receiver starts
 
+	// In queue mode (shared.go): member is set on a worker, which takes
+	// its tasks from the queue and none from its sender; src on the
+	// queue, which says where each frame of results comes from, from
+	// the one the receiver delivers; spread is how many workers the
+	// queue's window feeds (1 for a worker).
+	member bool
+	src    transport.Sourced
+	from   transport.Origin
+	spread int64
+
 	mu        sync.Mutex
 	inflight  flight
 	found     []int     // claim's scratch: positions in inflight
@@ -60,16 +70,31 @@ func newProc(b *processes, s *slot, conn transport.Worker) *proc {
 	// Sorted, as docs/PROTOCOL.md §3 asks and lookups assume, whatever the
 	// worker sent.
 	hello.Funcs = slices.Sorted(slices.Values(hello.Funcs))
-	w := &proc{b: b, slot: s, conn: conn, pid: conn.PID(), hello: hello,
+	w := &proc{b: b, slot: s, conn: conn, pid: conn.PID(), hello: hello, spread: 1,
 		wake: make(chan struct{}, 1), lend: lending{wake: make(chan struct{}, 1)},
 		stop: make(chan struct{}), done: make(chan struct{})}
 	w.down, w.up = conn.Lanes()
 	return w
 }
 
-// spawn starts a worker for slot s through the pool's transport.
+// spawn starts a worker for slot s through the pool's transport, or opens
+// the shared queue for the queue's slot.
 func (b *processes) spawn(ctx context.Context, s *slot) (*proc, error) {
-	conn, err := b.tr.Start(ctx, transport.Spec{
+	if s.queue {
+		return b.openQueue(ctx, s)
+	}
+	conn, err := b.tr.Start(ctx, b.spec(s))
+	if err != nil {
+		return nil, err
+	}
+	w := newProc(b, s, conn)
+	w.member = b.queued
+	return w, nil
+}
+
+// spec is what the pool asks of the worker of slot s.
+func (b *processes) spec(s *slot) transport.Spec {
+	return transport.Spec{
 		ID:               s.id,
 		Env:              b.env,
 		Shared:           b.p.region.File(),
@@ -77,11 +102,7 @@ func (b *processes) spawn(ctx context.Context, s *slot) (*proc, error) {
 		HandshakeTimeout: b.p.opts.HandshakeTimeout,
 		FrameTimeout:     b.p.opts.FrameTimeout,
 		Near:             func() bool { return b.flying.Load() <= nearFlight },
-	})
-	if err != nil {
-		return nil, err
 	}
-	return newProc(b, s, conn), nil
 }
 
 // serve runs the sender, the receiver and, with a task timeout or
@@ -90,7 +111,7 @@ func (b *processes) spawn(ctx context.Context, s *slot) (*proc, error) {
 func (w *proc) serve() *WorkerExitError {
 	var g sync.WaitGroup
 	g.Go(w.send)
-	if o := &w.b.p.opts; o.TaskTimeout > 0 || o.WarnAfter > 0 {
+	if o := &w.b.p.opts; (o.TaskTimeout > 0 || o.WarnAfter > 0) && w.src == nil {
 		g.Go(w.watch)
 	}
 	// Output cut short by the pool's own kill (a timeout, a cancelled

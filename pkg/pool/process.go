@@ -24,6 +24,11 @@ type processes struct {
 	env   []string // for every worker, past what the transport sets
 	names []string // functions of the first worker; every worker must match
 	slots []*slot
+	// queue is the slot of the transport's shared queue in queue mode
+	// (shared.go), else nil; its workers, in slots, then take no tasks of
+	// their own.
+	queue  *slot
+	queued bool // queue mode
 	// ctx ends when the pool closes, aborting the spawns in progress.
 	ctx     context.Context
 	cancel  context.CancelFunc
@@ -37,6 +42,7 @@ type processes struct {
 // slot is a worker's place in the pool, which outlives its processes.
 type slot struct {
 	id     int
+	queue  bool           // the shared queue's, not a worker's
 	events chan procEvent // from the slot's processes to its supervisor
 
 	mu       sync.Mutex
@@ -57,6 +63,8 @@ type procEvent struct {
 // startProcesses starts the workers through tr, which the backend owns.
 func startProcesses(ctx context.Context, p *Pool, tr transport.Transport) (*processes, error) {
 	b := &processes{p: p, tr: tr, slots: make([]*slot, p.opts.Workers)}
+	_, shares := tr.(transport.Queuer)
+	b.queued = shares && p.opts.mayQueue()
 	b.env = b.workerEnv()
 	b.ctx, b.cancel = context.WithCancel(context.Background())
 	procs := make([]*proc, len(b.slots))
@@ -70,6 +78,13 @@ func startProcesses(ctx context.Context, p *Pool, tr transport.Transport) (*proc
 	err := firstErr(errs)
 	if err == nil {
 		err = sameFuncs(procs)
+	}
+	var queue *proc
+	if err == nil && b.queued {
+		b.queue = &slot{id: len(b.slots), queue: true, events: make(chan procEvent, 2)}
+		if queue, err = b.spawn(ctx, b.queue); err != nil {
+			err = fmt.Errorf("pool: opening the workers' shared queue: %w", err)
+		}
 	}
 	if err != nil {
 		for _, w := range procs {
@@ -88,6 +103,11 @@ func startProcesses(ctx context.Context, p *Pool, tr transport.Transport) (*proc
 		s.add(procs[i]) // before New returns, so that Workers knows it
 		b.wg.Add(1)
 		go b.supervise(s, procs[i]) // owned by b.wg, awaited in close
+	}
+	if queue != nil {
+		b.queue.add(queue)
+		b.wg.Add(1)
+		go b.supervise(b.queue, queue)
 	}
 	return b, nil
 }
@@ -113,7 +133,14 @@ func firstErr(errs []error) error {
 
 func (b *processes) funcs() []string { return b.names }
 
-func (b *processes) lender() *processes { return b }
+// lender returns b, whose idle workers may be lent to a lone call's
+// caller, unless they take their tasks from the shared queue.
+func (b *processes) lender() *processes {
+	if b.queued {
+		return nil
+	}
+	return b
+}
 
 func (b *processes) workers() []WorkerInfo {
 	ws := make([]WorkerInfo, len(b.slots))
@@ -161,9 +188,10 @@ func (s *slot) countRestart() {
 	s.restarts++
 }
 
-// eachProc calls f on every process of every slot, under the slot's lock.
+// eachProc calls f on every process of every slot, the shared queue's
+// included, under the slot's lock.
 func (b *processes) eachProc(f func(w *proc)) {
-	for _, s := range b.slots {
+	for _, s := range b.allSlots() {
 		s.mu.Lock()
 		for _, w := range s.procs {
 			f(w)

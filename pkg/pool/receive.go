@@ -112,6 +112,9 @@ func (rx *receiver) frame() (released bool, err error) {
 	if err != nil {
 		return false, err
 	}
+	if w.src != nil {
+		w.from = w.src.Origin()
+	}
 	typ, err := wire.PeekType(body)
 	if err != nil {
 		return false, err
@@ -143,6 +146,9 @@ func (rx *receiver) frame() (released bool, err error) {
 		rx.spare = body
 	}
 	w.answered(rs)
+	if w.src != nil {
+		w.b.credit(w.from, len(rs))
+	}
 	// The results of one run, mostly all of a frame's, are counted in
 	// at once: the count is shared with the other workers' receivers.
 	var run *runState
@@ -211,7 +217,7 @@ func (w *proc) claim(rs []wire.Result, its, ended []*item, rx *receiver) (_, _ [
 			w.unclaim(rs[:i], its, found)
 			return its[:0], ended[:0], fmt.Errorf("%w: result for task %d, which the worker does not hold", wire.ErrMalformed, id)
 		}
-		if err := reserved(&rs[i], it); err != nil {
+		if err := w.reserved(&rs[i], it); err != nil {
 			w.unclaim(rs[:i], its, found)
 			return its[:0], ended[:0], err
 		}
@@ -248,9 +254,10 @@ func (w *proc) claim(rs []wire.Result, its, ended []*item, rx *receiver) (_, _ [
 // reserved refuses a result of a kind that only the coordinator gives
 // (docs/PROTOCOL.md §6): timeout and worker_died always, and cancelled
 // unless the task's run has ended, which is when the pool asks a worker to
-// cancel it (§5.2).
-func reserved(r *wire.Result, it *item) error {
-	if r.Err == nil {
+// cancel it (§5.2). A shared queue's own frame, for tasks no worker
+// finished, is the coordinator's.
+func (w *proc) reserved(r *wire.Result, it *item) error {
+	if r.Err == nil || w.from.Lost != "" {
 		return nil
 	}
 	switch k := r.Err.Kind; {
@@ -341,17 +348,24 @@ func (w *proc) result(it *item, r *wire.Result) Result {
 
 // fill sets *res, a zero Result, to the Result of r, the worker's result
 // for it: in place, for a batch's results are many and each is large.
+//
+// A result from the shared queue names the worker that sent it, and counts
+// the times the queue delivered its task among its attempts.
 func (w *proc) fill(res *Result, it *item, r *wire.Result) {
 	compute := time.Duration(taskNanos(r))
+	worker, pid, attempts := w.slot.id, w.pid, int(it.attempts)
+	if w.src != nil {
+		worker, pid, attempts = w.from.Worker, w.from.PID, attempts+max(w.from.Delivered-1, 0)
+	}
 	if r.Err != nil {
 		*res = resultOf(it, r, compute)
 		te := res.Err.(*TaskError)
-		te.Worker, te.PID = w.slot.id, w.pid
+		te.Worker, te.PID = worker, pid
 	} else {
 		res.Raw, res.Compute = r.Value, compute
 	}
-	res.Worker, res.PID = w.slot.id, w.pid
-	res.Index, res.Attempts = it.index+int(r.ID-it.id), int(it.attempts)
+	res.Worker, res.PID = worker, pid
+	res.Index, res.Attempts = it.index+int(r.ID-it.id), attempts
 }
 
 // valueBlocks keeps the small result values of frames, copied out of them

@@ -182,6 +182,9 @@ func (b *processes) noWorker(it *item, err error) {
 // salvage gives the tasks a dead worker held another chance, or fails them.
 func (b *processes) salvage(w *proc, exit *WorkerExitError) {
 	expired, timedOut, blameless := w.verdict()
+	// A shared queue that ends is no fault of its tasks: its transport
+	// failed, or the pool ended it.
+	blameless = blameless || w.slot.queue
 	held := w.takeInflight()
 	if !blameless && !w.retired.Load() && !b.closing() {
 		b.crashes.died(w, exit, held)

@@ -9,7 +9,13 @@
 // through these interfaces; how bytes reach a worker (pipes to a child, a
 // go-plugin connection, a message stream) belongs to the transport.
 //
-// Implementations: pkg/transport/pipe (os/exec and pipes, the default) and
-// pkg/transport/plugin (hashicorp/go-plugin). Each runs the conformance
-// suite in pkg/transport/transporttest.
+// A transport whose workers can share one queue of tasks, as a broker's
+// consumers do, is also a Queuer: the pool then sends its tasks to the
+// queue and reads every worker's results from it, and delivery is at
+// least once (Origin says how often a task's frame was delivered).
+//
+// Implementations: pkg/transport/pipe (os/exec and pipes, the default),
+// pkg/transport/plugin (hashicorp/go-plugin) and pkg/transport/nats (NATS
+// JetStream, a Queuer). Each runs the conformance suite in
+// pkg/transport/transporttest.
 package transport
