@@ -2,6 +2,7 @@ package nats
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"strconv"
 	"sync"
@@ -38,6 +39,7 @@ const (
 type sender struct {
 	js       jetstream.JetStream
 	subject  string
+	name     string // of its messages' ids, before their hdrSeq: subject, or more where senders share it
 	max      int
 	retryFor time.Duration
 
@@ -56,16 +58,17 @@ type sender struct {
 // unacked is a publish awaiting its ack, or, with done, a point that
 // flush waits for.
 type unacked struct {
-	f    jetstream.PubAckFuture
-	msg  *nats.Msg
-	done chan struct{}
+	f      jetstream.PubAckFuture
+	msg    *nats.Msg
+	stored func() // called once the stream stored msg, or nil
+	done   chan struct{}
 }
 
 // maxUnconfirmed bounds the publishes a sender has not seen acked.
 const maxUnconfirmed = 256
 
 func newSender(js jetstream.JetStream, subject string, max int, retryFor time.Duration) *sender {
-	s := &sender{js: js, subject: subject, max: max, retryFor: retryFor, acks: make(chan unacked, maxUnconfirmed)}
+	s := &sender{js: js, subject: subject, name: subject, max: max, retryFor: retryFor, acks: make(chan unacked, maxUnconfirmed)}
 	s.stop, s.cancel = context.WithCancel(context.Background())
 	s.confirming.Go(s.confirm) // owned by s, awaited in close
 	return s
@@ -77,6 +80,12 @@ func newSender(js jetstream.JetStream, subject string, max int, retryFor time.Du
 // It returns the error of a publish the stream could not store within
 // retryFor, this one or an earlier one.
 func (s *sender) send(ctx context.Context, data []byte, end bool, status int) error {
+	return s.sendThen(ctx, data, end, status, nil)
+}
+
+// sendThen is send that calls stored, on the sender's own goroutine, once
+// the stream has stored the last of data's messages.
+func (s *sender) sendThen(ctx context.Context, data []byte, end bool, status int, stored func()) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
@@ -98,15 +107,22 @@ func (s *sender) send(ctx context.Context, data []byte, end bool, status int) er
 			}
 			return s.flush(ctx)
 		}
+		var then func()
+		if len(data) == 0 {
+			then = stored
+		}
 		f, err := s.js.PublishMsgAsync(msg, jetstream.WithMsgID(s.id(msg)))
 		if err != nil {
 			if err := s.publish(ctx, msg); err != nil {
 				return err
 			}
+			if then != nil {
+				then()
+			}
 			continue
 		}
 		select {
-		case s.acks <- unacked{f: f, msg: msg}:
+		case s.acks <- unacked{f: f, msg: msg, stored: then}:
 		case <-ctx.Done():
 			return ctx.Err()
 		}
@@ -114,7 +130,49 @@ func (s *sender) send(ctx context.Context, data []byte, end bool, status int) er
 	return s.err()
 }
 
-func (s *sender) id(msg *nats.Msg) string { return s.subject + "." + msg.Header.Get(hdrSeq) }
+// sendMsg publishes data, at most max bytes, as one message with the
+// headers of hdr besides its own, and calls stored, on the sender's own
+// goroutine, once the stream has stored it. It returns the error of an
+// earlier publish the stream could not store within retryFor.
+func (s *sender) sendMsg(ctx context.Context, data []byte, hdr nats.Header, stored func()) error {
+	if len(data) > s.max {
+		return fmt.Errorf("nats: a message of %d bytes, more than the server takes (%d)", len(data), s.max)
+	}
+	return s.sendOwned(ctx, append([]byte(nil), data...), hdr, stored)
+}
+
+// sendOwned is sendMsg of data that is the sender's from now on.
+func (s *sender) sendOwned(ctx context.Context, data []byte, hdr nats.Header, stored func()) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return errClosed
+	}
+	msg := &nats.Msg{Subject: s.subject, Data: data, Header: nats.Header{}}
+	for k, v := range hdr {
+		msg.Header[k] = v
+	}
+	s.seq++
+	msg.Header.Set(hdrSeq, strconv.FormatUint(s.seq, 10))
+	f, err := s.js.PublishMsgAsync(msg, jetstream.WithMsgID(s.id(msg)))
+	if err != nil {
+		if err := s.publish(ctx, msg); err != nil {
+			return err
+		}
+		if stored != nil {
+			stored()
+		}
+		return s.err()
+	}
+	select {
+	case s.acks <- unacked{f: f, msg: msg, stored: stored}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	return s.err()
+}
+
+func (s *sender) id(msg *nats.Msg) string { return s.name + "." + msg.Header.Get(hdrSeq) }
 
 func (s *sender) err() error {
 	s.errMu.Lock()
@@ -148,6 +206,9 @@ func (s *sender) confirm() {
 		}
 		select {
 		case <-p.f.Ok():
+			if p.stored != nil {
+				p.stored()
+			}
 			continue
 		case <-p.f.Err():
 		case <-s.stop.Done():
@@ -159,6 +220,8 @@ func (s *sender) confirm() {
 				s.failed = err
 			}
 			s.errMu.Unlock()
+		} else if p.stored != nil {
+			p.stored()
 		}
 	}
 }

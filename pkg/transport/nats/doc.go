@@ -4,13 +4,24 @@
 // New returns a Transport. With no URL it embeds a NATS server of its own
 // (loopback, random port, JetStream on, streams in memory); with URLs it
 // uses an existing server or cluster. Each run has two work-queue streams:
-// one of frames to the workers and one of frames from them. Each worker is
-// a member of the run with a subject in each stream and a durable pull
-// consumer on each subject, with explicit acks: its frames cross as the
-// bytes of a pipe would, several tasks a message as the pool batches them,
-// in order and once each, whatever a server's failure redelivers
-// (channel.go). A message id on every publish has the stream drop what a
-// retried publish stored twice.
+// one of frames to the workers and one of frames from them.
+//
+// The pool's tasks go through a queue the workers share (Transport.Queue,
+// queue.go; the worker's side is pull.go): one subject of the first
+// stream, several frames of tasks a message, and one durable pull consumer
+// with explicit acks that every worker fetches from; a worker publishes
+// the results on the queue's subject of the second stream, and acks the
+// message once they are stored. JetStream delivers a message no worker
+// acked within AckWait again, up to MaxDeliver times, and then the queue
+// fails its tasks. Delivery is at least once; the coordinator keeps the
+// first result of each task.
+//
+// Each worker is also a member of the run with a subject in each stream
+// and a durable pull consumer on each, with explicit acks: what is meant
+// for it alone crosses there as the bytes of a pipe would, in order and
+// once each, whatever a server's failure redelivers (channel.go). A
+// message id on every publish has the stream drop what a retried publish
+// stored twice.
 //
 // Start starts a worker process on this machine (Config.Local), or waits
 // for one that joins from elsewhere: a program that calls worker.Main,
@@ -18,10 +29,8 @@
 // worker joins by a request that carries its Hello; the coordinator's
 // answer carries the Welcome and the worker's subjects (join.go). Workers
 // and coordinator beat on core NATS subjects, so each learns when the
-// other is gone: a worker that stops beating has ended, and the pool sends
-// its tasks again to the others, as it does when a worker process dies
-// (at least once: the report counts each task's attempts). A worker whose
-// coordinator stops beating exits.
+// other is gone: a worker that stops beating has ended, and is replaced;
+// a worker whose coordinator stops beating exits.
 //
 // Security (docs/SECURITY.md): a token, taken from BRINE_NATS_TOKEN and
 // never from a flag, and TLS files, passed to the embedded server and to

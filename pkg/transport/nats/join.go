@@ -138,6 +138,7 @@ func (t *Transport) accept(m *nats.Msg, spec transport.Spec, proc *process) (*na
 		w.release()
 		return nil, fmt.Errorf("nats: worker %d: answering its join: %w", spec.ID, err)
 	}
+	t.joined(w)
 	w.watch()
 	return w, nil
 }

@@ -2,9 +2,9 @@ package nats
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"strings"
 	"sync"
@@ -126,6 +126,14 @@ type session struct {
 	liveness time.Duration
 	out      *sender
 	in       *receiver
+	pull     *pull         // the shared queue's side
+	wmu      sync.Mutex    // orders Write, and goRaw
+	outF     framer        // cuts Write's bytes into frames for pull.route
+	raw      bool          // the output goes to the own channel as it is (goRaw)
+	stall    *time.Timer   // of watchStall
+	flushT   *time.Timer   // of flushDue
+	feedMu   sync.Mutex    // orders the frames written to pw by feed and pull
+	drain    chan struct{} // closed when the worker's own input has ended
 	subs     []*nats.Subscription
 	beat     chan struct{} // a beat of the coordinator
 	done     chan struct{} // closed by close
@@ -141,10 +149,76 @@ func (s *session) Write(p []byte) (int, error) {
 		s.joined = true
 		return len(p), nil
 	}
-	if err := s.out.send(context.Background(), p, false, 0); err != nil {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	var err error
+	switch {
+	case s.raw:
+		err = s.out.send(context.Background(), p, false, 0)
+	default:
+		err = s.outF.add(p, s.pull.route)
+		if err == nil {
+			err = s.flushDue()
+		}
+		if errors.Is(err, wire.ErrFrameTooLarge) {
+			err = s.goRaw()
+		} else if err == nil && len(s.outF.partial) > 0 {
+			s.watchStall()
+		}
+	}
+	if err != nil {
 		return 0, fmt.Errorf("nats: publishing results: %w", err)
 	}
 	return len(p), nil
+}
+
+// flushDue publishes the results pull gathered if they are due, or has
+// them published once they are. s.wmu is held.
+func (s *session) flushDue() error {
+	if s.pull.due() {
+		return s.pull.flush()
+	}
+	if s.pull != nil && len(s.pull.batch) > 0 && s.flushT == nil {
+		s.flushT = time.AfterFunc(batchWait, func() {
+			s.wmu.Lock()
+			defer s.wmu.Unlock()
+			s.flushT = nil
+			s.pull.flush()
+		})
+	}
+	return nil
+}
+
+// stallAfter is how long the worker's output may stay inside a frame
+// before what it has of it goes to the coordinator as it is.
+const stallAfter = time.Second
+
+// goRaw sends what the session holds of a frame, and all the worker writes
+// from now on, to its own channel as they are, for the coordinator to
+// judge: output that is no sequence of frames (one too large, one begun
+// and never finished) is a broken worker's, which the coordinator ends.
+// s.wmu is held.
+func (s *session) goRaw() error {
+	s.raw = true
+	held := s.outF.partial
+	s.outF.partial = nil
+	return s.out.send(context.Background(), held, false, 0)
+}
+
+// watchStall has the session go raw if the frame the worker's output is
+// in is not finished within stallAfter. s.wmu is held.
+func (s *session) watchStall() {
+	if s.stall != nil {
+		s.stall.Reset(stallAfter)
+		return
+	}
+	s.stall = time.AfterFunc(stallAfter, func() {
+		s.wmu.Lock()
+		defer s.wmu.Unlock()
+		if !s.raw && len(s.outF.partial) > 0 {
+			s.goRaw()
+		}
+	})
 }
 
 // joinWait is how long a worker waits before it asks to join again.
@@ -211,6 +285,9 @@ func (s *session) start(reply *nats.Msg) error {
 	if _, err := s.pw.Write(reply.Data); err != nil { // the Welcome
 		return err
 	}
+	if s.pull, err = newPull(s); err != nil {
+		return err
+	}
 	if s.in, err = receive(cons); err != nil {
 		return fmt.Errorf("nats: consuming tasks: %w", err)
 	}
@@ -236,11 +313,39 @@ func (s *session) start(reply *nats.Msg) error {
 	return nil
 }
 
-// feed copies the frames of the run into worker.Serve's input, and closes
-// it at their end.
+// feed copies the frames of the worker's own channel into worker.Serve's
+// input, beside those the worker takes from the shared queue (pull), and
+// closes it once the first have ended and the queue has nothing left for
+// it.
 func (s *session) feed() {
-	io.Copy(s.pw, s.in)
+	s.drain = make(chan struct{})
+	pulled := make(chan struct{})
+	go func() {
+		defer close(pulled)
+		s.pull.run(s.done, s.drain)
+	}()
+	r := wire.NewReader(s.in, 64<<10, 0)
+	for {
+		body, err := r.Next()
+		if err != nil {
+			break
+		}
+		frame := binary.BigEndian.AppendUint32(make([]byte, 0, wire.FrameSize(len(body))), uint32(len(body)))
+		if s.feedFrame(append(frame, body...)) != nil {
+			break
+		}
+	}
+	close(s.drain)
+	<-pulled
 	s.pw.Close()
+}
+
+// feedFrame writes a whole frame to worker.Serve's input.
+func (s *session) feedFrame(frame []byte) error {
+	s.feedMu.Lock()
+	defer s.feedMu.Unlock()
+	_, err := s.pw.Write(frame)
+	return err
 }
 
 // beatLoop beats on the worker's subject until close.
@@ -304,6 +409,15 @@ func (s *session) finish(err error) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
+	s.wmu.Lock()
+	err = s.pull.flush()
+	s.wmu.Unlock()
+	if err == nil {
+		err = s.pull.wait(ctx)
+	}
+	if err != nil {
+		s.log.Warn().Err(err).Msg("nats: publishing the results of the shared queue")
+	}
 	if err := s.out.send(ctx, nil, true, status); err != nil {
 		s.log.Warn().Err(err).Msg("nats: publishing the last frame")
 	}
@@ -318,6 +432,9 @@ func (s *session) close() {
 	s.pr.Close() // a feed blocked on a full pipe fails
 	if s.out != nil {
 		s.out.close()
+	}
+	if s.pull != nil {
+		s.pull.close()
 	}
 	if s.in != nil {
 		s.in.finish()

@@ -32,9 +32,12 @@ type Transport struct {
 	beat    chan struct{} // closed by Close: the coordinator's beat stops
 	beating sync.WaitGroup
 
+	queues atomic.Uint64 // shared queues opened
+
 	mu      sync.Mutex
 	closed  bool
 	waiting []*pending // Starts waiting for their worker to join
+	ms      members
 }
 
 var errClosed = errors.New("nats: transport closed")
@@ -78,6 +81,11 @@ func (t *Transport) open() error {
 	}
 	if err = t.bucket(); err != nil {
 		return err
+	}
+	// Made now, for the workers to bind as they start; Queue sets how
+	// often it delivers a frame.
+	if _, err = t.tasksConsumer(2); err != nil {
+		return fmt.Errorf("nats: the consumer of the shared queue: %w", err)
 	}
 	if t.joins, err = t.nc.QueueSubscribe(joinSubject, "brine", t.join); err != nil {
 		return fmt.Errorf("nats: listening for workers: %w", err)

@@ -2,6 +2,7 @@ package nats
 
 import (
 	"context"
+	"encoding/binary"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -179,7 +180,26 @@ func (w *natsWorker) Send(frames []byte) error {
 	return nil
 }
 
-func (w *natsWorker) Next(buf []byte) ([]byte, error) { return w.r.NextInto(buf) }
+// Next returns the next frame the worker sent. While the run's shared
+// queue is open, the worker's results on its own channel (those too large
+// for one message) are the queue's, and go there.
+func (w *natsWorker) Next(buf []byte) ([]byte, error) {
+	for {
+		body, err := w.r.NextInto(buf)
+		if err != nil {
+			return body, err
+		}
+		q := w.t.openQueue()
+		if q == nil {
+			return body, nil
+		}
+		if typ, err := wire.PeekType(body); err != nil || typ != wire.TypeResults {
+			return body, nil // for the pool to judge
+		}
+		frame := binary.BigEndian.AppendUint32(make([]byte, 0, wire.FrameSize(len(body))), uint32(len(body)))
+		q.push(qframe{data: append(frame, body...), member: w.member})
+	}
+}
 
 func (w *natsWorker) Buffered() bool { return w.r.Ready() || w.out.ready() }
 
@@ -263,6 +283,7 @@ func (w *natsWorker) Wait() *transport.ExitError {
 			w.t.objects.partyGone(w.member, w.hello.PID, w.exit.Status)
 		}
 		w.release()
+		w.t.left(w)
 	})
 	return w.exit
 }
