@@ -157,6 +157,9 @@ func (w *proc) closeInput() {
 // fault of the tasks it held. Only the first reason counts.
 func (w *proc) killFor(reason string, blameless bool) {
 	w.stopFor(w.conn.Kill, reason, blameless)
+	if w.slot.queue {
+		w.b.killWorkers(reason, blameless)
+	}
 }
 
 // stopFor ends the worker with stop (Kill or Terminate), recording whether

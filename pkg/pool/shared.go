@@ -76,3 +76,15 @@ func (b *processes) credit(from transport.Origin, n int) {
 	}
 	s.mu.Unlock()
 }
+
+// killWorkers kills every worker for reason, as the shared queue is
+// killed: any of them may hold its tasks.
+func (b *processes) killWorkers(reason string, blameless bool) {
+	for _, s := range b.slots {
+		s.mu.Lock()
+		for _, w := range s.procs {
+			w.stopFor(w.conn.Kill, reason, blameless)
+		}
+		s.mu.Unlock()
+	}
+}

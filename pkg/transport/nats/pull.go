@@ -87,15 +87,15 @@ func (p *pull) run(stop, drain <-chan struct{}) {
 		}
 		cancel() // a pull waiting for a frame ends
 	}()
-	tick := time.NewTicker(max(p.ackWait/3, 10*time.Millisecond))
-	defer tick.Stop()
+	var beating sync.WaitGroup
+	defer beating.Wait()
+	beatCtx, stopBeat := context.WithCancel(context.Background()) // on while it holds messages, drain or not
+	defer stopBeat()
+	beating.Go(func() { p.beat(beatCtx) })
 	for {
 		select {
 		case <-stop:
 			return
-		case <-tick.C:
-			p.inProgress()
-			continue
 		default:
 		}
 		if p.busy() >= maxHeld {
@@ -103,8 +103,6 @@ func (p *pull) run(stop, drain <-chan struct{}) {
 			case <-stop:
 				return
 			case <-p.room:
-			case <-tick.C:
-				p.inProgress()
 			}
 			continue
 		}
@@ -198,6 +196,7 @@ func (p *pull) split(m jetstream.Msg, delivered int, seq uint64) {
 	defer out.close()
 	hdr := nats.Header{}
 	hdr.Set(hdrBefore, strconv.Itoa(delivered))
+	hdr.Set(hdrQueue, m.Headers().Get(hdrQueue))
 	ctx, cancel := context.WithTimeout(p.s.ctx, time.Minute)
 	defer cancel()
 	for _, t := range tasks {
@@ -246,7 +245,23 @@ func (p *pull) holding() int {
 	return len(p.held)
 }
 
-// inProgress tells JetStream that the frames held are being worked on.
+// beat tells JetStream, a third of AckWait apart until ctx ends, that the
+// messages held are being worked on, so that it does not deliver them
+// again to another worker.
+func (p *pull) beat(ctx context.Context) {
+	tick := time.NewTicker(max(p.ackWait/3, 10*time.Millisecond))
+	defer tick.Stop()
+	for {
+		select {
+		case <-tick.C:
+			p.inProgress()
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+// inProgress tells JetStream that the messages held are being worked on.
 func (p *pull) inProgress() {
 	p.mu.Lock()
 	held := append([]*heldFrame(nil), p.held...)
@@ -367,6 +382,7 @@ func (p *pull) flush() error {
 	h, n := p.batchFor, p.batchN
 	hdr := nats.Header{}
 	hdr.Set(hdrMember, p.s.member)
+	hdr.Set(hdrQueue, h.m.Headers().Get(hdrQueue))
 	hdr.Set(hdrDelivered, strconv.Itoa(h.delivered))
 	err := p.res.sendMsg(context.Background(), p.batch, hdr, func() { p.stored(h, n) })
 	p.batch, p.batchFor, p.batchN = p.batch[:0], nil, 0

@@ -39,6 +39,7 @@ import (
 const (
 	hdrDelivered = "Brine-Delivered" // how many times the frame of its tasks was delivered
 	hdrBefore    = "Brine-Before"    // on a task split from a frame: how many times that was delivered
+	hdrQueue     = "Brine-Queue"     // which queue the tasks are of, and their results for
 )
 
 // queueMember names the queue's subjects and consumers.
@@ -74,6 +75,10 @@ type queue struct {
 	lost    *nats.Subscription // JetStream's advisories of frames delivered their last time
 
 	deliveries int // QueueSpec.Deliveries
+	// gen tells this queue's tasks, and their results, from those of one
+	// opened before it on the same subjects; hdr says it.
+	gen string
+	hdr nats.Header
 
 	mu        sync.Mutex
 	open      idSet       // tasks sent with no result yet
@@ -140,7 +145,9 @@ func (t *Transport) Queue(ctx context.Context, spec transport.QueueSpec) (transp
 	q.pub = newSender(t.js, t.run.subject(toWorker, queueMember), maxPayload(t.nc), t.cfg.RetryFor)
 	// A queue opened again must not have its frames taken for retried
 	// publishes of the last one's.
-	q.pub.name += "." + strconv.FormatUint(t.queues.Add(1), 10)
+	q.gen = strconv.FormatUint(t.queues.Add(1), 10)
+	q.hdr = nats.Header{hdrQueue: []string{q.gen}}
+	q.pub.name += "." + q.gen
 	if err := q.consume(); err != nil {
 		q.release()
 		return nil, err
@@ -182,6 +189,10 @@ func (q *queue) consume() error {
 // arrived takes a frame of results a worker published.
 // A message holds frames of results of the tasks of one message of tasks.
 func (q *queue) arrived(m jetstream.Msg) {
+	if m.Headers().Get(hdrQueue) != q.gen {
+		m.Ack() // for tasks of a queue before this one, which the pool sent again
+		return
+	}
 	delivered, _ := strconv.Atoi(m.Headers().Get(hdrDelivered))
 	member, from := m.Headers().Get(hdrMember), transport.Origin{Delivered: max(delivered, 1)}
 	q.mu.Lock()
@@ -350,7 +361,7 @@ func (q *queue) publish(msg []byte) error {
 	q.mu.Lock()
 	q.sent = append(q.sent, sentFrame{data: data, spans: append([]wire.Span(nil), spans...)})
 	q.mu.Unlock()
-	if err := q.pub.sendOwned(context.Background(), data, nil, nil); err != nil {
+	if err := q.pub.sendOwned(context.Background(), data, q.hdr, nil); err != nil {
 		q.Kill(fmt.Sprintf("its tasks could not be published: %v", err))
 		return fmt.Errorf("nats: the shared queue: %w", err)
 	}
@@ -576,7 +587,7 @@ func (q *queue) again(rs []wire.Result) {
 	}
 	q.mu.Unlock()
 	for _, f := range frames {
-		if err := q.pub.sendMsg(context.Background(), f, nil, nil); err != nil {
+		if err := q.pub.sendMsg(context.Background(), f, q.hdr, nil); err != nil {
 			q.Kill(fmt.Sprintf("its tasks could not be published: %v", err))
 			return
 		}

@@ -3,6 +3,9 @@ package nats_test
 import (
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -137,4 +140,69 @@ func TestQueueGivesUp(t *testing.T) {
 		t.Fatalf("%d results, want 8", len(results))
 	}
 	t.Logf("%d of the other tasks ran again", again)
+}
+
+// stubborn sleeps for ms milliseconds whatever its context says.
+var stubborn = task.Register("natstest.stubborn", func(_ context.Context, ms int64) (int64, error) {
+	time.Sleep(time.Duration(ms) * time.Millisecond)
+	return ms, nil
+})
+
+// A run cancelled while its tasks ignore it has the queue ended, and its
+// workers with it, once the grace period is over; the pool opens the
+// queue again for the next run, which has every result once.
+func TestQueueOpensAgain(t *testing.T) {
+	p, _ := localPool(t, 2, pool.WithGrace(200*time.Millisecond))
+	ctx, cancel := context.WithTimeout(bounded(t), 500*time.Millisecond)
+	defer cancel()
+	began := time.Now()
+	err := p.Run(ctx, 4, func(int) task.Call { return stubborn.Call(int64(60_000)) }, func(r pool.Result) {
+		if r.Err == nil {
+			t.Errorf("task %d of the cancelled run succeeded", r.Index)
+		}
+	})
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("the cancelled run: %v", err)
+	}
+	if took := time.Since(began); took > 30*time.Second {
+		t.Errorf("the cancelled run took %v", took)
+	}
+	run(t, p, 2000, func(i int) task.Call { return jobs.Echo.Call([]byte{byte(i)}) }, func() {})
+	restarts := 0
+	for _, w := range p.Workers() {
+		restarts += w.Restarts
+	}
+	if restarts == 0 {
+		t.Error("no worker was replaced after the cancelled run's tasks outlived the grace period")
+	}
+}
+
+// counted sleeps for ms milliseconds, having appended a line to a file of
+// its own in $NATSTEST_RUNS, so that a test counts how often each task ran.
+var counted = task.Register("natstest.counted", func(_ context.Context, ms int64) (int64, error) {
+	f, err := os.OpenFile(filepath.Join(os.Getenv("NATSTEST_RUNS"), strconv.FormatInt(ms, 10)), os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+	if err != nil {
+		return 0, err
+	}
+	f.WriteString("ran\n")
+	f.Close()
+	time.Sleep(time.Duration(ms) * time.Millisecond)
+	return ms, nil
+})
+
+// A task that runs for several AckWaits is kept in progress by its worker,
+// so JetStream does not deliver it again: each task runs once.
+func TestLongTaskIsNotDeliveredAgain(t *testing.T) {
+	dir := t.TempDir()
+	p, _ := localPool(t, 2, pool.WithEnv("NATSTEST_RUNS="+dir)) // AckWait: the liveness, 1 s
+	rs := run(t, p, 4, func(i int) task.Call { return counted.Call(int64(2500 + i)) }, func() {})
+	for _, r := range rs {
+		b, err := os.ReadFile(filepath.Join(dir, strconv.Itoa(2500+r.Index)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := strings.Count(string(b), "ran"); n != 1 || r.Attempts != 1 {
+			t.Errorf("task %d, which ran for 2.5 s, ran %d times, delivered %d", r.Index, n, r.Attempts)
+		}
+	}
 }

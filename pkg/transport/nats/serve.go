@@ -410,13 +410,13 @@ func (s *session) finish(err error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	s.wmu.Lock()
-	err = s.pull.flush()
+	ferr := s.pull.flush()
 	s.wmu.Unlock()
-	if err == nil {
-		err = s.pull.wait(ctx)
+	if ferr == nil {
+		ferr = s.pull.wait(ctx)
 	}
-	if err != nil {
-		s.log.Warn().Err(err).Msg("nats: publishing the results of the shared queue")
+	if ferr != nil {
+		s.log.Warn().Err(ferr).Msg("nats: publishing the results of the shared queue")
 	}
 	if err := s.out.send(ctx, nil, true, status); err != nil {
 		s.log.Warn().Err(err).Msg("nats: publishing the last frame")
