@@ -32,7 +32,8 @@ const (
 // 2,048 and 8,192 did no better than 4,096 (bench/RESULTS.md, "Design
 // measurements": Window of 4,096).
 //
-// The shared queue's window is that of all the workers it feeds.
+// The shared queue's window is that of all the workers it feeds, twice
+// that for short tasks.
 func (w *proc) window() int64 {
 	if n := w.b.p.opts.Prefetch; n > 0 {
 		return int64(min(n, maxWindow)) * w.spread
@@ -45,8 +46,18 @@ func (w *proc) window() int64 {
 	if size := w.b.p.callBytes.Load(); size > 0 {
 		n = min(n, max(maxFlightBytes/size, minWindow))
 	}
+	if w.spread > 1 && n >= queueDouble {
+		// Short tasks: a message of the shared queue carries a worker's
+		// window, and each worker holds two (bench/RESULTS.md, "Design
+		// measurements": Messages of the shared queue).
+		return 2 * n * w.spread
+	}
 	return n * w.spread
 }
+
+// queueDouble is the least window of short tasks, at which the shared
+// queue's window doubles.
+const queueDouble = maxChunk
 
 // waitRoom blocks until the worker may take another task: it holds fewer
 // than its window, and no suspect (see retryOrFail). It returns false when

@@ -152,6 +152,32 @@ func DecodeCalls(body []byte, c *Calls) error {
 	return nil
 }
 
+// CallsSpan returns the id of the first call of a Calls body and how many
+// calls it holds, without reading their arguments, which DecodeCalls
+// checks.
+func CallsSpan(body []byte) (first uint64, n int, err error) {
+	var d decoder
+	if err := d.open(body, TypeCalls, 5); err != nil {
+		return 0, 0, err
+	}
+	if first, err = d.uint(); err != nil {
+		return 0, 0, err
+	}
+	if _, err = d.strBytes(); err != nil { // the function's name
+		return 0, 0, err
+	}
+	if _, err = d.optRaw(); err != nil {
+		return 0, 0, err
+	}
+	if n, err = d.arrayLen(); err != nil {
+		return 0, 0, err
+	}
+	if n > 0 && first > math.MaxUint64-uint64(n-1) {
+		return 0, 0, d.fail(fmt.Sprintf("%d calls from task id %d overflow the ids", n, first))
+	}
+	return first, n, nil
+}
+
 // plainLen is the length of the value at the start of b if it is a scalar
 // or an array of up to 15 scalars, and whole; 0 otherwise.
 func plainLen(b []byte) int {

@@ -99,9 +99,16 @@ func checkBody(t *testing.T, b []byte) {
 		}
 	}
 	var c wire.Calls
+	first, n, spanErr := wire.CallsSpan(b)
+	if spanErr != nil {
+		malformed("CallsSpan", spanErr)
+	}
 	if err := wire.DecodeCalls(b, &c); err != nil {
 		malformed("DecodeCalls", err)
 	} else {
+		if spanErr != nil || first != c.First || n != len(c.Args) {
+			t.Fatalf("CallsSpan: %d calls from %d, %v; DecodeCalls: %d from %d", n, first, spanErr, len(c.Args), c.First)
+		}
 		ts := c.Tasks(nil)
 		if len(ts) > 0 && ts[len(ts)-1].ID-ts[0].ID != uint64(len(ts)-1) {
 			t.Fatalf("calls: ids %d to %d for %d calls", ts[0].ID, ts[len(ts)-1].ID, len(ts))

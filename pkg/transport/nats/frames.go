@@ -3,6 +3,7 @@ package nats
 import (
 	"encoding/binary"
 	"fmt"
+	mbits "math/bits"
 
 	"github.com/brinehq/brine/pkg/wire"
 )
@@ -55,17 +56,13 @@ func taskSpans(body []byte, dst []wire.Span, scratch *decoded) ([]wire.Span, err
 	}
 	switch typ {
 	case wire.TypeCalls:
-		c := &scratch.calls
-		c.Args = c.Args[:0]
-		err := wire.DecodeCalls(body, c)
-		n := len(c.Args)
-		clear(c.Args) // holds no frame past this call
-		c.Bound = nil
+		// Their arguments are the worker's to check, as it decodes them.
+		first, n, err := wire.CallsSpan(body)
 		if err != nil {
 			return dst, err
 		}
 		if n > 0 {
-			dst = addSpan(dst, wire.Span{First: c.First, Last: c.First + uint64(n) - 1})
+			dst = addSpan(dst, wire.Span{First: first, Last: first + uint64(n) - 1})
 		}
 		return dst, nil
 	case wire.TypeTasks:
@@ -86,7 +83,6 @@ func taskSpans(body []byte, dst []wire.Span, scratch *decoded) ([]wire.Span, err
 // decoded is the scratch memory of taskSpans.
 type decoded struct {
 	tasks []wire.Task
-	calls wire.Calls
 }
 
 // addID adds id to spans, extending the last span when it follows it.
@@ -140,6 +136,36 @@ func (s *idSet) add(id uint64) bool {
 	s.words[w] |= bit
 	s.n++
 	return true
+}
+
+// addSpan adds the ids of sp, a word at a time.
+func (s *idSet) addSpan(sp wire.Span) {
+	if s.n == 0 && len(s.below) == 0 {
+		s.base, s.words = sp.First&^63, s.words[:0]
+	}
+	if sp.First < s.base {
+		for id := sp.First; id <= sp.Last && id >= sp.First; id++ {
+			s.add(id)
+		}
+		return
+	}
+	for id := sp.First; id <= sp.Last; {
+		w := int((id - s.base) >> 6)
+		for len(s.words) <= w {
+			s.words = append(s.words, 0)
+		}
+		hi := min(sp.Last, id|63)
+		bits := ^uint64(0)
+		if width := hi - id + 1; width < 64 {
+			bits = (uint64(1)<<width - 1) << (id & 63)
+		}
+		s.n += mbits.OnesCount64(bits &^ s.words[w])
+		s.words[w] |= bits
+		if hi == ^uint64(0) {
+			return
+		}
+		id = hi + 1
+	}
 }
 
 // remove removes id, and reports whether it was there.

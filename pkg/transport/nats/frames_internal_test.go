@@ -21,7 +21,7 @@ func TestIDSet(t *testing.T) {
 	next := uint64(1)
 	for range 20000 {
 		switch op := rng.IntN(10); {
-		case op < 5: // send the next ones
+		case op < 3: // send the next ones
 			for range rng.IntN(100) {
 				if got := s.add(next); got == want[next] {
 					t.Fatalf("add(%d) = %v with the set holding it: %v", next, got, want[next])
@@ -29,6 +29,14 @@ func TestIDSet(t *testing.T) {
 				want[next] = true
 				next++
 			}
+		case op < 5: // send a span of them, maybe past a gap, maybe with an old one again
+			first := next + uint64(rng.IntN(3)) - min(next, uint64(rng.IntN(2)))
+			n := uint64(1 + rng.IntN(150))
+			s.addSpan(wire.Span{First: first, Last: first + n - 1})
+			for id := first; id < first+n; id++ {
+				want[id] = true
+			}
+			next = max(next, first+n)
 		case op < 9: // answer one
 			id := uint64(rng.Int64N(int64(next)))
 			if got := s.remove(id); got != want[id] {

@@ -209,6 +209,16 @@ func (p *pull) split(m jetstream.Msg, delivered int, seq uint64) {
 	}
 }
 
+// owner returns the message held with task id, or nil. p.mu is held.
+func (p *pull) owner(id uint64) *heldFrame {
+	for _, h := range p.held {
+		if h.has(id) {
+			return h
+		}
+	}
+	return nil
+}
+
 // busy returns how many messages held have tasks still to run.
 func (p *pull) busy() int {
 	p.mu.Lock()
@@ -288,22 +298,24 @@ func (p *pull) route(frame []byte) error {
 	if err != nil {
 		return p.s.out.send(context.Background(), frame, false, 0)
 	}
-	// The frame of tasks each result answers, nil for none held.
-	owners := make([]*heldFrame, len(rs))
+	// The message of tasks each result answers, nil for none held: as a
+	// rule, one for all of them.
 	p.mu.Lock()
+	first := p.owner(rs[0].ID)
 	one := true
-	for i := range rs {
-		for _, h := range p.held {
-			if h.has(rs[i].ID) {
-				owners[i] = h
-				break
-			}
+	for i := 1; i < len(rs) && one; i++ {
+		one = first != nil && first.has(rs[i].ID) || first == nil && p.owner(rs[i].ID) == nil
+	}
+	var owners []*heldFrame
+	if !one {
+		owners = make([]*heldFrame, len(rs))
+		for i := range rs {
+			owners[i] = p.owner(rs[i].ID)
 		}
-		one = one && owners[i] == owners[0]
 	}
 	p.mu.Unlock()
 	if one {
-		return p.publish(owners[0], frame, len(rs))
+		return p.publish(first, frame, len(rs))
 	}
 	done := map[*heldFrame]bool{}
 	for _, h := range owners {

@@ -343,9 +343,7 @@ func (q *queue) opened(msg []byte) ([]wire.Span, error) {
 		return nil, fmt.Errorf("nats: the shared queue: %w", transport.ErrClosed)
 	}
 	for _, sp := range spans {
-		for id := sp.First; id <= sp.Last; id++ {
-			q.open.add(id)
-		}
+		q.open.addSpan(sp)
 		q.last = max(q.last, sp.Last)
 	}
 	return spans, nil
