@@ -180,6 +180,17 @@ func (s *sender) err() error {
 	return s.failed
 }
 
+// wait returns once every message sent before it is stored, with the
+// error of one that could not be, or once ctx ends.
+func (s *sender) wait(ctx context.Context) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return errClosed
+	}
+	return s.flush(ctx)
+}
+
 // flush waits until every publish before it is confirmed. s.mu is held.
 func (s *sender) flush(ctx context.Context) error {
 	done := make(chan struct{})

@@ -12,8 +12,9 @@
 // with explicit acks that every worker fetches from; a worker publishes
 // the results on the queue's subject of the second stream, and acks the
 // message once they are stored. JetStream delivers a message no worker
-// acked within AckWait again, up to MaxDeliver times, and then the queue
-// fails its tasks. Delivery is at least once; the coordinator keeps the
+// acked within AckWait again, or at once when the coordinator gives back
+// those of a local worker whose process exited, up to MaxDeliver times,
+// and then the queue fails its tasks. Delivery is at least once; the coordinator keeps the
 // first result of each task.
 //
 // Each worker is also a member of the run with a subject in each stream

@@ -26,9 +26,10 @@ type pull struct {
 	ackWait time.Duration
 	res     *sender // results, on the queue's subject
 
-	mu   sync.Mutex
-	held []*heldFrame  // taken and not yet acked, oldest first
-	room chan struct{} // signalled when a frame is acked
+	mu    sync.Mutex
+	beats uint64        // made by announce
+	held  []*heldMsg    // taken and not yet acked, oldest first
+	room  chan struct{} // signalled when a frame is acked
 
 	// route's own: its scratch, and results of the tasks of one message
 	// gathered for one message of their own (flush).
@@ -36,7 +37,7 @@ type pull struct {
 	scratch  decoded // take's own
 	batch    []byte
 	batchAt  time.Time // when its first results came
-	batchFor *heldFrame
+	batchFor *heldMsg
 	batchN   int
 }
 
@@ -46,8 +47,8 @@ type pull struct {
 // (pkg/pool).
 const maxHeld = 2
 
-// heldFrame is a message of frames of tasks a worker took.
-type heldFrame struct {
+// heldMsg is a message of frames of tasks a worker took.
+type heldMsg struct {
 	m         jetstream.Msg
 	spans     []wire.Span
 	running   int // tasks whose results worker.Serve has not written yet
@@ -55,7 +56,7 @@ type heldFrame struct {
 	delivered int
 }
 
-func (h *heldFrame) has(id uint64) bool { return spansHave(h.spans, id) }
+func (h *heldMsg) has(id uint64) bool { return spansHave(h.spans, id) }
 
 // newPull binds the run's shared consumer.
 func newPull(s *session) (*pull, error) {
@@ -160,7 +161,7 @@ func (p *pull) take(batch jetstream.MessageBatch) int {
 			m.Term()
 			continue
 		}
-		h := &heldFrame{m: m, spans: spans, left: spansLen(spans), delivered: 1}
+		h := &heldMsg{m: m, spans: spans, left: spansLen(spans), delivered: 1}
 		h.running = h.left
 		before, _ := strconv.Atoi(m.Headers().Get(hdrBefore))
 		if md, err := m.Metadata(); err == nil {
@@ -173,6 +174,7 @@ func (p *pull) take(batch jetstream.MessageBatch) int {
 		p.mu.Lock()
 		p.held = append(p.held, h)
 		p.mu.Unlock()
+		p.announce()
 		if err := p.s.feedFrame(m.Data()); err != nil {
 			return n // worker.Serve's input is closed: the frame comes again to another
 		}
@@ -204,13 +206,37 @@ func (p *pull) split(m jetstream.Msg, delivered int, seq uint64) {
 			return // it comes again
 		}
 	}
-	if err := out.flush(ctx); err == nil {
+	if err := out.wait(ctx); err == nil {
 		m.DoubleAck(ctx)
 	}
 }
 
+// announce beats on the worker's subject with the ack subjects of the
+// messages it holds, a line each, so that the coordinator, learning that
+// the worker died, has JetStream deliver them again at once rather than
+// after AckWait (queue.release). It beats as the messages held change,
+// besides its beats.
+//
+// It does not wait for the server to have the beat: that would hold up
+// every message by a round trip (bench/RESULTS.md, "Design measurements":
+// Naming the messages held), and a task that ends its worker's process at
+// once may take the beat with it, leaving its message to AckWait.
+//
+// A beat starts with its number, so that of beats sent from several
+// goroutines the coordinator keeps the word of the last made.
+func (p *pull) announce() {
+	p.mu.Lock()
+	p.beats++
+	b := strconv.AppendUint(nil, p.beats, 10)
+	for _, h := range p.held {
+		b = append(append(b, '\n'), h.m.Reply()...)
+	}
+	p.mu.Unlock()
+	p.s.nc.Publish(p.s.run.alive(p.s.member), b)
+}
+
 // owner returns the message held with task id, or nil. p.mu is held.
-func (p *pull) owner(id uint64) *heldFrame {
+func (p *pull) owner(id uint64) *heldMsg {
 	for _, h := range p.held {
 		if h.has(id) {
 			return h
@@ -233,7 +259,7 @@ func (p *pull) busy() int {
 }
 
 // wrote counts n results of the tasks of h written by worker.Serve.
-func (p *pull) wrote(h *heldFrame, n int) {
+func (p *pull) wrote(h *heldMsg, n int) {
 	p.mu.Lock()
 	h.running -= n
 	free := h.running <= 0
@@ -274,7 +300,7 @@ func (p *pull) beat(ctx context.Context) {
 // inProgress tells JetStream that the messages held are being worked on.
 func (p *pull) inProgress() {
 	p.mu.Lock()
-	held := append([]*heldFrame(nil), p.held...)
+	held := append([]*heldMsg(nil), p.held...)
 	p.mu.Unlock()
 	for _, h := range held {
 		h.m.InProgress()
@@ -306,9 +332,9 @@ func (p *pull) route(frame []byte) error {
 	for i := 1; i < len(rs) && one; i++ {
 		one = first != nil && first.has(rs[i].ID) || first == nil && p.owner(rs[i].ID) == nil
 	}
-	var owners []*heldFrame
+	var owners []*heldMsg
 	if !one {
-		owners = make([]*heldFrame, len(rs))
+		owners = make([]*heldMsg, len(rs))
 		for i := range rs {
 			owners[i] = p.owner(rs[i].ID)
 		}
@@ -317,7 +343,7 @@ func (p *pull) route(frame []byte) error {
 	if one {
 		return p.publish(first, frame, len(rs))
 	}
-	done := map[*heldFrame]bool{}
+	done := map[*heldMsg]bool{}
 	for _, h := range owners {
 		if done[h] {
 			continue
@@ -348,7 +374,7 @@ func (p *pull) route(frame []byte) error {
 // Results of the tasks of one message that come together go together:
 // they wait in batch until flush, which Write calls once it has routed
 // what worker.Serve wrote.
-func (p *pull) publish(h *heldFrame, frame []byte, n int) error {
+func (p *pull) publish(h *heldMsg, frame []byte, n int) error {
 	if h == nil {
 		return p.s.out.send(context.Background(), frame, false, 0)
 	}
@@ -402,7 +428,7 @@ func (p *pull) flush() error {
 }
 
 // stored counts n results of h stored, and acks h once all are.
-func (p *pull) stored(h *heldFrame, n int) {
+func (p *pull) stored(h *heldMsg, n int) {
 	p.mu.Lock()
 	h.left -= n
 	done := h.left <= 0
@@ -421,6 +447,7 @@ func (p *pull) stored(h *heldFrame, n int) {
 	ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
 	h.m.DoubleAck(ctx) // else it comes again, and its second results are dropped
 	cancel()
+	p.announce()
 }
 
 // wait waits until the results published are stored and their messages
@@ -429,12 +456,7 @@ func (p *pull) wait(ctx context.Context) error {
 	if p == nil {
 		return nil
 	}
-	p.res.mu.Lock()
-	defer p.res.mu.Unlock()
-	if p.res.closed {
-		return nil
-	}
-	return p.res.flush(ctx)
+	return p.res.wait(ctx)
 }
 
 func (p *pull) close() { p.res.close() }

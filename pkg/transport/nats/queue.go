@@ -21,19 +21,21 @@ import (
 	"github.com/brinehq/brine/pkg/wire"
 )
 
-// The shared queue (transport.Queuer). Its frames of tasks go to one
-// subject of the stream of frames to the workers, read by one durable
-// consumer that every worker pulls from, a frame at a time when it has
-// room, with explicit acks: a worker acks a frame once the stream of
-// frames from the workers has stored the results of all its tasks, which
-// it publishes on the queue's subject there, with its member name and how
-// many times the frame was delivered. A frame not acked within AckWait
-// (the run's liveness; a worker that runs a long task says it is in
-// progress) is delivered again, to whichever worker pulls next, up to
-// QueueSpec.Deliveries times; JetStream then gives up on it and says so in
-// an advisory, and the queue fails the tasks of that frame that have no
-// result. The coordinator drops a second result of a task, so a task's
-// result comes once, and counts it.
+// The shared queue (transport.Queuer). Its tasks go to one subject of the
+// stream of frames to the workers, several frames of tasks a message, read
+// by one durable consumer that every worker pulls from (pull.go), a
+// message at a time when it has room, with explicit acks: a worker acks a
+// message once the stream of frames from the workers has stored the
+// results of all its tasks, which it publishes on the queue's subject
+// there, with its member name and how many times the message was
+// delivered. A message not acked within AckWait (the run's liveness; a
+// worker that runs a long task says it is in progress) is delivered again,
+// to whichever worker pulls next, and so is at once one the coordinator
+// gives back for a local worker whose process exited (natsWorker.giveBack), up to
+// QueueSpec.Deliveries times; JetStream then gives up on it and says so
+// in an advisory, and the queue fails its tasks that have no result. The
+// coordinator drops a second result of a task, so a task's result comes
+// once, and counts it.
 
 // Headers of the queue's results.
 const (
@@ -74,7 +76,9 @@ type queue struct {
 	results jetstream.ConsumeContext
 	lost    *nats.Subscription // JetStream's advisories of frames delivered their last time
 
-	deliveries int // QueueSpec.Deliveries
+	deliveries int        // QueueSpec.Deliveries
+	placing    sync.Mutex // held by placePrivate
+	placed     uint64     // private frames sent (private.order)
 	// gen tells this queue's tasks, and their results, from those of one
 	// opened before it on the same subjects; hdr says it.
 	gen string
@@ -109,7 +113,9 @@ type private struct {
 	frame     []byte
 	spans     []wire.Span
 	member    string // the worker it was sent to; "" while none is there
-	delivered int
+	order     uint64 // when it was sent, among the private frames
+	delivered int    // how many times it was sent
+	died      int    // workers that died while it was the first they had to run
 }
 
 // sentFrame is a frame of tasks the queue published, kept until its tasks
@@ -186,8 +192,8 @@ func (q *queue) consume() error {
 	return nil
 }
 
-// arrived takes a frame of results a worker published.
-// A message holds frames of results of the tasks of one message of tasks.
+// arrived takes a message of results a worker published: frames of
+// results of the tasks of one message of tasks.
 func (q *queue) arrived(m jetstream.Msg) {
 	if m.Headers().Get(hdrQueue) != q.gen {
 		m.Ack() // for tasks of a queue before this one, which the pool sent again
@@ -245,25 +251,38 @@ func (q *queue) gaveUp(advisory []byte) {
 	if err != nil {
 		return
 	}
-	why := q.lostWhy(a.Deliveries)
-	var rs []wire.Result
 	q.mu.Lock()
+	open := q.openIDs(spans)
+	q.mu.Unlock()
+	q.pushLost(open, a.Deliveries, q.lostWhy(a.Deliveries))
+}
+
+// openIDs returns the ids of spans that have no result yet. q.mu is held.
+func (q *queue) openIDs(spans []wire.Span) []uint64 {
+	var ids []uint64
 	for _, sp := range spans {
 		for id := sp.First; id <= sp.Last; id++ {
 			if q.open.has(id) {
-				rs = append(rs, wire.Result{ID: id, Err: &wire.Error{Kind: wire.KindWorkerDied, Message: why}})
+				ids = append(ids, id)
 			}
 		}
 	}
-	q.mu.Unlock()
-	if len(rs) == 0 {
+	return ids
+}
+
+// pushLost has Next return failures for the tasks ids, whose message was
+// delivered its last time, the delivered-th, for why.
+func (q *queue) pushLost(ids []uint64, delivered int, why string) {
+	if len(ids) == 0 {
 		return
 	}
-	frame, err := wire.AppendResults(nil, rs)
-	if err != nil {
-		return
+	rs := make([]wire.Result, len(ids))
+	for i, id := range ids {
+		rs[i] = wire.Result{ID: id, Err: &wire.Error{Kind: wire.KindWorkerDied, Message: why}}
 	}
-	q.push(qframe{data: frame, from: transport.Origin{Delivered: a.Deliveries, Lost: why}})
+	if frame, err := wire.AppendResults(nil, rs); err == nil {
+		q.push(qframe{data: frame, from: transport.Origin{Delivered: delivered, Lost: why}})
+	}
 }
 
 func times(n int) string {
@@ -382,7 +401,12 @@ func (q *queue) private(frame []byte) error {
 }
 
 // placePrivate sends each private frame that has no worker to a live one.
+//
+// The frames go to a worker in the order of their order, which lostPrivate
+// relies on: a worker runs its frames in the order they come.
 func (q *queue) placePrivate() {
+	q.placing.Lock()
+	defer q.placing.Unlock()
 	for {
 		q.mu.Lock()
 		var p *private
@@ -395,7 +419,8 @@ func (q *queue) placePrivate() {
 		var w *natsWorker
 		if p != nil {
 			if w = q.t.anyWorker(""); w != nil {
-				p.member = w.member
+				q.placed++
+				p.member, p.order = w.member, q.placed
 			}
 		}
 		q.mu.Unlock()
@@ -407,31 +432,33 @@ func (q *queue) placePrivate() {
 }
 
 // lostPrivate places again the private frames of member, which ended,
-// whose tasks lack results, or fails them once they were delivered
-// QueueSpec.Deliveries times.
+// whose tasks lack results. The first of them, the one it ran, counts the
+// death; once QueueSpec.Deliveries workers died running a frame, its tasks
+// fail. Those behind it did not run, and go again whatever their count.
 func (q *queue) lostPrivate(member string) {
-	var lost []wire.Result
+	var lost []uint64 // of the first, if it failed
+	var lostDelivered int
 	q.mu.Lock()
+	var first *private
+	for _, p := range q.privates {
+		if p.member == member && len(q.openIDs(p.spans)) > 0 && (first == nil || p.order < first.order) {
+			first = p
+		}
+	}
 	kept := q.privates[:0]
 	for _, p := range q.privates {
-		var open []uint64
-		for _, sp := range p.spans {
-			for id := sp.First; id <= sp.Last; id++ {
-				if q.open.has(id) {
-					open = append(open, id)
-				}
-			}
-		}
+		open := q.openIDs(p.spans)
 		switch {
 		case len(open) == 0:
 			continue // answered
 		case p.member != member:
-		case p.delivered >= q.deliveries:
-			for _, id := range open {
-				lost = append(lost, wire.Result{ID: id, Err: &wire.Error{Kind: wire.KindWorkerDied, Message: q.lostWhy(p.delivered)}})
-			}
+		case p == first && p.died+1 >= q.deliveries:
+			lost, lostDelivered = open, p.delivered
 			continue
 		default:
+			if p == first {
+				p.died++
+			}
 			p.member = ""
 			p.delivered++
 		}
@@ -440,11 +467,8 @@ func (q *queue) lostPrivate(member string) {
 	clear(q.privates[len(kept):])
 	q.privates = kept
 	q.mu.Unlock()
-	if len(lost) > 0 {
-		if frame, err := wire.AppendResults(nil, lost); err == nil {
-			q.push(qframe{data: frame, from: transport.Origin{Delivered: q.deliveries, Lost: q.lostWhy(q.deliveries)}})
-		}
-	}
+	q.pushLost(lost, lostDelivered, fmt.Sprintf("%d workers died running its frame of tasks, which was too large "+
+		"for one message and went to each alone; QueueSpec.Deliveries is %d", q.deliveries, q.deliveries))
 	q.placePrivate()
 }
 

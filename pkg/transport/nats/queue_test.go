@@ -3,10 +3,12 @@ package nats_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -22,14 +24,21 @@ import (
 )
 
 // localPool starts a pool of n local workers over a server of its own,
-// and returns it with the server's URL.
+// and returns it with the server's URL. The run's liveness, and so
+// AckWait, is a second.
 func localPool(t *testing.T, n int, opts ...pool.Option) (*pool.Pool, string) {
+	t.Helper()
+	return livePool(t, n, time.Second, opts...)
+}
+
+// livePool is localPool with a liveness of its own.
+func livePool(t *testing.T, n int, liveness time.Duration, opts ...pool.Option) (*pool.Pool, string) {
 	t.Helper()
 	srv, err := natsserver.Start(natsserver.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	tr, err := natst.New(natst.Config{URLs: []string{srv.ClientURL()}, Server: srv, Local: natst.AllLocal, Liveness: time.Second})
+	tr, err := natst.New(natst.Config{URLs: []string{srv.ClientURL()}, Server: srv, Local: natst.AllLocal, Liveness: liveness})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -204,5 +213,101 @@ func TestLongTaskIsNotDeliveredAgain(t *testing.T) {
 		if n := strings.Count(string(b), "ran"); n != 1 || r.Attempts != 1 {
 			t.Errorf("task %d, which ran for 2.5 s, ran %d times, delivered %d", r.Index, n, r.Attempts)
 		}
+	}
+}
+
+// sized returns the length of b, a payload too large for one message,
+// having exited its worker first when b[0] says so: 1 the first time (as
+// $NATSTEST_RUNS/sized records), 2 always.
+var sized = task.Register("natstest.sized", func(_ context.Context, b []byte) (int64, error) {
+	marker := filepath.Join(os.Getenv("NATSTEST_RUNS"), "sized")
+	switch {
+	case b[0] == 2:
+		os.Exit(3)
+	case b[0] == 1:
+		if _, err := os.Stat(marker); err != nil {
+			os.WriteFile(marker, nil, 0o644)
+			os.Exit(3)
+		}
+	}
+	return int64(len(b)), nil
+})
+
+// A task too large for one message goes to one worker's own channel; if
+// that worker dies, it goes to another, and fails once as many workers as
+// it may be delivered to died running it; one queued behind it on a
+// worker that died goes again, whatever its count.
+func TestLargeTaskGoesAgain(t *testing.T) {
+	p, _ := localPool(t, 2, pool.WithEnv("NATSTEST_RUNS="+t.TempDir()))
+	const size = 3 << 20 // the embedded server takes messages of 1 MiB
+	rs := make([]pool.Result, 3)
+	err := p.Run(bounded(t), 3, func(i int) task.Call {
+		b := make([]byte, size)
+		b[0] = byte(i)
+		return sized.Call(b)
+	}, func(r pool.Result) { rs[r.Index] = r })
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range rs[:2] {
+		if v, err := r.Decode(); r.Err != nil || err != nil || fmt.Sprint(v) != strconv.Itoa(size) {
+			t.Errorf("task %d: %v, %v", i, r.Err, v)
+		}
+	}
+	if rs[1].Attempts < 2 {
+		t.Errorf("the task whose first worker died was delivered %d times, want 2 or more", rs[1].Attempts)
+	}
+	var te *pool.TaskError
+	if !errors.As(rs[2].Err, &te) || te.Kind != wire.KindWorkerDied || !strings.Contains(te.Message, "2 workers died running") {
+		t.Errorf("the task that kills every worker: %v, want worker_died after two workers died running it", rs[2].Err)
+	}
+}
+
+// slowOnce sleeps for a minute the first time it runs (as
+// $NATSTEST_RUNS/slow records), and returns at once after.
+var slowOnce = task.Register("natstest.slowOnce", func(ctx context.Context, _ int64) (int64, error) {
+	marker := filepath.Join(os.Getenv("NATSTEST_RUNS"), "slow")
+	if _, err := os.Stat(marker); err == nil {
+		return 1, nil
+	}
+	os.WriteFile(marker, nil, 0o644)
+	time.Sleep(time.Minute)
+	return 0, nil
+})
+
+// The message a worker held when it was killed is delivered again as soon
+// as the coordinator sees the worker end, not after AckWait: here a
+// minute, far past the run's deadline.
+func TestDeadWorkersMessagesComeAgainAtOnce(t *testing.T) {
+	dir := t.TempDir()
+	p, _ := livePool(t, 2, time.Minute, pool.WithEnv("NATSTEST_RUNS="+dir))
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	var got pool.Result
+	done := make(chan error, 1)
+	go func() {
+		done <- p.Run(ctx, 1, func(int) task.Call { return slowOnce.Call(0) }, func(r pool.Result) { got = r })
+	}()
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "slow")); err == nil {
+			break
+		}
+		select {
+		case err := <-done:
+			t.Fatalf("the run ended before its task began: %v", err)
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	for _, w := range p.Workers() { // the one that runs the task among them
+		if w.PID <= 0 {
+			t.Fatalf("worker %d has no pid", w.ID)
+		}
+		syscall.Kill(w.PID, syscall.SIGKILL)
+	}
+	if err := <-done; err != nil {
+		t.Fatalf("the run, which needed its dead worker's message again: %v", err)
+	}
+	if v, err := got.Decode(); got.Err != nil || err != nil || fmt.Sprint(v) != "1" || got.Attempts != 2 {
+		t.Errorf("the task: %v, %v, delivered %d times; want 1 on its second delivery", got.Err, v, got.Attempts)
 	}
 }

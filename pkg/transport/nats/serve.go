@@ -348,12 +348,13 @@ func (s *session) feedFrame(frame []byte) error {
 	return err
 }
 
-// beatLoop beats on the worker's subject until close.
+// beatLoop beats on the worker's subject until close, each beat naming
+// the messages of the shared queue it holds (pull.announce).
 func (s *session) beatLoop() {
 	tick := time.NewTicker(beatEvery(s.liveness))
 	defer tick.Stop()
 	for {
-		s.nc.Publish(s.run.alive(s.member), nil)
+		s.pull.announce()
 		select {
 		case <-s.done:
 			return

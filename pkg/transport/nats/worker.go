@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -39,8 +41,10 @@ type natsWorker struct {
 	closed bool
 
 	mu       sync.Mutex
-	reason   string // why brine killed or terminated it, first given
-	lost     string // why it is taken for gone, for a worker from elsewhere
+	holds    []string // the ack subjects of the messages of the shared queue it holds, as it last said
+	heard    uint64   // the number of that beat
+	reason   string   // why brine killed or terminated it, first given
+	lost     string   // why it is taken for gone, for a worker from elsewhere
 	endOnce  sync.Once
 	ended    chan struct{}
 	stop     chan struct{} // closed by release: watch returns
@@ -70,7 +74,19 @@ func (w *natsWorker) open() error {
 	w.r = wire.NewReader(w.out, 64<<10, 0)
 	w.in = newSender(t.js, t.run.subject(toWorker, w.member), maxPayload(t.nc), t.cfg.RetryFor)
 	w.beat.Store(time.Now().UnixNano())
-	w.beats, err = t.nc.Subscribe(t.run.alive(w.member), func(*nats.Msg) { w.beat.Store(time.Now().UnixNano()) })
+	w.beats, err = t.nc.Subscribe(t.run.alive(w.member), func(m *nats.Msg) {
+		w.beat.Store(time.Now().UnixNano())
+		fields := strings.Fields(string(m.Data)) // its number, then what it holds (pull.announce)
+		if len(fields) == 0 {
+			return
+		}
+		n, _ := strconv.ParseUint(fields[0], 10, 64)
+		w.mu.Lock()
+		if n > w.heard {
+			w.heard, w.holds = n, fields[1:]
+		}
+		w.mu.Unlock()
+	})
 	return err
 }
 
@@ -95,6 +111,7 @@ func (w *natsWorker) watch() {
 				return
 			case <-exited:
 				w.end("")
+				w.giveBack()
 			case <-tick.C:
 				if w.proc != nil {
 					continue
@@ -333,6 +350,29 @@ func (w *natsWorker) release() {
 	}{{t.in, toWorker}, {t.out, fromWorker}} {
 		s.s.DeleteConsumer(ctx, w.member)
 		s.s.Purge(ctx, jetstream.WithPurgeSubject(t.run.subject(s.d, w.member)))
+	}
+}
+
+// giveBack has JetStream deliver again at once the messages of the shared
+// queue the worker, whose process just exited, said last that it held: a
+// negative ack on the subject of the worker's own ack. One it acked
+// meanwhile stays acked. It is for a process of this machine, whose end
+// is seen at once, well within AckWait of its last word that it was
+// working on them: a negative ack that came after JetStream had delivered
+// a message again, to another worker, would have it delivered once more.
+// A worker from elsewhere is taken for gone once it has been silent for
+// the run's liveness, which is AckWait: its messages come again then.
+func (w *natsWorker) giveBack() {
+	w.mu.Lock()
+	holds := w.holds
+	w.mu.Unlock()
+	if len(holds) == 0 || !w.t.nc.IsConnected() {
+		return
+	}
+	for _, reply := range holds {
+		if strings.HasPrefix(reply, "$JS.ACK.") { // what a worker says is only its word
+			w.t.nc.Publish(reply, []byte("-NAK"))
+		}
 	}
 }
 
