@@ -67,6 +67,6 @@
 // share a queue (transport.Queuer, such as NATS JetStream), the tasks go
 // through that queue instead, and a dead worker's tasks are delivered
 // again by it, at least once (see shared.go); not with a task timeout or
-// recycling, which need to know what each worker holds. No worker outlives the pool, or
-// the coordinator process: see docs/SECURITY.md.
+// recycling, which need to know what each worker holds. No worker
+// outlives the pool, or the coordinator process: see docs/SECURITY.md.
 package pool

@@ -62,6 +62,11 @@ type Config struct {
 	// Liveness is how long a worker or the coordinator may go silent
 	// before the other takes it for gone. Default: 5 s.
 	Liveness time.Duration
+	// AckWait is how long JetStream waits for a worker's ack of a message
+	// of the shared queue's tasks before it delivers the message again;
+	// a worker running its tasks says, a third of AckWait apart, that it
+	// is working on them. Default: Liveness.
+	AckWait time.Duration
 	// RetryFor bounds how long a publish is retried while a stream has no
 	// leader. Default: 1 min.
 	RetryFor time.Duration
@@ -86,6 +91,9 @@ func (c *Config) fill() error {
 	}
 	if c.Liveness <= 0 {
 		c.Liveness = 5 * time.Second
+	}
+	if c.AckWait <= 0 {
+		c.AckWait = c.Liveness
 	}
 	if c.RetryFor <= 0 {
 		c.RetryFor = time.Minute

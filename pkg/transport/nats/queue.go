@@ -56,7 +56,7 @@ func (t *Transport) tasksConsumer(deliveries int) (jetstream.Consumer, error) {
 		Durable:       queueMember,
 		FilterSubject: t.run.subject(toWorker, queueMember),
 		AckPolicy:     jetstream.AckExplicitPolicy,
-		AckWait:       t.cfg.Liveness,
+		AckWait:       t.cfg.AckWait,
 		MaxDeliver:    deliveries,
 		MaxAckPending: -1,
 		// What a dead coordinator leaves on a server it did not own.

@@ -28,17 +28,19 @@ import (
 // AckWait, is a second.
 func localPool(t *testing.T, n int, opts ...pool.Option) (*pool.Pool, string) {
 	t.Helper()
-	return livePool(t, n, time.Second, opts...)
+	return livePool(t, n, time.Second, 0, opts...)
 }
 
-// livePool is localPool with a liveness of its own.
-func livePool(t *testing.T, n int, liveness time.Duration, opts ...pool.Option) (*pool.Pool, string) {
+// livePool is localPool with a liveness and an AckWait of its own (0: the
+// liveness).
+func livePool(t *testing.T, n int, liveness, ackWait time.Duration, opts ...pool.Option) (*pool.Pool, string) {
 	t.Helper()
 	srv, err := natsserver.Start(natsserver.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	tr, err := natst.New(natst.Config{URLs: []string{srv.ClientURL()}, Server: srv, Local: natst.AllLocal, Liveness: liveness})
+	tr, err := natst.New(natst.Config{URLs: []string{srv.ClientURL()}, Server: srv, Local: natst.AllLocal,
+		Liveness: liveness, AckWait: ackWait})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -277,10 +279,12 @@ var slowOnce = task.Register("natstest.slowOnce", func(ctx context.Context, _ in
 
 // The message a worker held when it was killed is delivered again as soon
 // as the coordinator sees the worker end, not after AckWait: here a
-// minute, far past the run's deadline.
+// minute, far past the run's deadline. The worker has named it in its
+// beats, which come every 400 ms (a fifth of the liveness), for 1.5 s
+// before the kill.
 func TestDeadWorkersMessagesComeAgainAtOnce(t *testing.T) {
 	dir := t.TempDir()
-	p, _ := livePool(t, 2, time.Minute, pool.WithEnv("NATSTEST_RUNS="+dir))
+	p, _ := livePool(t, 2, 2*time.Second, time.Minute, pool.WithEnv("NATSTEST_RUNS="+dir))
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	var got pool.Result
@@ -298,7 +302,8 @@ func TestDeadWorkersMessagesComeAgainAtOnce(t *testing.T) {
 		case <-time.After(10 * time.Millisecond):
 		}
 	}
-	for _, w := range p.Workers() { // the one that runs the task among them
+	time.Sleep(1500 * time.Millisecond) // beats that name the task's message
+	for _, w := range p.Workers() {     // the one that runs the task among them
 		if w.PID <= 0 {
 			t.Fatalf("worker %d has no pid", w.ID)
 		}

@@ -31,6 +31,7 @@ type Transport struct {
 	members atomic.Uint64
 	beat    chan struct{} // closed by Close: the coordinator's beat stops
 	beating sync.WaitGroup
+	tidying sync.WaitGroup // what a worker's end left to do (natsWorker.giveBack)
 
 	queues atomic.Uint64 // shared queues opened
 
@@ -189,6 +190,7 @@ func (t *Transport) release() error {
 	}
 	close(t.beat)
 	t.beating.Wait()
+	t.tidying.Wait()
 	if t.objects != nil {
 		t.objects.Close()
 	}

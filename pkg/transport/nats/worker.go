@@ -111,7 +111,7 @@ func (w *natsWorker) watch() {
 				return
 			case <-exited:
 				w.end("")
-				w.giveBack()
+				w.t.tidying.Go(w.giveBack)
 			case <-tick.C:
 				if w.proc != nil {
 					continue
@@ -362,7 +362,13 @@ func (w *natsWorker) release() {
 // a message again, to another worker, would have it delivered once more.
 // A worker from elsewhere is taken for gone once it has been silent for
 // the run's liveness, which is AckWait: its messages come again then.
+//
+// It waits giveBackPause first, for the server to have seen the worker's
+// connection close: until then the worker's last pull may still be
+// waiting there, and a message given back would go to it, and be lost
+// until AckWait.
 func (w *natsWorker) giveBack() {
+	time.Sleep(giveBackPause)
 	w.mu.Lock()
 	holds := w.holds
 	w.mu.Unlock()
@@ -375,6 +381,10 @@ func (w *natsWorker) giveBack() {
 		}
 	}
 }
+
+// giveBackPause is how long giveBack waits for the server to see a dead
+// worker's connection close.
+const giveBackPause = 200 * time.Millisecond
 
 // Close does nothing: Wait released what the worker held.
 func (w *natsWorker) Close() {}
