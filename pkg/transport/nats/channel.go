@@ -111,23 +111,33 @@ func (s *sender) sendThen(ctx context.Context, data []byte, end bool, status int
 		if len(data) == 0 {
 			then = stored
 		}
-		f, err := s.js.PublishMsgAsync(msg, jetstream.WithMsgID(s.id(msg)))
-		if err != nil {
-			if err := s.publish(ctx, msg); err != nil {
-				return err
-			}
-			if then != nil {
-				then()
-			}
-			continue
-		}
-		select {
-		case s.acks <- unacked{f: f, msg: msg, stored: then}:
-		case <-ctx.Done():
-			return ctx.Err()
+		if err := s.publishAsync(ctx, msg, then); err != nil {
+			return err
 		}
 	}
 	return s.err()
+}
+
+// publishAsync publishes msg without waiting for the stream's ack, which
+// confirm collects, calling stored then, if not nil; if it cannot, it
+// publishes msg and waits. s.mu is held.
+func (s *sender) publishAsync(ctx context.Context, msg *nats.Msg, stored func()) error {
+	f, err := s.js.PublishMsgAsync(msg, jetstream.WithMsgID(s.id(msg)))
+	if err != nil {
+		if err := s.publish(ctx, msg); err != nil {
+			return err
+		}
+		if stored != nil {
+			stored()
+		}
+		return nil
+	}
+	select {
+	case s.acks <- unacked{f: f, msg: msg, stored: stored}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // sendMsg publishes data, at most max bytes, as one message with the
@@ -154,20 +164,8 @@ func (s *sender) sendOwned(ctx context.Context, data []byte, hdr nats.Header, st
 	}
 	s.seq++
 	msg.Header.Set(hdrSeq, strconv.FormatUint(s.seq, 10))
-	f, err := s.js.PublishMsgAsync(msg, jetstream.WithMsgID(s.id(msg)))
-	if err != nil {
-		if err := s.publish(ctx, msg); err != nil {
-			return err
-		}
-		if stored != nil {
-			stored()
-		}
-		return s.err()
-	}
-	select {
-	case s.acks <- unacked{f: f, msg: msg, stored: stored}:
-	case <-ctx.Done():
-		return ctx.Err()
+	if err := s.publishAsync(ctx, msg, stored); err != nil {
+		return err
 	}
 	return s.err()
 }

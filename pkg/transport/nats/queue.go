@@ -16,7 +16,6 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/rs/zerolog"
 
-	"github.com/brinehq/brine/pkg/lane"
 	"github.com/brinehq/brine/pkg/transport"
 	"github.com/brinehq/brine/pkg/wire"
 )
@@ -67,6 +66,7 @@ func (t *Transport) tasksConsumer(deliveries int) (jetstream.Consumer, error) {
 
 // queue is the coordinator's side of the shared queue, a transport.Worker.
 type queue struct {
+	framesOnly
 	t     *Transport
 	id    int
 	hello wire.Hello
@@ -285,16 +285,6 @@ func (q *queue) pushLost(ids []uint64, delivered int, why string) {
 	}
 }
 
-func times(n int) string {
-	switch n {
-	case 1:
-		return "once"
-	case 2:
-		return "twice"
-	}
-	return strconv.Itoa(n) + " times"
-}
-
 func (q *queue) Hello() wire.Hello { return q.hello }
 
 // PID returns 0: the queue is no process.
@@ -475,8 +465,8 @@ func (q *queue) lostPrivate(member string) {
 // lostWhy is the reason a task fails whose frame was delivered n times
 // and never finished.
 func (q *queue) lostWhy(n int) string {
-	return fmt.Sprintf("its frame of tasks was delivered to workers %s and none of them finished it "+
-		"(they died, hung, or lost their server); QueueSpec.Deliveries is %d", times(n), q.deliveries)
+	return fmt.Sprintf("its message of tasks was delivered to workers %d times and none of them finished it "+
+		"(they died, hung, or lost their server); QueueSpec.Deliveries is %d", n, q.deliveries)
 }
 
 // Next returns the body of the next frame of results, with the results
@@ -663,16 +653,6 @@ func (q *queue) Buffered() bool {
 	defer q.mu.Unlock()
 	return len(q.waiting) > 0
 }
-
-// Blocks returns false: Next waits on a channel.
-func (q *queue) Blocks() bool { return false }
-
-func (q *queue) Poll(time.Duration) {}
-
-// Lanes returns nils: every payload goes in frames.
-func (q *queue) Lanes() (*lane.Writer, *lane.Reader) { return nil, nil }
-
-func (q *queue) FlushOutput() {}
 
 // CloseInput says no more tasks come: Next ends once each task sent has
 // its result.

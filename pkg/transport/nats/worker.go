@@ -23,6 +23,7 @@ import (
 // natsWorker is the coordinator's side of one worker: the channels of
 // frames to and from it, its beats, and its process when it runs here.
 type natsWorker struct {
+	framesOnly
 	t      *Transport
 	id     int
 	member string
@@ -220,18 +221,18 @@ func (w *natsWorker) Next(buf []byte) ([]byte, error) {
 
 func (w *natsWorker) Buffered() bool { return w.r.Ready() || w.out.ready() }
 
-// Blocks returns false: Next waits on a channel, never in read(2).
-func (w *natsWorker) Blocks() bool { return false }
+// framesOnly is what a transport.Worker of this package, a worker or the
+// shared queue, says of what it does not have: Next waits on a channel,
+// never in read(2), so Blocks never holds and Poll does nothing; every
+// payload goes in frames, as there are no lanes; FlushOutput does not
+// wait, as a local worker's lines reach the log as they are read and a
+// remote worker's stay on its machine.
+type framesOnly struct{}
 
-// Poll does nothing, as Blocks never holds.
-func (w *natsWorker) Poll(time.Duration) {}
-
-// Lanes returns nils: every payload goes in frames.
-func (w *natsWorker) Lanes() (*lane.Writer, *lane.Reader) { return nil, nil }
-
-// FlushOutput does not wait: a local worker's lines reach the log as they
-// are read; a remote worker's stay on its machine.
-func (w *natsWorker) FlushOutput() {}
+func (framesOnly) Blocks() bool                        { return false }
+func (framesOnly) Poll(time.Duration)                  {}
+func (framesOnly) Lanes() (*lane.Writer, *lane.Reader) { return nil, nil }
+func (framesOnly) FlushOutput()                        {}
 
 // CloseInput publishes the end of the worker's input: it finishes its
 // tasks, sends its last frame and exits.
