@@ -17,14 +17,15 @@ import "context"
 type Queuer interface {
 	Transport
 	// Queue opens the shared queue of the workers this transport
-	// started, for tasks as spec describes (spec.ID is not used). The
+	// started, for tasks as spec describes (spec.ID names its slot). The
 	// Worker it returns is the queue: Send publishes frames of tasks (a
 	// Cancel frame goes to every worker), Next returns the Results frames
 	// of every worker, each once whatever the broker delivered twice,
 	// with their Origin; CloseInput says no more tasks will come, after
 	// which Next returns io.EOF once every task sent has its result;
-	// Kill and Terminate end the queue and the workers that may hold its
-	// tasks. Hello is the first worker's.
+	// Kill ends the queue and the workers that may hold its tasks, and
+	// Terminate asks those workers to stop now. Hello is the first
+	// worker's.
 	Queue(ctx context.Context, spec QueueSpec) (Worker, error)
 }
 
