@@ -115,8 +115,8 @@ func (p *pull) run(stop, drain <-chan struct{}) {
 				return
 			}
 			batch, err = p.cons.FetchNoWait(1)
-			if err == nil && p.take(batch) == 0 {
-				time.Sleep(20 * time.Millisecond)
+			if err != nil || p.take(batch) == 0 {
+				time.Sleep(20 * time.Millisecond) // nothing to take yet, or a server failing over
 			}
 			continue
 		default:
