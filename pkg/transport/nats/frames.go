@@ -39,6 +39,12 @@ func (f *framer) add(p []byte, fn func(frame []byte) error) error {
 	return nil
 }
 
+// frameOf returns body as a whole frame, in fresh memory.
+func frameOf(body []byte) []byte {
+	frame := binary.BigEndian.AppendUint32(make([]byte, 0, wire.FrameSize(len(body))), uint32(len(body)))
+	return append(frame, body...)
+}
+
 // oneFrame returns the body of data, which must be one whole frame.
 func oneFrame(data []byte) ([]byte, error) {
 	if len(data) < wire.HeaderSize || int(binary.BigEndian.Uint32(data)) != len(data)-wire.HeaderSize {

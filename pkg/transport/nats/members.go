@@ -25,7 +25,7 @@ func (t *Transport) joined(w *natsWorker) {
 		t.ms.hello = &w.hello
 	}
 	if q := t.ms.queue; q != nil {
-		go q.placePrivate() // frames waiting for a worker
+		t.tidying.Go(q.placePrivate) // frames waiting for a worker; outside t.mu
 	}
 }
 

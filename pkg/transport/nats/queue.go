@@ -186,7 +186,7 @@ func (q *queue) consume() error {
 		return fmt.Errorf("nats: consuming the shared queue's results: %w", err)
 	}
 	subject := "$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES." + t.run.stream(toWorker) + "." + queueMember
-	if q.lost, err = t.nc.Subscribe(subject, func(m *nats.Msg) { go q.gaveUp(m.Data) }); err != nil {
+	if q.lost, err = t.nc.Subscribe(subject, func(m *nats.Msg) { t.tidying.Go(func() { q.gaveUp(m.Data) }) }); err != nil {
 		return fmt.Errorf("nats: %w", err)
 	}
 	return nil

@@ -2,7 +2,6 @@ package nats
 
 import (
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"os"
@@ -330,8 +329,7 @@ func (s *session) feed() {
 		if err != nil {
 			break
 		}
-		frame := binary.BigEndian.AppendUint32(make([]byte, 0, wire.FrameSize(len(body))), uint32(len(body)))
-		if s.feedFrame(append(frame, body...)) != nil {
+		if s.feedFrame(frameOf(body)) != nil {
 			break
 		}
 	}

@@ -31,7 +31,7 @@ type Transport struct {
 	members atomic.Uint64
 	beat    chan struct{} // closed by Close: the coordinator's beat stops
 	beating sync.WaitGroup
-	tidying sync.WaitGroup // what a worker's end left to do (natsWorker.giveBack)
+	tidying sync.WaitGroup // work its callbacks hand on: giveBack, the queue's gaveUp and placePrivate
 
 	queues atomic.Uint64 // shared queues opened
 

@@ -2,7 +2,6 @@ package nats
 
 import (
 	"context"
-	"encoding/binary"
 	"fmt"
 	"strconv"
 	"strings"
@@ -214,8 +213,7 @@ func (w *natsWorker) Next(buf []byte) ([]byte, error) {
 		if typ, err := wire.PeekType(body); err != nil || typ != wire.TypeResults {
 			return body, nil // for the pool to judge
 		}
-		frame := binary.BigEndian.AppendUint32(make([]byte, 0, wire.FrameSize(len(body))), uint32(len(body)))
-		q.push(qframe{data: append(frame, body...), member: w.member})
+		q.push(qframe{data: frameOf(body), member: w.member})
 	}
 }
 
