@@ -39,7 +39,10 @@ type Config struct {
 	// natsserver.Start gives one.
 	URLs []string
 	// Server, when not nil, is closed by Close, after the transport's
-	// connection: the embedded server the transport was given.
+	// connection: the embedded server the transport was given. One that
+	// also gives connections within the process (natsserver.Server, a
+	// nats.InProcessConnProvider) carries the coordinator's own
+	// connection; workers connect through URLs.
 	Server io.Closer
 	// Local is how many of the pool's workers, those of ids 0 to Local-1,
 	// are processes Start runs on this machine; the others are workers

@@ -66,8 +66,16 @@ func New(cfg Config) (*Transport, error) {
 func (t *Transport) open() error {
 	host, _ := os.Hostname()
 	var err error
-	t.nc, err = connect(t.cfg.URLs, clientOptions(fmt.Sprintf("brine coordinator %s:%d", host, os.Getpid()),
-		t.cfg.Token, t.cfg.TLSCert, t.cfg.TLSKey, t.cfg.TLSCA))
+	opts := clientOptions(fmt.Sprintf("brine coordinator %s:%d", host, os.Getpid()),
+		t.cfg.Token, t.cfg.TLSCert, t.cfg.TLSKey, t.cfg.TLSCA)
+	if in, ok := t.cfg.Server.(nats.InProcessConnProvider); ok {
+		// The server is in this process: the coordinator's connection,
+		// which carries every frame of the run, skips the loopback's
+		// sockets (bench/RESULTS.md, "Design measurements": The
+		// coordinator's connection to its embedded server).
+		opts = append(opts, nats.InProcessServer(in))
+	}
+	t.nc, err = connect(t.cfg.URLs, opts)
 	if err != nil {
 		return err
 	}

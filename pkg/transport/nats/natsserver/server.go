@@ -97,6 +97,11 @@ func options(cfg Config) (*server.Options, error) {
 // tls://HOST:PORT with TLS.
 func (s *Server) ClientURL() string { return s.s.ClientURL() }
 
+// InProcessConn returns a connection to the server within this process,
+// through no socket: a client given nats.InProcessServer(s) connects
+// through it (see the nats transport's Config.Server).
+func (s *Server) InProcessConn() (net.Conn, error) { return s.s.InProcessConn() }
+
 // Addr returns the address the server listens on.
 func (s *Server) Addr() net.Addr { return s.s.Addr() }
 
