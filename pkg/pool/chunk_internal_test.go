@@ -196,6 +196,9 @@ func TestQueueCountsChunkRoom(t *testing.T) {
 	if !q.tryPush(&item{index: 1}) {
 		t.Fatal("a queue of 16 calls with a chunk of room 10 refused a single call")
 	}
+	if n := q.waiting(); n != 11 {
+		t.Fatalf("a queue of a chunk of room 10 and a call: %d calls waiting, want 11", n)
+	}
 	if got := q.take(nil, 1); len(got) != 1 || got[0] != first {
 		t.Fatalf("take: %v, want the chunk", got)
 	}

@@ -59,11 +59,29 @@ func (w *proc) window() int64 {
 // queue's window doubles.
 const queueDouble = maxChunk
 
+// shortOfMessage reports whether the shared queue, of window tasks for
+// spread workers and holding n, waits for more results before it sends the
+// waiting tasks: a message of short tasks is a worker's window (see
+// nextBatch), and it has room for fewer than that while more wait. Every
+// message costs the same on each side (its publish, a worker's fetch and
+// ack, a message of results), whatever it carries, and results come back
+// in parts, each freeing a little room: sent as they came, a run went in
+// twice the messages, mostly small (bench/RESULTS.md, "Design
+// measurements": Whole messages). A queue that has room for all the tasks
+// waiting sends them at once.
+func shortOfMessage(window, spread, n, waiting int64) bool {
+	msg, room := window/(2*spread), window-n
+	return msg >= queueDouble && room < msg && waiting > room
+}
+
 // waitRoom blocks until the worker may take another task: it holds fewer
-// than its window, and no suspect (see retryOrFail). It returns false when
-// the worker or the pool is stopping.
+// than its window, and no suspect (see retryOrFail); the shared queue,
+// besides, has room for a whole message when one waits (see
+// shortOfMessage). It returns false when the worker or the pool is
+// stopping.
 func (w *proc) waitRoom() bool {
-	for w.n.Load() >= w.window() || (w.solo && w.n.Load() > 0) {
+	for w.n.Load() >= w.window() || (w.solo && w.n.Load() > 0) ||
+		w.spread > 1 && shortOfMessage(w.window(), w.spread, w.n.Load(), int64(w.b.p.queue.waiting())) {
 		if !w.waitResult() {
 			return false
 		}

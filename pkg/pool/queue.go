@@ -83,6 +83,16 @@ func (q *queue) tryPush(it *item) bool {
 	return true
 }
 
+// waiting returns how many calls are queued: a chunk counts for its room.
+func (q *queue) waiting() int {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.chunks {
+		return q.calls
+	}
+	return q.n
+}
+
 // take appends items from the front to dst, as many as carry at most
 // limit calls between them (see item.count).
 func (q *queue) take(dst []*item, limit int) []*item { return q.pop(dst, limit, false) }
