@@ -66,7 +66,7 @@ const queueDouble = maxChunk
 // message costs the same on each side (its publish, a worker's fetch and
 // ack, a message of results), whatever it carries, and results come back
 // in parts, each freeing a little room: sent as they came, a run went in
-// twice the messages, mostly small (bench/RESULTS.md, "Design
+// up to twice the messages, many of them small (bench/RESULTS.md, "Design
 // measurements": Whole messages). A queue that has room for all the tasks
 // waiting sends them at once.
 func shortOfMessage(window, spread, n, waiting int64) bool {
