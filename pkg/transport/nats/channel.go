@@ -170,7 +170,14 @@ func (s *sender) sendOwned(ctx context.Context, data []byte, hdr nats.Header, st
 	return s.err()
 }
 
-func (s *sender) id(msg *nats.Msg) string { return s.name + "." + msg.Header.Get(hdrSeq) }
+// id is msg's message id: the one its headers give, or its sender's
+// name and its place in the channel.
+func (s *sender) id(msg *nats.Msg) string {
+	if id := msg.Header.Get(jetstream.MsgIDHeader); id != "" {
+		return id
+	}
+	return s.name + "." + msg.Header.Get(hdrSeq)
+}
 
 func (s *sender) err() error {
 	s.errMu.Lock()

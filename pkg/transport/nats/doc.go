@@ -14,8 +14,10 @@
 // message once they are stored. JetStream delivers a message no worker
 // acked within AckWait again, or at once when the coordinator gives back
 // those of a local worker whose process exited, up to MaxDeliver times,
-// and then the queue fails its tasks. Delivery is at least once; the coordinator keeps the
-// first result of each task.
+// and then the queue fails its tasks. Delivery is at least once: a message
+// of results has an id naming the message of tasks and the tasks it
+// answers (resultsID), which the stream keeps once, and the coordinator
+// keeps the first result of each task.
 //
 // Each worker is also a member of the run with a subject in each stream
 // and a durable pull consumer on each, with explicit acks: what is meant

@@ -33,17 +33,18 @@ type pull struct {
 
 	// route's own: its scratch, and results of the tasks of one message
 	// gathered for one message of their own (flush).
-	rs       []wire.Result
-	scratch  decoded // take's own
-	batch    []byte
-	batchAt  time.Time // when its first results came
-	batchFor *heldMsg
-	batchN   int
+	rs         []wire.Result
+	scratch    decoded // take's own
+	batch      []byte
+	batchAt    time.Time // when its first results came
+	batchFor   *heldMsg
+	batchFirst uint64 // the task of its first result
+	batchN     int
 }
 
 // maxHeld is how many messages a worker runs the tasks of at once: one
 // it runs, one waiting behind it, so that it never waits for the next
-// while it fetches another. A message is about half a worker's window
+// while it fetches another. A message of short tasks is a worker's window
 // (pkg/pool).
 const maxHeld = 2
 
@@ -54,6 +55,7 @@ type heldMsg struct {
 	running   int // tasks whose results worker.Serve has not written yet
 	left      int // tasks whose results are not stored yet
 	delivered int
+	seq       uint64 // its place in the stream, 0 if unknown
 }
 
 func (h *heldMsg) has(id uint64) bool { return spansHave(h.spans, id) }
@@ -165,7 +167,7 @@ func (p *pull) take(batch jetstream.MessageBatch) int {
 		h.running = h.left
 		before, _ := strconv.Atoi(m.Headers().Get(hdrBefore))
 		if md, err := m.Metadata(); err == nil {
-			h.delivered = int(md.NumDelivered) + max(before, 0)
+			h.delivered, h.seq = int(md.NumDelivered)+max(before, 0), md.Sequence.Stream
 			if md.NumDelivered > 1 && h.left > 1 {
 				p.split(m, h.delivered-1, md.Sequence.Stream)
 				continue
@@ -327,10 +329,10 @@ func (p *pull) route(frame []byte) error {
 	// The message of tasks each result answers, nil for none held: as a
 	// rule, one for all of them.
 	p.mu.Lock()
-	first := p.owner(rs[0].ID)
+	h := p.owner(rs[0].ID)
 	one := true
 	for i := 1; i < len(rs) && one; i++ {
-		one = first != nil && first.has(rs[i].ID) || first == nil && p.owner(rs[i].ID) == nil
+		one = h != nil && h.has(rs[i].ID) || h == nil && p.owner(rs[i].ID) == nil
 	}
 	var owners []*heldMsg
 	if !one {
@@ -341,7 +343,7 @@ func (p *pull) route(frame []byte) error {
 	}
 	p.mu.Unlock()
 	if one {
-		return p.publish(first, frame, len(rs))
+		return p.publish(h, frame, rs[0].ID, len(rs))
 	}
 	done := map[*heldMsg]bool{}
 	for _, h := range owners {
@@ -359,22 +361,22 @@ func (p *pull) route(frame []byte) error {
 		if err != nil {
 			return err
 		}
-		if err := p.publish(h, out, len(part)); err != nil {
+		if err := p.publish(h, out, part[0].ID, len(part)); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// publish publishes frame, n results of the tasks of h, on the queue's
-// subject, or on the worker's own channel when h is nil or the frame is
+// publish publishes frame, n results of the tasks of h from task first's
+// on, on the queue's subject, or on the worker's own channel when h is nil or the frame is
 // larger than a message (the coordinator hands those to the queue); h is
 // acked once the stream has stored the results of all its tasks.
 //
 // Results of the tasks of one message that come together go together:
 // they wait in batch until flush, which Write calls once it has routed
 // what worker.Serve wrote.
-func (p *pull) publish(h *heldMsg, frame []byte, n int) error {
+func (p *pull) publish(h *heldMsg, frame []byte, first uint64, n int) error {
 	if h == nil {
 		return p.s.out.send(context.Background(), frame, false, 0)
 	}
@@ -388,7 +390,7 @@ func (p *pull) publish(h *heldMsg, frame []byte, n int) error {
 		}
 	}
 	if len(p.batch) == 0 {
-		p.batchAt = time.Now()
+		p.batchAt, p.batchFirst = time.Now(), first
 	}
 	p.batch = append(p.batch, frame...)
 	p.batchFor = h
@@ -412,19 +414,41 @@ func (p *pull) due() bool {
 	return done || time.Since(p.batchAt) >= batchWait
 }
 
-// flush publishes the results gathered in batch.
+// flush publishes the results gathered in batch, with a message id that
+// names their tasks (resultsID).
 func (p *pull) flush() error {
 	if p == nil || len(p.batch) == 0 {
 		return nil
 	}
 	h, n := p.batchFor, p.batchN
 	hdr := nats.Header{}
+	if h.seq > 0 {
+		hdr.Set(jetstream.MsgIDHeader, resultsID(h.seq, p.batchFirst, n))
+	}
 	hdr.Set(hdrMember, p.s.member)
 	hdr.Set(hdrQueue, h.m.Headers().Get(hdrQueue))
 	hdr.Set(hdrDelivered, strconv.Itoa(h.delivered))
 	err := p.res.sendMsg(context.Background(), p.batch, hdr, func() { p.stored(h, n) })
 	p.batch, p.batchFor, p.batchN = p.batch[:0], nil, 0
 	return err
+}
+
+// resultsID is the message id of the results of n tasks of the message of
+// tasks at seq in the stream, from task first's on: a run of the results
+// of the message, which a worker writes in the message's order, so that
+// first and n name the tasks. A message delivered again, its worker having
+// died between storing results and acking it, has results published under
+// the ids of the first delivery's where the two cut their runs alike, a
+// message of one task always, and the stream keeps the first's; the
+// others the coordinator drops (queue.take). A task the coordinator
+// publishes again, in a message of its own, has its result stored however
+// its last one went.
+func resultsID(seq, first uint64, n int) string {
+	b := make([]byte, 0, 48)
+	b = strconv.AppendUint(append(b, "results."...), seq, 10)
+	b = strconv.AppendUint(append(b, '.'), first, 10)
+	b = strconv.AppendInt(append(b, '+'), int64(n), 10)
+	return string(b)
 }
 
 // stored counts n results of h stored, and acks h once all are.
