@@ -11,9 +11,10 @@ import (
 	"github.com/brinehq/brine/pkg/transport/nats/natsserver"
 )
 
-// The coordinator reaches a server it embeds within its process, through
-// no socket, and a server it was given by URL alone through the network.
-func TestCoordinatorConnectsInProcess(t *testing.T) {
+// embedded returns a transport over a server of its own, closed with the
+// test, and the server.
+func embedded(t *testing.T) (*Transport, *natsserver.Server) {
+	t.Helper()
 	srv, err := natsserver.Start(natsserver.Config{})
 	if err != nil {
 		t.Fatal(err)
@@ -22,7 +23,14 @@ func TestCoordinatorConnectsInProcess(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer tr.Close()
+	t.Cleanup(func() { tr.Close() })
+	return tr, srv
+}
+
+// The coordinator reaches a server it embeds within its process, through
+// no socket, and a server it was given by URL alone through the network.
+func TestCoordinatorConnectsInProcess(t *testing.T) {
+	tr, srv := embedded(t)
 	if addr := tr.nc.ConnectedAddr(); addr != "pipe" {
 		t.Errorf("the coordinator's connection to its embedded server is to %q, want an in-process pipe", addr)
 	}
@@ -41,15 +49,7 @@ func TestCoordinatorConnectsInProcess(t *testing.T) {
 // results of other tasks, or of the same tasks in another message, or
 // without that id, are stored whatever else came before.
 func TestResultsOfTheSameTasksAreStoredOnce(t *testing.T) {
-	srv, err := natsserver.Start(natsserver.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	tr, err := New(Config{URLs: []string{srv.ClientURL()}, Server: srv, Local: AllLocal})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tr.Close()
+	tr, _ := embedded(t)
 	subject := tr.run.subject(fromWorker, queueMember)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
