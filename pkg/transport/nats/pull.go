@@ -369,9 +369,10 @@ func (p *pull) route(frame []byte) error {
 }
 
 // publish publishes frame, n results of the tasks of h from task first's
-// on, on the queue's subject, or on the worker's own channel when h is nil or the frame is
-// larger than a message (the coordinator hands those to the queue); h is
-// acked once the stream has stored the results of all its tasks.
+// on, on the queue's subject, or on the worker's own channel when h is nil
+// or the frame is larger than a message (the coordinator hands those to
+// the queue); h is acked once the stream has stored the results of all
+// its tasks.
 //
 // Results of the tasks of one message that come together go together:
 // they wait in batch until flush, which Write calls once it has routed
@@ -433,16 +434,14 @@ func (p *pull) flush() error {
 	return err
 }
 
-// resultsID is the message id of the results of n tasks of the message of
-// tasks at seq in the stream, from task first's on: a run of the results
-// of the message, which a worker writes in the message's order, so that
-// first and n name the tasks. A message delivered again, its worker having
-// died between storing results and acking it, has results published under
-// the ids of the first delivery's where the two cut their runs alike, a
-// message of one task always, and the stream keeps the first's; the
-// others the coordinator drops (queue.take). A task the coordinator
-// publishes again, in a message of its own, has its result stored however
-// its last one went.
+// resultsID is the message id of n results of the message of tasks at seq
+// in the stream, from task first's on. A worker writes a message's results
+// in the message's order, so seq, first and n name the tasks they answer:
+// when a message comes again (its worker died between storing results and
+// acking it), results published again under the same id, as those of a
+// message of one task always are, are kept once by the stream, and the
+// coordinator drops the others (queue.take). A task the coordinator
+// publishes again is a message of its own, and its result is stored.
 func resultsID(seq, first uint64, n int) string {
 	b := make([]byte, 0, 48)
 	b = strconv.AppendUint(append(b, "results."...), seq, 10)
