@@ -12,7 +12,9 @@ import (
 // through it: the pool opens the queue once its workers have started,
 // and runs it as one more proc, in a slot of its own that Workers does
 // not list, whose window is all its workers' and whose results each name
-// the worker that sent them (transport.Origin). The workers' own procs
+// the worker that sent them (transport.Origin); it sends short tasks in
+// messages of a worker's window, whole while more wait (shortOfMessage).
+// The workers' own procs
 // then take no tasks; they are started, watched and replaced as ever, and
 // their own channels carry what is meant for one of them. A worker that
 // dies leaves its tasks to the queue, which delivers them again to
