@@ -122,26 +122,11 @@ func BeginCalls(b []byte, first uint64, fn string, bound []byte) ([]byte, BatchW
 func DecodeCalls(body []byte, c *Calls) error {
 	var d decoder
 	*c = Calls{Args: c.Args[:0]}
-	if err := d.open(body, TypeCalls, 5); err != nil {
-		return err
-	}
-	var err error
-	if c.First, err = d.uint(); err != nil {
-		return err
-	}
-	if c.Func, err = d.str(); err != nil {
-		return err
-	}
-	if c.Bound, err = d.optRaw(); err != nil {
-		return err
-	}
-	n, err := d.arrayLen()
+	first, fn, bound, n, err := d.callsHead(body)
 	if err != nil {
 		return err
 	}
-	if n > 0 && c.First > math.MaxUint64-uint64(n-1) {
-		return d.fail(fmt.Sprintf("%d calls from task id %d overflow the ids", n, c.First))
-	}
+	c.First, c.Func, c.Bound = first, string(fn), bound
 	for range n {
 		args, err := d.optRaw()
 		if err != nil {
@@ -157,25 +142,37 @@ func DecodeCalls(body []byte, c *Calls) error {
 // checks.
 func CallsSpan(body []byte) (first uint64, n int, err error) {
 	var d decoder
-	if err := d.open(body, TypeCalls, 5); err != nil {
+	first, _, _, n, err = d.callsHead(body)
+	if err != nil {
 		return 0, 0, err
-	}
-	if first, err = d.uint(); err != nil {
-		return 0, 0, err
-	}
-	if _, err = d.strBytes(); err != nil { // the function's name
-		return 0, 0, err
-	}
-	if _, err = d.optRaw(); err != nil {
-		return 0, 0, err
-	}
-	if n, err = d.arrayLen(); err != nil {
-		return 0, 0, err
-	}
-	if n > 0 && first > math.MaxUint64-uint64(n-1) {
-		return 0, 0, d.fail(fmt.Sprintf("%d calls from task id %d overflow the ids", n, first))
 	}
 	return first, n, nil
+}
+
+// callsHead opens a Calls body and reads what precedes the calls'
+// arguments: the first call's id, the function's name and its bound
+// arguments (aliasing body), and how many calls there are, whose ids it
+// checks fit.
+func (d *decoder) callsHead(body []byte) (first uint64, fn, bound []byte, n int, err error) {
+	if err = d.open(body, TypeCalls, 5); err != nil {
+		return
+	}
+	if first, err = d.uint(); err != nil {
+		return
+	}
+	if fn, err = d.strBytes(); err != nil {
+		return
+	}
+	if bound, err = d.optRaw(); err != nil {
+		return
+	}
+	if n, err = d.arrayLen(); err != nil {
+		return
+	}
+	if n > 0 && first > math.MaxUint64-uint64(n-1) {
+		err = d.fail(fmt.Sprintf("%d calls from task id %d overflow the ids", n, first))
+	}
+	return
 }
 
 // plainLen is the length of the value at the start of b if it is a scalar
