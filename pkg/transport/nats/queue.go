@@ -30,11 +30,11 @@ import (
 // delivered. A message not acked within AckWait (the run's liveness; a
 // worker that runs a long task says it is in progress) is delivered again,
 // to whichever worker pulls next, and so is at once one the coordinator
-// gives back for a local worker whose process exited (natsWorker.giveBack), up to
-// QueueSpec.Deliveries times; JetStream then gives up on it and says so
-// in an advisory, and the queue fails its tasks that have no result. The
-// coordinator drops a second result of a task, so a task's result comes
-// once, and counts it.
+// gives back for a local worker whose process exited
+// (natsWorker.giveBack), up to QueueSpec.Deliveries times; JetStream then
+// gives up on it and says so in an advisory, and the queue fails its
+// tasks that have no result. The coordinator drops a second result of a
+// task, so a task's result comes once, and counts it.
 
 // Headers of the queue's results.
 const (
@@ -431,7 +431,7 @@ func (q *queue) lostPrivate(member string) {
 	q.mu.Lock()
 	var first *private
 	for _, p := range q.privates {
-		if p.member == member && len(q.openIDs(p.spans)) > 0 && (first == nil || p.order < first.order) {
+		if p.member == member && !q.answered(p.spans) && (first == nil || p.order < first.order) {
 			first = p
 		}
 	}

@@ -365,9 +365,16 @@ func (w *natsWorker) release() {
 // It waits giveBackPause first, for the server to have seen the worker's
 // connection close: until then the worker's last pull may still be
 // waiting there, and a message given back would go to it, and be lost
-// until AckWait.
+// until AckWait. A transport that closes meanwhile gives back nothing:
+// its streams go with it.
 func (w *natsWorker) giveBack() {
-	time.Sleep(giveBackPause)
+	pause := time.NewTimer(giveBackPause)
+	defer pause.Stop()
+	select {
+	case <-pause.C:
+	case <-w.t.beat: // closed by Close
+		return
+	}
 	w.mu.Lock()
 	holds := w.holds
 	w.mu.Unlock()
