@@ -79,11 +79,33 @@ type chunk struct {
 
 const chunkSealed = 1 << 63
 
+// provision makes, as a pool that makes chunks starts, what a run of
+// short tasks holds at once when its queue holds calls calls: the chunks
+// in the queue and in flight, and their items. Made during the run, they
+// were fresh memory, which a pool's first large run paid for in page
+// faults (bench/RESULTS.md, "Design measurements": A pool's first large
+// run). The chunks stay the pool's for its life, used again as runs end
+// (see release); one made past them, under a rare load, is let go.
+func (p *Pool) provision(calls int) {
+	// The queue holds at most calls/maxChunk chunks, and the workers'
+	// windows as many again (the queue's room is their windows').
+	n := 2 * calls / maxChunk
+	p.chunks = make(chan *chunk, n)
+	for range n {
+		p.chunks <- &chunk{room: make([]task.Call, maxChunk)}
+	}
+	// An item for each, and the batches that wait to be filled or used
+	// (see stock) hold about as many again.
+	p.stock.fill(2 * n)
+}
+
 // newChunk returns a chunk of size calls, the first c, with the references
 // of Run and of its item, one used before if the pool has one.
 func (p *Pool) newChunk(c task.Call, size int) *chunk {
-	ch, _ := p.chunks.Get().(*chunk)
-	if ch == nil {
+	var ch *chunk
+	select {
+	case ch = <-p.chunks:
+	default:
 		// Room for the largest, so that any size can use it again.
 		ch = &chunk{room: make([]task.Call, maxChunk)}
 	}
@@ -99,7 +121,10 @@ func (p *Pool) newChunk(c task.Call, size int) *chunk {
 func (p *Pool) release(ch *chunk) {
 	if ch.refs.Add(-1) == 0 {
 		clear(ch.room[:cap(ch.room)]) // let the calls go
-		p.chunks.Put(ch)
+		select {
+		case p.chunks <- ch:
+		default:
+		}
 	}
 }
 

@@ -53,6 +53,7 @@ func TestChunkGrowsUntilSealed(t *testing.T) {
 // and then holds no call of its past.
 func TestChunkReusedOnceLetGo(t *testing.T) {
 	p := new(Pool)
+	p.provision(maxChunk) // two chunks
 	ch := p.newChunk(chunkTestFunc.Call(0), 4)
 	ch.tryAdd(chunkTestFunc.Call(1))
 	ch.seal()
@@ -67,11 +68,63 @@ func TestChunkReusedOnceLetGo(t *testing.T) {
 			t.Fatalf("a chunk let go still holds call %d", k)
 		}
 	}
-	// sync.Pool may drop what it is given (under -race, at random).
-	if again := p.newChunk(chunkTestFunc.Call(3), 2); again == ch {
-		if again.count() != 1 || again.done != 0 || !again.tryAdd(chunkTestFunc.Call(4)) || again.tryAdd(chunkTestFunc.Call(5)) {
-			t.Fatalf("a chunk used again with room 2: count %d, done %b", again.count(), again.done)
+	again := p.newChunk(chunkTestFunc.Call(3), 2)
+	if again != ch {
+		t.Fatal("a chunk let go was not used again")
+	}
+	if again.count() != 1 || again.done != 0 || !again.tryAdd(chunkTestFunc.Call(4)) || again.tryAdd(chunkTestFunc.Call(5)) {
+		t.Fatalf("a chunk used again with room 2: count %d, done %b", again.count(), again.done)
+	}
+}
+
+// A pool that makes chunks starts with those a run of short tasks holds
+// at once, and their items: such a run takes no fresh memory for them.
+// One made past them is let go when done with.
+func TestProvision(t *testing.T) {
+	p := new(Pool)
+	calls := 2 * maxWindow // a pool of two workers
+	p.provision(calls)
+	n := 2 * calls / maxChunk
+	if len(p.chunks) != n || cap(p.chunks) != n {
+		t.Fatalf("%d chunks made, room for %d; want %d", len(p.chunks), cap(p.chunks), n)
+	}
+	c := chunkTestFunc.Call(0)
+	if allocs := testing.AllocsPerRun(100, func() {
+		ch := p.newChunk(c, maxChunk)
+		p.release(ch) // the item's
+		p.release(ch) // Run's
+	}); allocs != 0 {
+		t.Fatalf("a chunk taken and let go in a provisioned pool: %v allocations, want 0", allocs)
+	}
+	held := make([]*chunk, n+1) // all of them, and one more
+	for i := range held {
+		held[i] = p.newChunk(c, maxChunk)
+	}
+	for _, ch := range held {
+		p.release(ch)
+		p.release(ch)
+	}
+	if len(p.chunks) != n {
+		t.Fatalf("after %d chunks were let go, %d kept; want %d", n+1, len(p.chunks), n)
+	}
+
+	src := itemSource{p: p}
+	for i := range 2 * n {
+		src.take()
+		if src.fresh != 0 {
+			t.Fatalf("item %d of %d was made during the run", i, 2*n)
 		}
+	}
+	if src.take(); src.fresh == 0 {
+		t.Fatalf("more items than provisioned came from the stock: it holds %d batches", len(p.stock.full))
+	}
+
+	w := newProc(&processes{p: p}, &slot{}, newFakeConn(nil))
+	if rx := newReceiver(w); cap(rx.rs) < frameResults || cap(rx.batch) < frameResults {
+		t.Fatalf("a receiver of a pool that makes chunks has room for %d and %d results, want %d", cap(rx.rs), cap(rx.batch), frameResults)
+	}
+	if rx := newReceiver(newProc(&processes{p: new(Pool)}, &slot{}, newFakeConn(nil))); cap(rx.rs) != 0 {
+		t.Fatalf("a receiver of a pool that makes no chunks was made room for %d results", cap(rx.rs))
 	}
 }
 

@@ -31,8 +31,9 @@ type Pool struct {
 	ids   atomic.Uint64
 	stats stats // serialization counters, see Stats
 	stock stock // items of completed tasks, for new calls
-	// chunks are chunks no longer in use, for new ones (see chunk).
-	chunks sync.Pool
+	// chunks are chunks no longer in use, for new ones (see chunk and
+	// provision); nil in a pool that makes no chunks.
+	chunks chan *chunk
 	// taskNanos and callBytes are the latest estimates of how long a task
 	// runs in a worker process and how many bytes a call takes encoded:
 	// they size chunks (see chunkSize).
@@ -232,6 +233,9 @@ func New(ctx context.Context, opts ...Option) (*Pool, error) {
 		calls = o.Workers * maxWindow
 	}
 	p.queue = newQueue(o.Workers*256, calls)
+	if calls > 0 {
+		p.provision(calls)
+	}
 	var err error
 	if o.Mode == Thread {
 		p.objs = &cond.LocalObjects{}

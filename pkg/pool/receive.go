@@ -79,8 +79,22 @@ type receiver struct {
 }
 
 func newReceiver(w *proc) *receiver {
-	return &receiver{w: w, done: itemSink{p: w.b.p}}
+	rx := &receiver{w: w, done: itemSink{p: w.b.p}}
+	if w.b.p.chunks != nil {
+		// A pool that makes chunks runs short tasks, whose results come
+		// frameResults to a frame: the receiver's buffers are made for
+		// them now, not grown in its first large run (see provision).
+		rx.rs = make([]wire.Result, 0, frameResults)
+		rx.its = make([]*item, 0, frameResults)
+		rx.ended = make([]*item, 0, frameResults)
+		rx.batch = make([]Result, 0, frameResults)
+	}
+	return rx
 }
+
+// frameResults is how many results of short tasks a worker writes in a
+// frame (its flushResults), twice over.
+const frameResults = 512
 
 // blocks prepares the next read, and reports whether it will block its
 // thread.

@@ -59,6 +59,20 @@ func (s *stock) give(b []*item) []*item {
 	return b[:0]
 }
 
+// fill adds full batches of new items, enough for n items, within
+// stockMax batches.
+func (s *stock) fill(n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for ; n > 0 && len(s.full) < stockMax; n -= stockBatch {
+		b := make([]*item, stockBatch)
+		for i := range b {
+			b[i] = new(item)
+		}
+		s.full = append(s.full, b)
+	}
+}
+
 // itemSource hands out items to one goroutine adding calls.
 type itemSource struct {
 	p     *Pool
