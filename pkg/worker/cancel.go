@@ -133,6 +133,14 @@ func (wt *watcher) taskDone() {
 	}
 }
 
+// takeOver takes the input over from the loop while a task runs, and with
+// it the results the loop has pending (see server.flushStale); it reports
+// false when the loop holds them, between tasks, or someone else does.
+func (wt *watcher) takeOver() bool { return wt.reading.CompareAndSwap(readTask, readWatch) }
+
+// handBack gives back what takeOver took, to the task that runs.
+func (wt *watcher) handBack() { wt.reading.Store(readTask) }
+
 // stoppedByCancel reports whether ctx, a task's, was cancelled by a Cancel
 // naming the task.
 func stoppedByCancel(ctx context.Context) bool { return context.Cause(ctx) == errCancelled }
@@ -141,13 +149,13 @@ func stoppedByCancel(ctx context.Context) bool { return context.Cause(ctx) == er
 // looks again in watchEvery while frames' tasks run.
 func (wt *watcher) watch() {
 	defer wt.runs.Done()
-	if wt.reading.CompareAndSwap(readTask, readWatch) {
+	if wt.takeOver() {
 		if wt.looked && wt.seen == wt.running {
 			wt.stall.Store(true)
 		}
 		wt.seen, wt.looked = wt.running, true
 		wt.readWaiting()
-		wt.reading.Store(readTask)
+		wt.handBack()
 	}
 	// Disarmed before framing is read, so that a frame begun meanwhile
 	// either is seen here or arms the timer itself.

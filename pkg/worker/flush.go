@@ -30,14 +30,11 @@ const (
 // another task runs meanwhile (more). Without more, run writes it before it
 // waits for input, and no timer is set: a lone task's round trip wakes
 // nothing later.
+//
+// The pending frame is run's while it holds the input, between tasks, and
+// flushStale's only while it has taken the input over from a task that
+// runs (see watcher.takeOver): no lock is taken per task.
 func (s *server) add(now, more bool) error {
-	s.mu.Lock()
-	err := s.addLocked(now, more)
-	s.mu.Unlock() // not deferred: add runs once a task, and a defer costs as much as the rest
-	return err
-}
-
-func (s *server) addLocked(now, more bool) error {
 	if len(s.one) >= flushBytes {
 		return s.writeLarge()
 	}
@@ -49,31 +46,17 @@ func (s *server) addLocked(now, more bool) error {
 	if now || len(s.buf) >= flushBytes {
 		return s.flush()
 	}
-	if more && !s.armed {
+	if more && !s.armed.Load() {
 		// At most one flushStale per staleAfter, however many frames go
 		// out meanwhile: it flushes whatever is pending then.
-		s.armed = true
+		s.armed.Store(true)
 		s.staleRuns.Add(1)
 		s.stale.Reset(staleAfter)
 	}
 	return s.err
 }
 
-// pending is how many results wait in the pending frame.
-func (s *server) pending() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.n
-}
-
-// flushNow writes the pending frame, if any.
-func (s *server) flushNow() error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.flush()
-}
-
-// flush writes the pending frame, if any. s.mu must be held.
+// flush writes the pending frame, if any.
 func (s *server) flush() error {
 	if s.n == 0 || s.err != nil {
 		return s.err
@@ -85,7 +68,7 @@ func (s *server) flush() error {
 
 // send writes parts, one frame, to the output and flushes it, unless err,
 // from building the frame, is set. The first error is kept in s.err and
-// returned from then on. s.mu must be held.
+// returned from then on.
 func (s *server) send(err error, parts ...[]byte) error {
 	if err != nil {
 		s.err = fmt.Errorf("worker: %w", err)
@@ -104,8 +87,7 @@ func (s *server) send(err error, parts ...[]byte) error {
 }
 
 // writeLarge writes the pending frame, then the large result in s.one in a
-// frame of its own, from s.one rather than copied into s.buf. s.mu must be
-// held.
+// frame of its own, from s.one rather than copied into s.buf.
 func (s *server) writeLarge() error {
 	if err := s.flush(); err != nil {
 		return err
@@ -117,14 +99,27 @@ func (s *server) writeLarge() error {
 }
 
 // flushStale writes the pending frame, if any, staleAfter after a frame's
-// first result armed it, while a task runs on. An error is kept for run,
-// which returns it.
+// first result armed it, while a task runs on: it takes the input over from
+// that task (watcher.takeOver), and while run holds it, between two tasks,
+// tries again shortly. It has nothing to do once run waits for input, which
+// it does with nothing pending, or has ended (idle). An error is kept for
+// run, which returns it.
 func (s *server) flushStale() {
 	defer s.staleRuns.Done()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.armed = false
-	if !s.done {
-		s.flush()
+	// Disarmed first, so that a result added from now on, which this run
+	// may miss, arms the timer again.
+	s.armed.Store(false)
+	for pause := staleRetry; !s.idle.Load(); pause = min(2*pause, staleAfter) {
+		if s.watch.takeOver() {
+			s.flush()
+			s.watch.handBack()
+			return
+		}
+		time.Sleep(pause)
 	}
 }
+
+// staleRetry is how soon flushStale first tries again to take the input
+// over: run holds it between two tasks, while it writes results itself, and,
+// longer, while it reads the rest of a frame begun.
+const staleRetry = 20 * time.Microsecond

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -77,16 +78,13 @@ func Serve(ctx context.Context, in io.Reader, out io.Writer, reg *task.Registry,
 	s.stale = time.AfterFunc(time.Hour, s.flushStale)
 	s.stale.Stop()
 	err := s.run(ctx, r)
-	s.mu.Lock()
-	s.done = true // a flushStale already under way writes nothing now
-	if s.armed && s.stale.Stop() {
-		s.armed = false
+	s.idle.Store(true) // a flushStale under way writes nothing now
+	if s.armed.Load() && s.stale.Stop() {
 		s.staleRuns.Done() // it will not run
 	}
 	if ferr := s.flush(); err == nil {
 		err = ferr
 	}
-	s.mu.Unlock()
 	s.staleRuns.Wait() // one that started returns at once
 	return err
 }
@@ -128,15 +126,18 @@ type server struct {
 	inFD      int           // the input's descriptor, to poll; -1 if it has none
 	spin      time.Duration // how long to poll the input before the next read, asked by the last frame
 
-	mu    sync.Mutex // guards what follows, shared with flushStale
-	w     *bufio.Writer
-	buf   []byte // the Results frame being built
-	bw    wire.BatchWriter
-	n     int         // results in buf
-	err   error       // the first write error
+	// The pending results and the output: run's, and flushStale's while
+	// it has taken the input over from a task (see add).
+	w   *bufio.Writer
+	buf []byte // the Results frame being built
+	bw  wire.BatchWriter
+	n   int   // results in buf
+	err error // the first write error
+
 	stale *time.Timer // runs flushStale staleAfter after a frame's first result
-	armed bool        // stale is set
-	done  bool        // run has ended: flushStale must not write
+	armed atomic.Bool // stale is set, and its flushStale has not begun
+	// idle: run waits for input, with no result pending, or has ended.
+	idle atomic.Bool
 
 	staleRuns sync.WaitGroup // the flushStale that stale is set to start, for Serve to await
 
@@ -163,16 +164,23 @@ func (s *server) run(ctx context.Context, r *wire.Reader) error {
 	for {
 		// About to wait for input, or many results pending (see
 		// flushResults): what is pending goes first.
-		if !wt.ready() || s.pending() >= flushResults {
-			if err := s.flushNow(); err != nil {
+		waiting := !wt.ready()
+		if waiting || s.n >= flushResults {
+			if err := s.flush(); err != nil {
 				return err
 			}
 		}
-		if s.spin > 0 && s.inFD >= 0 && !wt.ready() {
+		if waiting {
+			s.idle.Store(true) // with nothing pending: see flushStale
+		}
+		if s.spin > 0 && s.inFD >= 0 && waiting {
 			readable(s.inFD, s.spin) // the read below takes what comes, or sleeps
 		}
 		s.spin = 0
 		body, err := wt.next(keep)
+		if waiting {
+			s.idle.Store(false)
+		}
 		if errors.Is(err, io.EOF) {
 			return nil
 		}
