@@ -204,10 +204,15 @@ func plainArray(b []byte) int {
 
 // Tasks appends the tasks of c to dst, one per call.
 func (c *Calls) Tasks(dst []Task) []Task {
-	for i, args := range c.Args {
-		dst = append(dst, Task{ID: c.First + uint64(i), Func: c.Func, Bound: c.Bound, Args: args})
+	for i := range c.Args {
+		dst = append(dst, c.Task(i))
 	}
 	return dst
+}
+
+// Task returns the task of call i of c.
+func (c *Calls) Task(i int) Task {
+	return Task{ID: c.First + uint64(i), Func: c.Func, Bound: c.Bound, Args: c.Args[i]}
 }
 
 // DecodeTasks decodes a Tasks body, appending to dst. Bound and Args alias

@@ -157,7 +157,8 @@ func (s *server) run(ctx context.Context, r *wire.Reader) error {
 	}
 	var ts []wire.Task
 	var calls wire.Calls
-	var keep []byte // the buffer frames are read into
+	var call wire.Task // the task of a Calls frame that runs
+	var keep []byte    // the buffer frames are read into
 	wt := &s.watch
 	wt.start(ctx, r, s.inFD)
 	defer wt.stop()
@@ -196,16 +197,21 @@ func (s *server) run(ctx context.Context, r *wire.Reader) error {
 		}
 		switch typ {
 		case wire.TypeTasks, wire.TypeCalls:
+			// A Calls frame's tasks are taken from it one at a time (call),
+			// not copied out all at once: they differ only in their ids and
+			// arguments, and carry none in a lane.
+			n := 0
 			if typ == wire.TypeTasks {
 				ts, s.spin, err = wire.DecodeTasksSpin(body, ts[:0])
 				s.spin = min(s.spin, maxSpin)
+				if err == nil {
+					err = s.fromLane(ts)
+				}
+				n = len(ts)
 			} else if err = wire.DecodeCalls(body, &calls); err == nil {
-				ts = calls.Tasks(ts[:0])
+				n = len(calls.Args)
 			}
 			if err != nil {
-				return fmt.Errorf("worker: reading tasks: %w", err)
-			}
-			if err := s.fromLane(ts); err != nil {
 				return fmt.Errorf("worker: reading tasks: %w", err)
 			}
 			// A task's start is the end of the one before it in the frame
@@ -216,8 +222,13 @@ func (s *server) run(ctx context.Context, r *wire.Reader) error {
 			}
 			s.laps.frame(sampled)
 			wt.beginFrame()
-			for i := range ts {
-				t := &ts[i]
+			for i := range n {
+				t := &call
+				if typ == wire.TypeCalls {
+					call = calls.Task(i)
+				} else {
+					t = &ts[i]
+				}
 				if last.e == nil || last.name != t.Func {
 					last.e, _ = s.reg.Lookup(t.Func)
 					last.name = t.Func
@@ -226,7 +237,7 @@ func (s *server) run(ctx context.Context, r *wire.Reader) error {
 				if len(wt.spans) > 0 && wt.cancelled(t.ID) {
 					s.one = skipped(s.one[:0], t.ID)
 				} else {
-					took = s.invoke(wt.taskContext(ctx, t.ID), last.e, t, i+1 == len(ts))
+					took = s.invoke(wt.taskContext(ctx, t.ID), last.e, t, i+1 == n)
 					wt.taskDone()
 				}
 				if !t.Lane.IsZero() {
@@ -234,7 +245,7 @@ func (s *server) run(ctx context.Context, r *wire.Reader) error {
 				}
 				// A long task's result goes at once; short ones' travel
 				// together.
-				if err := s.add(took >= flushTime, i+1 < len(ts) || wt.ready()); err != nil {
+				if err := s.add(took >= flushTime, i+1 < n || wt.ready()); err != nil {
 					wt.endFrame()
 					return err
 				}
@@ -244,6 +255,7 @@ func (s *server) run(ctx context.Context, r *wire.Reader) error {
 			// results encoded into s.buf: the body may be read over.
 			clear(ts)
 			clear(calls.Args)
+			call = wire.Task{}
 		case wire.TypeCancel:
 			if err := wt.apply(body); err != nil {
 				return fmt.Errorf("worker: reading a cancel: %w", err)
