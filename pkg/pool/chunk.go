@@ -84,8 +84,9 @@ const chunkSealed = 1 << 63
 // in the queue and in flight, and their items. Made during the run, they
 // were fresh memory, which a pool's first large run paid for in page
 // faults (bench/RESULTS.md, "Design measurements": Provisioning a pool
-// for short tasks). The chunks stay the pool's for its life, used again as runs end
-// (see release); one made past them, under a rare load, is let go.
+// for short tasks). The chunks stay the pool's for its life, used again
+// as runs end (see release); one made past them, under a rare load, is
+// let go.
 func (p *Pool) provision(calls int) {
 	// The queue holds at most calls/maxChunk chunks, and the workers'
 	// windows as many again (the queue's room is their windows').
