@@ -49,10 +49,13 @@
 // function with the same bound arguments also travel as chunks, as
 // Python's Pool.map ships its iterable: the function's name and bound
 // arguments once per chunk, each call's own arguments and result apart. A
-// Run of a single call on an idle worker process goes directly: its caller
-// writes the call and reads the result itself, as a program talking to a
-// child over a pipe would, and both ends poll for each other for a few tens
-// of microseconds before they sleep (Options.Spin).
+// pool that sends chunks makes, as it starts, the chunks and items such a
+// run holds at once and room for its frames of results, about 250 KB per
+// worker, kept for its life: its first large run then runs on memory
+// already in use. A Run of a single call on an idle worker process goes
+// directly: its caller writes the call and reads the result itself, as a
+// program talking to a child over a pipe would, and both ends poll for each
+// other for a few tens of microseconds before they sleep (Options.Spin).
 //
 // In process mode the pool loses no task. A worker that dies (a crash,
 // os.Exit, a kill, the OOM killer) or breaks the protocol is noticed when
