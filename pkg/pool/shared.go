@@ -14,11 +14,11 @@ import (
 // not list, whose window is all its workers' and whose results each name
 // the worker that sent them (transport.Origin); it sends short tasks in
 // messages of a worker's window, whole while more wait (shortOfMessage).
-// The workers' own procs
-// then take no tasks; they are started, watched and replaced as ever, and
-// their own channels carry what is meant for one of them. A worker that
-// dies leaves its tasks to the queue, which delivers them again to
-// another, so a result's attempts count the queue's deliveries too.
+// The workers' own procs then take no tasks; they are started, watched
+// and replaced as ever, and their own channels carry what is meant for
+// one of them. A worker that dies leaves its tasks to the queue, which
+// delivers them again to another, so a result's attempts count the
+// queue's deliveries too.
 //
 // Without it a task timeout could not be charged to the worker that runs
 // the task, nor could recycling count what each worker was sent, and lone
