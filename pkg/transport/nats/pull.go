@@ -34,7 +34,9 @@ type pull struct {
 	// route's own: its scratch, and results of the tasks of one message
 	// gathered for one message of their own (flush).
 	rs         []wire.Result
-	scratch    decoded // take's own
+	owned      []*heldMsg // owners'
+	unwritten  []int      // owners'
+	scratch    decoded    // take's own
 	batch      []byte
 	batchAt    time.Time // when its first results came
 	batchFor   *heldMsg
@@ -237,14 +239,37 @@ func (p *pull) announce() {
 	p.s.nc.Publish(p.s.run.alive(p.s.member), b)
 }
 
-// owner returns the message held with task id, or nil. p.mu is held.
-func (p *pull) owner(id uint64) *heldMsg {
+// owners returns, for each result of rs, the message held whose task it
+// answers, or nil: the oldest that has the task and results not yet
+// written, counting those of rs before it. A task may be in two messages
+// held at once: a worker's result the coordinator refused has it publish
+// the task again, alone, while the message it was in comes again too; the
+// worker runs them in the order it took them, so the older message's
+// result comes first. The slice is route's scratch. p.mu is held.
+func (p *pull) owners(rs []wire.Result) []*heldMsg {
+	p.owned = p.owned[:0]
+	p.unwritten = p.unwritten[:0]
 	for _, h := range p.held {
-		if h.has(id) {
-			return h
-		}
+		p.unwritten = append(p.unwritten, h.running)
 	}
-	return nil
+	for i := range rs {
+		var o *heldMsg
+		for j, h := range p.held {
+			if !h.has(rs[i].ID) {
+				continue
+			}
+			if p.unwritten[j] > 0 {
+				o = h
+				p.unwritten[j]--
+				break
+			}
+			if o == nil {
+				o = h // all its results written: a second result of the task
+			}
+		}
+		p.owned = append(p.owned, o)
+	}
+	return p.owned
 }
 
 // busy returns how many messages held have tasks still to run.
@@ -323,27 +348,20 @@ func (p *pull) route(frame []byte) error {
 	}
 	rs, err := wire.DecodeResults(body, p.rs[:0])
 	p.rs = rs
-	if err != nil {
+	if err != nil || len(rs) == 0 {
 		return p.s.out.send(context.Background(), frame, false, 0)
 	}
 	// The message of tasks each result answers, nil for none held: as a
 	// rule, one for all of them.
 	p.mu.Lock()
-	h := p.owner(rs[0].ID)
-	one := true
-	for i := 1; i < len(rs) && one; i++ {
-		one = h != nil && h.has(rs[i].ID) || h == nil && p.owner(rs[i].ID) == nil
-	}
-	var owners []*heldMsg
-	if !one {
-		owners = make([]*heldMsg, len(rs))
-		for i := range rs {
-			owners[i] = p.owner(rs[i].ID)
-		}
-	}
+	owners := p.owners(rs)
 	p.mu.Unlock()
+	one := true
+	for _, h := range owners[1:] {
+		one = one && h == owners[0]
+	}
 	if one {
-		return p.publish(h, frame, rs[0].ID, len(rs))
+		return p.publish(owners[0], frame, rs[0].ID, len(rs))
 	}
 	done := map[*heldMsg]bool{}
 	for _, h := range owners {
