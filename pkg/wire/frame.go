@@ -8,6 +8,8 @@ import (
 	"io"
 	"sync"
 	"time"
+
+	"github.com/brinehq/brine/internal/prefault"
 )
 
 // MaxFrame is the largest frame body, in bytes, that a Reader accepts unless
@@ -49,12 +51,15 @@ type Reader struct {
 const directRead = 32 << 10
 
 // NewReader returns a Reader of r with a buffer of size bytes (at least 4 KiB)
-// that accepts frames up to max bytes (MaxFrame when max ≤ 0).
+// that accepts frames up to max bytes (MaxFrame when max ≤ 0). The buffer
+// is written through as it is made (internal/prefault): a Reader lives as
+// long as its stream, and would otherwise fault its pages in during the
+// first run that sends it frames faster than they are read.
 func NewReader(r io.Reader, size, max int) *Reader {
 	if max <= 0 {
 		max = MaxFrame
 	}
-	return &Reader{r: bufio.NewReaderSize(r, max64k(size)), src: r, max: max}
+	return &Reader{r: prefault.Reader(r, max64k(size)), src: r, max: max}
 }
 
 func max64k(n int) int { return max(n, 4<<10) }
