@@ -14,6 +14,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/brinehq/brine/internal/prefault"
 	"github.com/brinehq/brine/internal/spin"
 	"github.com/brinehq/brine/pkg/lane"
 	"github.com/brinehq/brine/pkg/task"
@@ -156,9 +157,10 @@ func (s *server) run(ctx context.Context, r *wire.Reader) error {
 		e    *task.Entry
 	}
 	var ts []wire.Task
-	var calls wire.Calls
-	var call wire.Task // the task of a Calls frame that runs
-	var keep []byte    // the buffer frames are read into
+	calls := wire.Calls{Args: prefault.Slice[[]byte](shortCalls)}
+	var call wire.Task                         // the task of a Calls frame that runs
+	keep := prefault.Slice[byte](shortFrameIn) // the buffer frames are read into
+	s.buf = prefault.Slice[byte](shortResults) // the pending results (see add)
 	wt := &s.watch
 	wt.start(ctx, r, s.inFD)
 	defer wt.stop()
@@ -303,6 +305,17 @@ const (
 	// maxFrameIn is the most a coordinator puts in a frame of tasks
 	// besides a last task that crosses it (pool's maxFrameBytes).
 	maxFrameIn = 256 << 10
+)
+
+// The buffers run makes as it begins, written through (internal/prefault):
+// those a run of short tasks fills. Grown during the worker's first such
+// run, each new size was fresh memory, whose pages faulted in the middle
+// of it (bench/RESULTS.md, "Design measurements": Buffers written through
+// as they are made). They grow past these for larger frames and results.
+const (
+	shortFrameIn = 32 << 10 // bytes of a frame of tasks: half a pool's window of short calls
+	shortCalls   = 64       // calls of a Calls frame: a pool's chunk
+	shortResults = 8 << 10  // bytes of pending results: flushResults of a few words each
 )
 
 func (s *server) keepBody() int {
