@@ -4,6 +4,7 @@ import (
 	"math/bits"
 	"sync/atomic"
 
+	"github.com/brinehq/brine/internal/prefault"
 	"github.com/brinehq/brine/pkg/lane"
 	"github.com/brinehq/brine/pkg/task"
 )
@@ -83,21 +84,27 @@ const chunkSealed = 1 << 63
 // short tasks holds at once when its queue holds calls calls: the chunks
 // in the queue and in flight, and their items. Made during the run, they
 // were fresh memory, which a pool's first large run paid for in page
-// faults (bench/RESULTS.md, "Design measurements": Provisioning a pool
-// for short tasks). The chunks stay the pool's for its life, used again
-// as runs end (see release); one made past them, under a rare load, is
-// let go.
-func (p *Pool) provision(calls int) {
+// faults; so the chunks are written through (internal/prefault)
+// (bench/RESULTS.md, "Design measurements": Provisioning a pool for short
+// tasks; Buffers written through as they are made). The chunks stay the
+// pool's for its life, used again as runs end (see release); one made past
+// them, under a rare load, is let go.
+//
+// It makes the free list now, and returns what fills it, for New to run
+// while the workers start.
+func (p *Pool) provision(calls int) (fill func()) {
 	// The queue holds at most calls/maxChunk chunks, and the workers'
 	// windows as many again (the queue's room is their windows').
 	n := 2 * calls / maxChunk
 	p.chunks = make(chan *chunk, n)
-	for range n {
-		p.chunks <- &chunk{room: make([]task.Call, maxChunk)}
+	return func() {
+		for range n {
+			p.chunks <- &chunk{room: prefault.Slice[task.Call](maxChunk)[:maxChunk]}
+		}
+		// An item for each, and the batches that wait to be filled or
+		// used (see stock) hold about as many again.
+		p.stock.fill(2 * n)
 	}
-	// An item for each, and the batches that wait to be filled or used
-	// (see stock) hold about as many again.
-	p.stock.fill(2 * n)
 }
 
 // newChunk returns a chunk of size calls, the first c, with the references

@@ -53,7 +53,7 @@ func TestChunkGrowsUntilSealed(t *testing.T) {
 // and then holds no call of its past.
 func TestChunkReusedOnceLetGo(t *testing.T) {
 	p := new(Pool)
-	p.provision(maxChunk) // two chunks
+	p.provision(maxChunk)() // two chunks
 	ch := p.newChunk(chunkTestFunc.Call(0), 4)
 	ch.tryAdd(chunkTestFunc.Call(1))
 	ch.seal()
@@ -83,7 +83,7 @@ func TestChunkReusedOnceLetGo(t *testing.T) {
 func TestProvision(t *testing.T) {
 	p := new(Pool)
 	calls := 2 * maxWindow // a pool of two workers
-	p.provision(calls)
+	p.provision(calls)()
 	n := 2 * calls / maxChunk
 	if len(p.chunks) != n || cap(p.chunks) != n {
 		t.Fatalf("%d chunks made, room for %d; want %d", len(p.chunks), cap(p.chunks), n)
@@ -120,8 +120,13 @@ func TestProvision(t *testing.T) {
 	}
 
 	w := newProc(&processes{p: p}, &slot{}, newFakeConn(nil))
-	if rx := newReceiver(w); cap(rx.rs) < frameResults || cap(rx.batch) < frameResults {
-		t.Fatalf("a receiver of a pool that makes chunks has room for %d and %d results, want %d", cap(rx.rs), cap(rx.batch), frameResults)
+	if rx := newReceiver(w); cap(rx.rs) < frameResults || cap(rx.batch) < frameResults || cap(rx.spare) < shortFrameIn {
+		t.Fatalf("a receiver of a pool that makes chunks has room for %d and %d results and a frame of %d bytes, want %d and %d bytes",
+			cap(rx.rs), cap(rx.batch), cap(rx.spare), frameResults, shortFrameIn)
+	}
+	if cap(w.inflight.q) < shortFlight || cap(w.found) < frameResults {
+		t.Fatalf("a worker of a pool that makes chunks has room for %d tasks in flight and %d found, want %d and %d",
+			cap(w.inflight.q), cap(w.found), shortFlight, frameResults)
 	}
 	if rx := newReceiver(newProc(&processes{p: new(Pool)}, &slot{}, newFakeConn(nil))); cap(rx.rs) != 0 {
 		t.Fatalf("a receiver of a pool that makes no chunks was made room for %d results", cap(rx.rs))

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/brinehq/brine/internal/prefault"
 	"github.com/brinehq/brine/pkg/wire"
 )
 
@@ -115,6 +116,9 @@ func (w *proc) send() {
 		return
 	}
 	var buf []byte
+	if w.b.p.chunks != nil {
+		buf = prefault.Slice[byte](shortFrameOut) // see frameResults
+	}
 	var carry *item // a suspect met while filling a batch: it goes next, alone
 	defer func() {
 		if carry != nil {

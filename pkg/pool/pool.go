@@ -233,8 +233,9 @@ func New(ctx context.Context, opts ...Option) (*Pool, error) {
 		calls = o.Workers * maxWindow
 	}
 	p.queue = newQueue(o.Workers*256, calls)
+	var provisioned sync.WaitGroup
 	if calls > 0 {
-		p.provision(calls)
+		provisioned.Go(p.provision(calls)) // while the workers start
 	}
 	var err error
 	if o.Mode == Thread {
@@ -253,6 +254,7 @@ func New(ctx context.Context, opts ...Option) (*Pool, error) {
 			p.b, err = startProcesses(ctx, p, tr)
 		}
 	}
+	provisioned.Wait()
 	if err != nil {
 		close(p.quit)
 		if p.region != nil {

@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/brinehq/brine/internal/prefault"
 	"github.com/brinehq/brine/pkg/lane"
 	"github.com/brinehq/brine/pkg/transport"
 	"github.com/brinehq/brine/pkg/wire"
@@ -74,6 +75,10 @@ func newProc(b *processes, s *slot, conn transport.Worker) *proc {
 		wake: make(chan struct{}, 1), lend: lending{wake: make(chan struct{}, 1)},
 		stop: make(chan struct{}), done: make(chan struct{})}
 	w.down, w.up = conn.Lanes()
+	if b.p.chunks != nil { // see frameResults
+		w.inflight.q = prefault.Slice[*item](shortFlight)
+		w.found = prefault.Slice[int](frameResults)
+	}
 	return w
 }
 

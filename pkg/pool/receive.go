@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"time"
 
+	"github.com/brinehq/brine/internal/prefault"
 	"github.com/brinehq/brine/pkg/wire"
 )
 
@@ -84,17 +85,29 @@ func newReceiver(w *proc) *receiver {
 		// A pool that makes chunks runs short tasks, whose results come
 		// frameResults to a frame: the receiver's buffers are made for
 		// them now, not grown in its first large run (see provision).
-		rx.rs = make([]wire.Result, 0, frameResults)
-		rx.its = make([]*item, 0, frameResults)
-		rx.ended = make([]*item, 0, frameResults)
-		rx.batch = make([]Result, 0, frameResults)
+		rx.rs = prefault.Slice[wire.Result](frameResults)
+		rx.its = prefault.Slice[*item](frameResults)
+		rx.ended = prefault.Slice[*item](frameResults)
+		rx.batch = prefault.Slice[Result](frameResults)
+		rx.spare = prefault.Slice[byte](shortFrameIn)
 	}
 	return rx
 }
 
-// frameResults is how many results of short tasks a worker writes in a
-// frame (its flushResults), twice over.
-const frameResults = 512
+// What a pool that makes chunks makes for each worker as it starts,
+// written through (internal/prefault), besides the receiver's buffers:
+// those a run of short tasks fills. Grown during the pool's first such
+// run, each new size was fresh memory, whose pages faulted in the middle
+// of it (bench/RESULTS.md, "Design measurements": Buffers written through
+// as they are made). They grow past these for larger frames.
+const (
+	// frameResults is how many results of short tasks a worker writes in
+	// a frame (its flushResults), twice over.
+	frameResults  = 512
+	shortFrameIn  = 16 << 10 // bytes of a frame of results: frameResults of a few words each
+	shortFrameOut = 32 << 10 // bytes of a frame of tasks: half a window of chunks
+	shortFlight   = 2048     // places in flight, holes included (flight.settle)
+)
 
 // blocks prepares the next read, and reports whether it will block its
 // thread.
