@@ -71,10 +71,10 @@ func TestReaderWrittenThrough(t *testing.T) {
 	defer runtime.UnlockOSThread()
 	const size, pages = 4 << 20, 4 << 20 / 4096
 	src := strings.Repeat("x", size)
-	dst := Slice[byte](1)[:1] // reads byte by byte: the bytes land in the reader's buffer alone
+	dst := Slice[byte](1)[:1] // a read of one byte, for which the reader fills its whole buffer from src
 	readFaults := func(br *bufio.Reader) int64 {
 		before := threadFaults(t)
-		br.Read(dst) // fills the buffer whole
+		br.Read(dst)
 		return threadFaults(t) - before
 	}
 	control := readFaults(bufio.NewReaderSize(strings.NewReader(src), size))
