@@ -50,9 +50,9 @@
 // Python's Pool.map ships its iterable: the function's name and bound
 // arguments once per chunk, each call's own arguments and result apart. A
 // pool that sends chunks makes, as it starts, the chunks and items such a
-// run holds at once and room for its frames of results, about 250 KB per
-// worker, kept for its life: its first large run then runs on memory
-// already in use. A Run of a single call on an idle worker process goes
+// run holds at once and room for its frames, about 320 KB per worker, kept
+// for its life and written through as it is made: its first large run
+// then runs on memory already backed, not faulted in page by page. A Run of a single call on an idle worker process goes
 // directly: its caller writes the call and reads the result itself, as a
 // program talking to a child over a pipe would, and both ends poll for each
 // other for a few tens of microseconds before they sleep (Options.Spin).

@@ -95,8 +95,8 @@ func newReceiver(w *proc) *receiver {
 }
 
 // What a pool that makes chunks makes for each worker as it starts,
-// written through (internal/prefault), besides the receiver's buffers:
-// those a run of short tasks fills. Grown during the pool's first such
+// written through (internal/prefault): the receiver's buffers and the
+// others a run of short tasks fills. Grown during the pool's first such
 // run, each new size was fresh memory, whose pages faulted in the middle
 // of it (bench/RESULTS.md, "Design measurements": Buffers written through
 // as they are made). They grow past these for larger frames.
